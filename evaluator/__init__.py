@@ -1,0 +1,28 @@
+"""The partner policy evaluator: rules-as-data for channel partner programs.
+
+Pipeline: load -> validate -> compile -> evaluate -> explain -> report.
+
+    from evaluator import load_policy, Evaluator
+    evaluator = Evaluator(load_policy("policies/messagelabs-apac.json"))
+    decision = evaluator.evaluate({"partner_id": "P1", "annual_sales_usd": 150000})
+    decision.tier.name  # 'Premier Certified'
+"""
+__version__ = "0.1.0"
+
+from .decision import Decision, InvalidRecord  # noqa: E402
+from .errors import EvaluatorError, PolicyError, RecordError  # noqa: E402
+from .evaluate import Evaluator, InputRecord  # noqa: E402
+from .load import default_policy, load_policy  # noqa: E402
+
+__all__ = [
+    "Decision",
+    "Evaluator",
+    "EvaluatorError",
+    "InputRecord",
+    "InvalidRecord",
+    "PolicyError",
+    "RecordError",
+    "default_policy",
+    "load_policy",
+    "__version__",
+]

@@ -1,0 +1,165 @@
+"""Decision objects: what an evaluation produces, and their JSON form (schemas/decision.schema.json)."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Finding
+from .policy import Operand, Override, Tier
+
+MET, NOT_MET, MISSING = "met", "not_met", "missing"
+
+
+def jsonable(value: Any) -> Any:
+    """A fact or measure value as it appears in a decision."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+@dataclass
+class CheckResult:
+    """One comparison of a criterion: the operand, its actual value and the outcome."""
+
+    operand: Operand
+    op: str
+    value: Any
+    actual: Any
+    status: str
+    pointer: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"operand": self.operand.name, "kind": self.operand.kind, "op": self.op,
+                "value": jsonable(self.value), "actual": jsonable(self.actual), "status": self.status,
+                "pointer": self.pointer}
+
+
+@dataclass
+class CriterionResult:
+    id: str
+    description: str
+    advisory: bool
+    status: str
+    actual: dict[str, Any]
+    required: str
+    checks: list[CheckResult]
+    missing_facts: list[str]
+    pointer: str
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"id": self.id, "description": self.description, "advisory": self.advisory,
+               "status": self.status, "actual": {k: jsonable(v) for k, v in self.actual.items()},
+               "required": self.required, "checks": [c.to_dict() for c in self.checks]}
+        if self.missing_facts:
+            out["missing_facts"] = self.missing_facts
+        return out
+
+
+@dataclass
+class TierResult:
+    tier: Tier
+    status: str  # met when every required criterion is met
+    criteria: list[CriterionResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.tier.id, "name": self.tier.name, "rank": self.tier.rank, "status": self.status,
+                "criteria": [c.to_dict() for c in self.criteria]}
+
+
+def tier_ref(tier: Tier | None) -> dict[str, Any] | None:
+    return None if tier is None else {"id": tier.id, "name": tier.name, "rank": tier.rank}
+
+
+@dataclass
+class Decision:
+    """The tier a partner gets, with every tier's and criterion's result."""
+
+    partner_id: str | None
+    tier: Tier | None
+    tiers: list[TierResult]
+    override: Override | None
+    overrides: list[tuple[Override, str]]
+    measures: dict[str, Any]
+    policy: dict[str, str]
+    evaluator_version: str
+    as_of: _dt.date | None = None
+    source: dict[str, Any] | None = None
+    error = None
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    @property
+    def benefits(self) -> list[dict[str, Any]]:
+        return [dict(b) for b in self.tier.benefits] if self.tier is not None else []
+
+    def tier_result(self, tier_id: str) -> TierResult:
+        for result in self.tiers:
+            if result.tier.id == tier_id:
+                return result
+        raise KeyError(tier_id)
+
+    def criterion(self, tier_id: str, criterion_id: str) -> CriterionResult:
+        for result in self.tier_result(tier_id).criteria:
+            if result.id == criterion_id:
+                return result
+        raise KeyError(criterion_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"partner_id": self.partner_id}
+        if self.source is not None:
+            out["source"] = self.source
+        out["tier"] = tier_ref(self.tier)
+        out["override"] = None if self.override is None else {"id": self.override.id,
+                                                               "description": self.override.description}
+        out["benefits"] = self.benefits
+        out["tiers"] = [t.to_dict() for t in self.tiers]
+        if self.overrides:
+            out["overrides"] = [{"id": o.id, "status": status} for o, status in self.overrides]
+        out["measures"] = {k: jsonable(v) for k, v in self.measures.items()}
+        if self.as_of is not None:
+            out["as_of"] = self.as_of.isoformat()
+        out["policy"] = dict(self.policy)
+        out["evaluator"] = {"version": self.evaluator_version}
+        return out
+
+
+@dataclass
+class InvalidRecord:
+    """A record that could not be evaluated: it comes out in its place with every finding."""
+
+    partner_id: str | None
+    findings: list[Finding]
+    policy: dict[str, str]
+    evaluator_version: str
+    source: dict[str, Any] | None = None
+    tier = None
+
+    @property
+    def ok(self) -> bool:
+        return False
+
+    @property
+    def message(self) -> str:
+        where = ""
+        if self.source:
+            where = ", ".join(f"{k} {v}" for k, v in self.source.items() if k in ("line", "row", "index"))
+            where = f"{self.source.get('file', '<input>')}: {where}: " if where else ""
+        return where + "; ".join(
+            f.message + (f" (at {f.pointer})" if f.pointer else "")
+            + (f": expected {f.expected}, found {f.found}" if f.expected else "")
+            for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"partner_id": self.partner_id}
+        if self.source is not None:
+            out["source"] = self.source
+        out["tier"] = None
+        out["error"] = {"message": self.message, "findings": [f.to_dict() for f in self.findings]}
+        out["policy"] = dict(self.policy)
+        out["evaluator"] = {"version": self.evaluator_version}
+        return out

@@ -1,0 +1,75 @@
+"""Load a policy: read the file strictly, validate it (schema, then checks), build the model.
+
+`load_policy` is the first stage of the pipeline load -> validate -> compile -> evaluate ->
+explain -> report. It never executes anything from the policy and never opens a network
+connection: `$schema` is a name for editors, not something fetched.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import Finding, PolicyError
+from .jsondoc import Document, JSONProblem, decode_text, loads
+from .policy import Policy, build_policy
+from .validate import policy_findings, schema_findings
+
+MAX_POLICY_BYTES = 5 * 1024 * 1024
+
+
+def read_document(path: str | os.PathLike[str], *, max_bytes: int = MAX_POLICY_BYTES) -> Document:
+    """Read one JSON document strictly, or raise PolicyError with a located finding."""
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise PolicyError([Finding(f"cannot read policy: {exc.strerror or exc}", file=name, check="read")]) from None
+    if len(raw) > max_bytes:
+        raise PolicyError([Finding(f"policy is larger than {max_bytes} bytes", file=name,
+                                   expected=f"at most {max_bytes} bytes", found="a larger file", check="read")])
+    try:
+        text = decode_text(raw, "policy")
+        return Document(loads(text), text, name)
+    except JSONProblem as exc:
+        raise PolicyError([Finding(str(exc), file=name, line=exc.line, column=exc.column,
+                                   expected=exc.expected, found=exc.found, check="json")]) from None
+
+
+def _locate(findings: list[Finding], doc: Document) -> list[Finding]:
+    located = []
+    for f in findings:
+        line, column = doc.locate(f.pointer)
+        located.append(Finding(f.message, f.pointer, doc.file, line, column, f.expected, f.found, f.severity, f.check))
+    return located
+
+
+def validate_document(doc: Document) -> tuple[Policy | None, list[Finding]]:
+    """Schema and semantic findings for a document, located; the model if the schema passed."""
+    findings = schema_findings(doc.data)
+    if findings:
+        return None, _locate(findings, doc)
+    policy = build_policy(doc.data, doc.file)
+    return policy, _locate(policy_findings(policy), doc)
+
+
+def load_policy(source: str | os.PathLike[str] | dict[str, Any]) -> Policy:
+    """Load and validate a policy from a file path (or an already-parsed dict).
+
+    Raises PolicyError carrying every located finding when the policy is invalid."""
+    if isinstance(source, dict):
+        import json
+        doc = Document(source, json.dumps(source, indent=2), None)
+    else:
+        doc = read_document(source)
+    policy, findings = validate_document(doc)
+    if any(f.severity == "error" for f in findings) or policy is None:
+        raise PolicyError(findings)
+    return policy
+
+
+def default_policy() -> Policy:
+    """The shipped program."""
+    from .resources import default_policy_path
+    return load_policy(default_policy_path())

@@ -1,0 +1,236 @@
+"""The policy model: immutable objects built from a schema-valid policy document.
+
+Every node keeps the JSON Pointer it came from, so later stages (checks, compile errors,
+explanations) can point back into the policy file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Union
+
+NO_DEFAULT: Any = object()
+
+
+def canonical_json(data: Any) -> str:
+    """The canonical form a policy's sha256 is taken of: sorted keys, no spaces, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_of(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    type: str
+    description: str
+    pointer: str
+    unit: str | None = None
+    required: bool = False
+    default: Any = NO_DEFAULT
+    minimum: Any = None
+    maximum: Any = None
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    max_items: int | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    description: str
+    compute: Any  # the expression, as data (see measures.py)
+    pointer: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Operand:
+    kind: str  # "fact" or "measure"
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Comparison:
+    operand: Operand
+    op: str
+    value: Any
+    pointer: str
+
+
+@dataclass(frozen=True)
+class All:
+    parts: tuple["Condition", ...]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Any_:
+    parts: tuple["Condition", ...]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Not:
+    part: "Condition"
+    pointer: str
+
+
+Condition = Union[Comparison, All, Any_, Not]
+
+
+def comparisons(condition: Condition) -> Iterator[Comparison]:
+    """Every comparison of a condition tree, in document order."""
+    if isinstance(condition, Comparison):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from comparisons(condition.part)
+    else:
+        for part in condition.parts:
+            yield from comparisons(part)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    description: str
+    condition: Condition
+    pointer: str
+    advisory: bool = False
+
+
+@dataclass(frozen=True)
+class Tier:
+    id: str
+    name: str
+    rank: int  # 1 = highest
+    criteria: tuple[Criterion, ...]
+    benefits: tuple[dict[str, Any], ...]
+    pointer: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Override:
+    id: str
+    description: str
+    when: Condition
+    tier: str | None
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    version: str
+    title: str
+    currency: str
+    facts: dict[str, FactSpec]
+    measures: dict[str, Measure]
+    tiers: tuple[Tier, ...]
+    overrides: tuple[Override, ...]
+    id_fact: str
+    sha256: str
+    document: dict[str, Any] = field(repr=False, compare=False)
+    source: str | None = None
+    description: str = ""
+    effective: dict[str, Any] | None = None
+
+    def tier(self, tier_id: str) -> Tier:
+        for tier in self.tiers:
+            if tier.id == tier_id:
+                return tier
+        raise KeyError(tier_id)
+
+    def conditions(self) -> Iterator[Condition]:
+        """Every condition the engine evaluates: criteria of every tier, then overrides."""
+        for tier in self.tiers:
+            for criterion in tier.criteria:
+                yield criterion.condition
+        for override in self.overrides:
+            yield override.when
+
+    @property
+    def ref(self) -> dict[str, str]:
+        """What a decision records of the policy that made it."""
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
+
+def build_condition(data: dict[str, Any], pointer: str) -> Condition:
+    if "all" in data:
+        return All(tuple(build_condition(p, f"{pointer}/all/{i}") for i, p in enumerate(data["all"])), pointer)
+    if "any" in data:
+        return Any_(tuple(build_condition(p, f"{pointer}/any/{i}") for i, p in enumerate(data["any"])), pointer)
+    if "not" in data:
+        return Not(build_condition(data["not"], f"{pointer}/not"), pointer)
+    kind = "fact" if "fact" in data else "measure"
+    value = data["value"]
+    if isinstance(value, list):
+        value = tuple(value)
+    return Comparison(Operand(kind, data[kind]), data["op"], value, pointer)
+
+
+def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
+    """Build the model from a document that has passed schema validation."""
+    facts = {}
+    for name, spec in document["facts"].items():
+        facts[name] = FactSpec(
+            name=name,
+            type=spec["type"],
+            description=spec["description"],
+            pointer=f"/facts/{name}",
+            unit=spec.get("unit"),
+            required=spec.get("required", False),
+            default=spec.get("default", NO_DEFAULT),
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
+            enum=tuple(spec["enum"]) if "enum" in spec else None,
+            pattern=spec.get("pattern"),
+            max_items=spec.get("max_items"),
+        )
+    measures = {
+        name: Measure(name, m["description"], m["compute"], f"/measures/{name}", m.get("unit"))
+        for name, m in document.get("measures", {}).items()
+    }
+    tiers = []
+    for t_index, t in enumerate(document["tiers"]):
+        t_ptr = f"/tiers/{t_index}"
+        criteria = tuple(
+            Criterion(
+                id=c["id"],
+                description=c["description"],
+                condition=build_condition(c["condition"], f"{t_ptr}/criteria/{c_index}/condition"),
+                pointer=f"{t_ptr}/criteria/{c_index}",
+                advisory=c.get("advisory", False),
+            )
+            for c_index, c in enumerate(t["criteria"])
+        )
+        tiers.append(Tier(t["id"], t["name"], t_index + 1, criteria, tuple(t.get("benefits", ())), t_ptr,
+                          t.get("description", "")))
+    overrides = tuple(
+        Override(o["id"], o["description"], build_condition(o["when"], f"/overrides/{i}/when"), o["tier"],
+                 f"/overrides/{i}")
+        for i, o in enumerate(document.get("overrides", ()))
+    )
+    return Policy(
+        id=document["id"],
+        version=document["version"],
+        title=document["title"],
+        currency=document["currency"],
+        facts=facts,
+        measures=measures,
+        tiers=tuple(tiers),
+        overrides=overrides,
+        id_fact=document.get("id_fact", "partner_id"),
+        sha256=sha256_of(document),
+        document=document,
+        source=source,
+        description=document.get("description", ""),
+        effective=document.get("effective"),
+    )
