@@ -1,0 +1,186 @@
+"""The `evaluator` command: a thin click layer over the library.
+
+Exit codes:
+  0  every record evaluated (validate: the policies are valid)
+  1  some records were invalid; each appears as an error record, every other one is evaluated
+  2  usage error, unreadable input, or an invalid policy
+  3  internal error (the engine misbehaved); a bug to report
+No user error prints a traceback; set EVALUATOR_DEBUG=1 to see one for an internal error.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import sys
+from typing import IO, Any, Iterator
+
+import click
+
+from . import __version__
+from .errors import EXIT_INVALID_RECORDS, EXIT_OK, EvaluatorError, PolicyError
+from .evaluate import Evaluator
+from .load import read_document, validate_document, load_policy
+from .policy import Policy
+from .records import FORMATS, records_from_path
+from .report import WRITERS, atomic_output
+from .resources import default_policy_path, schema as shipped_schema
+
+
+class _Counter:
+    """Counts invalid records as results stream past, without holding them."""
+
+    def __init__(self, results: Iterator[Any]):
+        self.results, self.invalid, self.total = results, 0, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for result in self.results:
+            self.total += 1
+            if not result.ok:
+                self.invalid += 1
+            yield result
+
+
+def _policy(path: str | None) -> Policy:
+    return load_policy(path or default_policy_path())
+
+
+def _as_of(value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, found {value!r}", param_hint="--as-of") from None
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path is None or path == "-":
+        yield sys.stdout
+    else:
+        with atomic_output(path) as fh:
+            yield fh
+
+
+policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
+                             help="Policy file (default: the shipped MessageLabs APAC program).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="evaluator")
+def cli() -> None:
+    """Evaluate channel partners against a partner program written as a JSON policy."""
+
+
+@cli.command()
+@click.argument("policies", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for editors and CI.")
+def validate(policies: tuple[str, ...], fmt: str) -> None:
+    """Check POLICY files against the policy schema and the semantic checks.
+
+    Prints every problem as FILE:LINE:COLUMN with its JSON Pointer, what was expected and what was
+    found. Exit 0 when all are valid, 2 otherwise."""
+    report = []
+    failed = False
+    for path in policies:
+        try:
+            doc = read_document(path)
+            _, findings = validate_document(doc)
+        except PolicyError as exc:
+            findings = exc.findings
+        errors = [f for f in findings if f.severity == "error"]
+        failed = failed or bool(errors)
+        report.append((path, findings))
+    if fmt == "json":
+        click.echo(json.dumps([{"file": p, "valid": not any(f.severity == "error" for f in fs),
+                                "findings": [f.to_dict() for f in fs]} for p, fs in report], indent=2))
+    else:
+        for path, findings in report:
+            for finding in findings:
+                click.echo(finding.show(), err=True)
+            errors = sum(f.severity == "error" for f in findings)
+            click.echo(f"{path}: {'valid' if not errors else f'{errors} error(s)'}", err=bool(errors))
+    sys.exit(2 if failed else EXIT_OK)
+
+
+@cli.command()
+@policy_option
+@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default=None,
+              help="Output format. Default: table on a terminal, else jsonl.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically: replaced only when the run completes).")
+@click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Format of FACTS; auto uses the file extension, else the content.")
+@click.option("--as-of", "as_of", metavar="DATE", default=None,
+              help="Evaluation date for date measures (default: today, UTC). Recorded in decisions that use it.")
+@click.argument("facts", default="-", metavar="[FACTS|-]")
+def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
+             facts: str) -> None:
+    """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
+
+    One decision per input record, in input order; an invalid record becomes an error record with
+    its line or row and the problem, and the others are still evaluated (exit 1)."""
+    policy = _policy(policy_path)
+    if fmt is None:
+        fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    evaluator = Evaluator(policy, as_of=_as_of(as_of))
+    try:
+        counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
+        with _output(output) as out:
+            WRITERS[fmt](counter, out, policy)
+    finally:
+        evaluator.close()
+    if counter.invalid:
+        click.echo(f"{counter.invalid} of {counter.total} records invalid", err=True)
+        sys.exit(EXIT_INVALID_RECORDS)
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["policy", "facts", "decision"]))
+@policy_option
+def schema(which: str, policy_path: str | None) -> None:
+    """Print a JSON Schema: the policy language, the partner facts of a policy, or a decision."""
+    if which == "facts":
+        from .facts import facts_schema
+        data = facts_schema(_policy(policy_path))
+    else:
+        data = shipped_schema(which)
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the CLI and turns every error into a message and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="evaluator", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except EvaluatorError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error of ours
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # an internal error: short message, traceback only on request
+        if os.environ.get("EVALUATOR_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set EVALUATOR_DEBUG=1 for details)", err=True)
+        sys.exit(3)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,137 @@
+"""Report: write decisions as JSONL, JSON, CSV or a table for people.
+
+Writers stream: each takes an iterator of decisions (and error records) and writes them in input
+order, one per record, without holding the batch. `atomic_output` writes a file through a
+temporary file renamed into place on success, so an interrupted run never leaves half a file
+and never truncates an existing one.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from typing import IO, Any, Callable, Iterable, Iterator
+
+from .decision import MET, Decision, InvalidRecord
+from .policy import Policy
+
+Result = Decision | InvalidRecord
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_jsonl(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    for result in results:
+        out.write(_dumps(result.to_dict()) + "\n")
+
+
+def write_json(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    out.write("[")
+    first = True
+    for result in results:
+        out.write("\n" if first else ",\n")
+        out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
+
+
+def csv_columns(policy: Policy) -> list[str]:
+    columns = ["partner_id", "line", "tier_id", "tier_name", "tier_rank", "override", "error"]
+    for tier in policy.tiers:
+        columns.append(f"{tier.id}.status")
+        columns.extend(f"{tier.id}.{c.id}" for c in tier.criteria)
+    columns.extend(f"measure.{name}" for name in policy.measures)
+    columns.extend(["policy_id", "policy_version", "policy_sha256"])
+    return columns
+
+
+def csv_row(result: Result) -> dict[str, Any]:
+    source = result.source or {}
+    row: dict[str, Any] = {"partner_id": result.partner_id or "",
+                           "line": source.get("line", source.get("index", "")),
+                           "policy_id": result.policy["id"], "policy_version": result.policy["version"],
+                           "policy_sha256": result.policy["sha256"]}
+    if isinstance(result, InvalidRecord):
+        row["error"] = result.message
+        return row
+    if result.tier is not None:
+        row.update(tier_id=result.tier.id, tier_name=result.tier.name, tier_rank=result.tier.rank)
+    row["override"] = result.override.id if result.override else ""
+    for tier_result in result.tiers:
+        row[f"{tier_result.tier.id}.status"] = tier_result.status
+        for criterion in tier_result.criteria:
+            row[f"{tier_result.tier.id}.{criterion.id}"] = criterion.status
+    for name, value in result.measures.items():
+        row[f"measure.{name}"] = "" if value is None else value
+    return row
+
+
+def write_csv(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    writer = csv.DictWriter(out, fieldnames=csv_columns(policy), restval="", lineterminator="\n")
+    writer.writeheader()
+    for result in results:
+        writer.writerow(csv_row(result))
+
+
+def _note(result: Result) -> str:
+    """What a person should know beyond the tier: why a record is invalid, an override, the
+    result tier's unmet advisory criteria, facts whose absence left a higher tier undecided."""
+    if isinstance(result, InvalidRecord):
+        return "INVALID: " + result.message
+    notes = [f"override {result.override.id}"] if result.override is not None else []
+    rank = result.tier.rank if result.tier is not None else len(result.tiers) + 1
+    for tier_result in result.tiers:
+        if tier_result.tier.rank == rank:
+            notes.extend(f"advisory {c.id} {c.status}" for c in tier_result.criteria
+                         if c.advisory and c.status != MET)
+    missing = sorted({f for t in result.tiers if t.tier.rank < rank for c in t.criteria if not c.advisory
+                      for f in c.missing_facts})
+    if missing:
+        notes.append("missing " + ", ".join(missing))
+    return "; ".join(notes)
+
+
+def write_table(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    tier_width = max([len(t.name) for t in policy.tiers] + [len("(no tier)")])
+    id_width = 16
+    out.write(f"{'PARTNER':<{id_width}}  {'TIER':<{tier_width}}  NOTES\n")
+    counts: dict[str, int] = {}
+    for result in results:
+        pid = (result.partner_id or "?")
+        pid = pid if len(pid) <= id_width else pid[: id_width - 1] + "~"
+        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else "(no tier)")
+        out.write(f"{pid:<{id_width}}  {name:<{tier_width}}  {_note(result)}".rstrip() + "\n")
+        key = "invalid" if isinstance(result, InvalidRecord) else name
+        counts[key] = counts.get(key, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    out.write(f"\n{sum(counts.values())} partners: {summary}\n" if counts else "\n0 partners\n")
+
+
+WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
+    "jsonl": write_jsonl,
+    "json": write_json,
+    "csv": write_csv,
+    "table": write_table,
+}
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[IO[str]]:
+    """A text file written to a temporary name beside `path` and renamed over it only when the
+    block completes; on any error the temporary file is removed and `path` is untouched."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
