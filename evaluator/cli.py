@@ -151,6 +151,21 @@ def schema(which: str, policy_path: str | None) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# Commands that live in modules of their own: command name -> "module:attribute" (a click
+# command). Each is imported only when the CLI starts, so adding one is one line here.
+EXTRA_COMMANDS: dict[str, str] = {}
+
+
+def _register_extra_commands() -> None:
+    import importlib
+    for name, target in EXTRA_COMMANDS.items():
+        module, attribute = target.split(":")
+        cli.add_command(getattr(importlib.import_module(module, __package__), attribute), name)
+
+
+_register_extra_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the CLI and turns every error into a message and an exit code."""
     try:
