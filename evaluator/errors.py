@@ -30,7 +30,10 @@ class Finding:
 
     @property
     def location(self) -> str:
-        parts = [self.file or "<policy>"]
+        """FILE:LINE:COLUMN, as much of it as is known ('' when nothing is)."""
+        if self.file is None and self.line is None:
+            return ""
+        parts = [self.file or "<input>"]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:
@@ -38,7 +41,8 @@ class Finding:
         return ":".join(parts)
 
     def show(self) -> str:
-        text = f"{self.location}: {self.severity}: {self.message}"
+        text = f"{self.location}: " if self.location else ""
+        text += f"{self.severity}: {self.message}"
         if self.pointer:
             text += f" (at {self.pointer})"
         if self.expected is not None:

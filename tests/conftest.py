@@ -60,6 +60,7 @@ def base_policy(**changes: Any) -> dict[str, Any]:
         "facts": {
             "partner_id": {"type": "string", "description": "id", "required": True},
             "sales": {"type": "number", "unit": "USD", "minimum": 0, "description": "sales"},
+            "balance": {"type": "number", "unit": "USD", "description": "balance, may be negative"},
             "referrals": {"type": "integer", "minimum": 0, "description": "referrals"},
             "country": {"type": "string", "description": "country"},
             "regions": {"type": "string_list", "description": "regions"},
