@@ -40,7 +40,8 @@ def read_document(path: str | os.PathLike[str], *, max_bytes: int = MAX_POLICY_B
 def _locate(findings: list[Finding], doc: Document) -> list[Finding]:
     located = []
     for f in findings:
-        line, column = doc.locate(f.pointer)
+        # a policy given as a dict has no text of its own to point into: the pointer says where
+        line, column = doc.locate(f.pointer) if doc.file is not None else (None, None)
         located.append(Finding(f.message, f.pointer, doc.file, line, column, f.expected, f.found, f.severity, f.check))
     return located
 
@@ -49,7 +50,16 @@ def validate_document(doc: Document) -> tuple[Policy | None, list[Finding]]:
     """Schema and semantic findings for a document, located; the model if the schema passed."""
     findings = schema_findings(doc.data)
     if findings:
-        return None, _locate(findings, doc)
+        # Report what the checks find too, where the model can still be built, so one run shows
+        # every error; a check finding inside a part the schema already rejected is left out.
+        try:
+            partial = build_policy(doc.data, doc.file)
+        except Exception:
+            return None, _locate(findings, doc)
+        bad = [f.pointer for f in findings]
+        extra = [f for f in policy_findings(partial, tolerant=True)
+                 if not any(f.pointer == p or f.pointer.startswith(p + "/") for p in bad)]
+        return None, _locate(findings + extra, doc)
     policy = build_policy(doc.data, doc.file)
     return policy, _locate(policy_findings(policy), doc)
 

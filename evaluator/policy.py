@@ -170,10 +170,10 @@ def build_condition(data: dict[str, Any], pointer: str) -> Condition:
     if "not" in data:
         return Not(build_condition(data["not"], f"{pointer}/not"), pointer)
     kind = "fact" if "fact" in data else "measure"
-    value = data["value"]
+    value = data.get("value")  # .get: the model is also built, for more findings, from invalid documents
     if isinstance(value, list):
         value = tuple(value)
-    return Comparison(Operand(kind, data[kind]), data["op"], value, pointer)
+    return Comparison(Operand(kind, data.get(kind)), data.get("op"), value, pointer)
 
 
 def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:

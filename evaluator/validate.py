@@ -12,7 +12,6 @@ import re
 from typing import Any, Callable, Iterator
 
 import jsonschema
-from jsonschema.exceptions import best_match
 
 from .errors import Finding
 from .measures import MEASURES, names_in
@@ -32,13 +31,30 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _most_specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a oneOf/anyOf failure, an error of the alternative the author most likely meant: the
+    one that got deepest into the instance, then the one with fewest errors, then not a bare
+    type mismatch."""
+    while error.context and error.validator in ("oneOf", "anyOf"):
+        branches: dict[Any, list[jsonschema.ValidationError]] = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+
+        def rank(errors: list[jsonschema.ValidationError]) -> tuple[int, int, bool]:
+            return (max(len(e.absolute_path) for e in errors), -len(errors),
+                    any(e.validator != "type" for e in errors))
+
+        chosen = max(branches.values(), key=rank)
+        error = max(chosen, key=lambda e: len(e.absolute_path))
+    return error
+
+
 def schema_findings(document: Any, schema_name: str = "policy") -> list[Finding]:
     """Every schema violation, each with the most specific message jsonschema can give."""
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     findings = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
-        if error.context and error.validator in ("oneOf", "anyOf"):
-            error = best_match(error.context) or error
+        error = _most_specific(error)
         findings.append(Finding(
             message=error.message if len(error.message) < 200 else error.message[:197] + "...",
             pointer=_pointer(error.absolute_path),
@@ -243,8 +259,16 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
 }
 
 
-def policy_findings(policy: Policy) -> list[Finding]:
+def policy_findings(policy: Policy, *, tolerant: bool = False) -> list[Finding]:
+    """Every finding of every check. `tolerant`: the document failed its schema, so a check may
+    meet a malformed part; such a check is skipped rather than allowed to fail."""
     findings: list[Finding] = []
     for check in CHECKS.values():
-        findings.extend(check(policy))
+        if not tolerant:
+            findings.extend(check(policy))
+            continue
+        try:
+            findings.extend(list(check(policy)))
+        except Exception:
+            continue
     return findings
