@@ -224,6 +224,8 @@ def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Findin
             yield Finding(f"unknown {operand.kind} '{operand.name}'" + suggest(operand.name, list(own)), pointer,
                           expected=f"one of the policy's {operand.kind}s", found=operand.name, check="references")
         return
+    if comparison.op not in OPERATORS:
+        return  # the schema reports an unknown operator
     vtype = value_type(policy, operand)
     try:
         OPERATORS[comparison.op](vtype, comparison.value)
