@@ -114,6 +114,7 @@ class Tier:
     benefits: tuple[dict[str, Any], ...]
     pointer: str
     description: str = ""
+    level: int | None = None  # standing on the policy's rank_scale, if it declares one
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class Policy:
     source: str | None = None
     description: str = ""
     effective: dict[str, Any] | None = None
+    rank_scale: str | None = None  # programs naming the same scale compare tiers by level
 
     def tier(self, tier_id: str) -> Tier:
         for tier in self.tiers:
@@ -212,7 +214,7 @@ def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
             for c_index, c in enumerate(t["criteria"])
         )
         tiers.append(Tier(t["id"], t["name"], t_index + 1, criteria, tuple(t.get("benefits", ())), t_ptr,
-                          t.get("description", "")))
+                          t.get("description", ""), t.get("level")))
     overrides = tuple(
         Override(o["id"], o["description"], build_condition(o["when"], f"/overrides/{i}/when"), o["tier"],
                  f"/overrides/{i}")
@@ -233,4 +235,5 @@ def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
         source=source,
         description=document.get("description", ""),
         effective=document.get("effective"),
+        rank_scale=document.get("rank_scale"),
     )
