@@ -158,7 +158,8 @@ def escape(key: str) -> str:
 
 def coerce_record(policy: Policy, record: Any, *, from_text: bool = False) -> tuple[dict[str, Any], list[Finding]]:
     """The record's facts, typed, with defaults applied; and every problem found, each located
-    by the JSON Pointer of the field. A fact given as null (or an empty CSV cell) is absent."""
+    by the JSON Pointer of the field. A fact given as null (or an empty CSV cell, except in a
+    string_list column) is absent."""
     if not isinstance(record, dict):
         return {}, [Finding("a partner record must be an object", "", expected="an object of facts",
                             found=describe(record))]
@@ -167,7 +168,8 @@ def coerce_record(policy: Policy, record: Any, *, from_text: bool = False) -> tu
     for name, spec in policy.facts.items():
         value = record.get(name)
         if from_text and isinstance(value, str) and value.strip() == "":
-            value = None
+            # An empty CSV cell is a missing fact, except in a list column, where it lists nothing.
+            value = [] if spec.type == "string_list" else None
         if value is None:
             if spec.default is not NO_DEFAULT:
                 facts[name] = FACT_TYPES[spec.type](spec, spec.default, False)
