@@ -17,6 +17,7 @@ from .policy import NO_DEFAULT, FactSpec, Policy
 
 # Beyond 2**53 not every integer is a float, so arithmetic mixing them stops being exact.
 MAX_EXACT = 2 ** 53
+_NUMERIC_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 TRUE_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -46,15 +47,15 @@ def _number(spec: FactSpec, value: Any, from_text: bool, integer: bool) -> Any:
     kind = "an integer" if integer else "a number"
     if from_text and isinstance(value, str):
         text = value.strip()
+        if not _NUMERIC_TEXT.fullmatch(text):  # int() and float() also take "1_000", "nan", "inf"
+            raise Invalid(f"'{spec.name}' must be {kind}", kind, describe(value))
         try:
             value = int(text)
         except ValueError:
-            if integer:
-                raise Invalid(f"'{spec.name}' must be an integer", kind, describe(value)) from None
             try:
-                value = float(text)
+                value = float(text)  # "5.0" from a spreadsheet is still the integer 5
             except ValueError:
-                raise Invalid(f"'{spec.name}' must be a number", kind, describe(value)) from None
+                raise Invalid(f"'{spec.name}' must be {kind}", kind, describe(value)) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Invalid(f"'{spec.name}' must be {kind}", kind, describe(value))
     if isinstance(value, float):
