@@ -153,7 +153,10 @@ def schema(which: str, policy_path: str | None) -> None:
 
 # Commands that live in modules of their own: command name -> "module:attribute" (a click
 # command). Each is imported only when the CLI starts, so adding one is one line here.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {
+    "diff": ".cli_diff:diff",
+    "report": ".cli_diff:report",
+}
 
 
 def _register_extra_commands() -> None:
