@@ -78,11 +78,13 @@ def cli() -> None:
 @click.argument("policies", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for editors and CI.")
-def validate(policies: tuple[str, ...], fmt: str) -> None:
-    """Check POLICY files against the policy schema and the semantic checks.
+@click.option("--strict", is_flag=True, help="Treat warnings of the static checks as errors.")
+def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check POLICY files against the policy schema, the semantic checks and the static checks.
 
     Prints every problem as FILE:LINE:COLUMN with its JSON Pointer, what was expected and what was
-    found. Exit 0 when all are valid, 2 otherwise."""
+    found, as an error or a warning. Exit 0 when there are no errors (with --strict: no warnings
+    either), 2 otherwise."""
     report = []
     failed = False
     for path in policies:
@@ -91,6 +93,9 @@ def validate(policies: tuple[str, ...], fmt: str) -> None:
             _, findings = validate_document(doc)
         except PolicyError as exc:
             findings = exc.findings
+        if strict:
+            import dataclasses
+            findings = [dataclasses.replace(f, severity="error") for f in findings]
         errors = [f for f in findings if f.severity == "error"]
         failed = failed or bool(errors)
         report.append((path, findings))
@@ -102,7 +107,9 @@ def validate(policies: tuple[str, ...], fmt: str) -> None:
             for finding in findings:
                 click.echo(finding.show(), err=True)
             errors = sum(f.severity == "error" for f in findings)
-            click.echo(f"{path}: {'valid' if not errors else f'{errors} error(s)'}", err=bool(errors))
+            warnings = len(findings) - errors
+            status = f"{errors} error(s)" if errors else "valid"
+            click.echo(f"{path}: {status}" + (f", {warnings} warning(s)" if warnings else ""), err=bool(errors))
     sys.exit(2 if failed else EXIT_OK)
 
 

@@ -273,4 +273,8 @@ def policy_findings(policy: Policy, *, tolerant: bool = False) -> list[Finding]:
             findings.extend(list(check(policy)))
         except Exception:
             continue
+    if not tolerant and not any(f.severity == "error" for f in findings):
+        # the static checks of lint.py reason about a policy these checks accept
+        from .lint import lint_findings  # late: lint imports this module
+        findings.extend(lint_findings(policy))
     return findings
