@@ -163,6 +163,7 @@ def schema(which: str, policy_path: str | None) -> None:
 EXTRA_COMMANDS: dict[str, str] = {
     "diff": ".cli_diff:diff",
     "report": ".cli_diff:report",
+    "test": ".cli_authoring:test",
 }
 
 
