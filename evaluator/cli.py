@@ -164,6 +164,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "diff": ".cli_diff:diff",
     "report": ".cli_diff:report",
     "test": ".cli_authoring:test",
+    "doc": ".cli_authoring:doc",
 }
 
 

@@ -140,3 +140,24 @@ def _suggest(path: str, tests_path: str | None) -> None:
                err=True)
     for label in suggestions.impossible:
         click.echo(f"  not suggested (no valid record reaches it): {label}", err=True)
+
+
+@click.command("doc")
+@click.argument("policy", required=False, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True,
+              help="markdown, or one self-contained HTML file that prints well.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically) instead of standard output.")
+def doc(policy: str | None, fmt: str, output: str | None) -> None:
+    """Write the program sheet of POLICY (default: the shipped program): tiers with their criteria
+    in words and benefits, advisory criteria, overrides, facts, measures, effective dates, version
+    and sha256. Generated from the policy alone, so it never drifts from it."""
+    from .report import atomic_output
+    from .resources import default_policy_path
+    from .sheet import render_sheet
+    text = render_sheet(load_policy(policy or default_policy_path()), fmt)
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+    else:
+        with atomic_output(output) as fh:
+            fh.write(text)
