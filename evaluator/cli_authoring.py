@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import EXIT_OK, EXIT_USAGE, EvaluatorError, PolicyError
+from .errors import EXIT_OK, EXIT_USAGE, EvaluatorError
 from .load import load_policy
 from .policy import Policy
 from .policytests import (CaseResult, SuiteResult, TestsFileError, coverage, coverage_text, find_tests,
@@ -32,12 +32,12 @@ def _resolve(path: str, tests_path: str | None) -> tuple[Path, Path | None, Any]
         if is_tests_document(doc.data):
             policy = doc.data.get("policy")
             if not isinstance(policy, str):
-                raise TestsFileError(load_suite_findings_without_policy(path))
+                raise TestsFileError(_no_policy_named(path))
             return (Path(path).parent / policy), Path(path), doc
     return Path(path), find_tests(path), None
 
 
-def load_suite_findings_without_policy(path: str) -> list[Any]:
+def _no_policy_named(path: str) -> list[Any]:
     from .errors import Finding
     return [Finding("a tests file given on its own must name its policy", "", path, 1, 1,
                     expected='"policy": "PATH/TO/POLICY.json" (relative to the tests file)', found="no policy")]

@@ -483,17 +483,14 @@ def _convert(policy: Policy, operand: Operand) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-def _where(policy: Policy, criterion: Criterion) -> str:
+def _targets(policy: Policy) -> Iterator[tuple[str, Condition, str]]:
+    """(what, condition, pointer) of every criterion and override, named as a manager reads them."""
     for tier in policy.tiers:
-        if criterion in tier.criteria:
-            kind = "advisory criterion" if criterion.advisory else "criterion"
-            return f"{kind} '{criterion.id}' of tier '{tier.name}'"
-    return f"criterion '{criterion.id}'"  # pragma: no cover
-
-
-def _all_criteria(policy: Policy) -> Iterator[Criterion]:
-    for tier in policy.tiers:
-        yield from tier.criteria
+        for c in tier.criteria:
+            kind = "advisory criterion" if c.advisory else "criterion"
+            yield f"{kind} '{c.id}' of tier '{tier.name}'", c.condition, c.pointer
+    for o in policy.overrides:
+        yield f"override '{o.id}'", o.when, o.pointer + "/when"
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -503,10 +500,7 @@ def check_contradictions(policy: Policy) -> Iterator[Finding]:
     fact's minimum, maximum or enum), or an alternative of an `any` that can never be met while
     the others can. Warnings: the policy still evaluates (the criterion is simply never met)."""
     reasoner = Reasoner(policy)
-    targets: list[tuple[str, Condition, str]] = [(_where(policy, c), c.condition, c.pointer)
-                                                  for c in _all_criteria(policy)]
-    targets += [(f"override '{o.id}'", o.when, o.pointer + "/when") for o in policy.overrides]
-    for what, condition, pointer in targets:
+    for what, condition, pointer in _targets(policy):
         form = dnf(condition)
         if reasoner.satisfiable(form) is False:
             yield Finding(f"{what} can never be met: {reasoner.why_not(form)}", pointer,  # type: ignore[arg-type]
@@ -537,10 +531,7 @@ def check_always_true(policy: Policy) -> Iterator[Finding]:
     """A criterion (or override) met by every partner that has the facts it reads: it decides
     nothing except that the facts are given. A warning."""
     reasoner = Reasoner(policy)
-    targets: list[tuple[str, Condition, str]] = [(_where(policy, c), c.condition, c.pointer)
-                                                  for c in _all_criteria(policy)]
-    targets += [(f"override '{o.id}'", o.when, o.pointer + "/when") for o in policy.overrides]
-    for what, condition, pointer in targets:
+    for what, condition, pointer in _targets(policy):
         if reasoner.satisfiable(dnf(condition, negate=True)) is False:
             facts = sorted({c.operand.name for c in comparisons(condition)})
             notes = sorted({n for c in comparisons(condition) for n in reasoner.domain(c.operand).notes})
@@ -568,7 +559,7 @@ def check_shadowed_tiers(policy: Policy) -> Iterator[Finding]:
         else:
             why = f"every partner that meets it also meets {names}, ranked higher"
         yield Finding(f"tier '{tier.name}' can never be the result: {why}", tier.pointer,
-                      expected=f"a tier some partner gets", found=f"a tier shadowed by {names}",
+                      expected="a tier some partner gets", found=f"a tier shadowed by {names}",
                       severity="warning", check="shadowed_tiers")
 
 

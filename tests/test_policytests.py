@@ -109,7 +109,7 @@ def test_a_failing_case_shows_a_diff_and_what_decided(cli, tmp_path):
     lines = proc.stdout_text.splitlines()
     assert lines[-1] == "1 passed, 1 failed"
     fail = lines.index(next(line for line in lines if line.startswith("  FAIL  one cent below")))
-    assert f"program.tests.json:" in lines[fail]
+    assert "program.tests.json:" in lines[fail]
     assert lines[fail + 1:fail + 4] == [
         "      tier:",
         "        - expected: premier_certified (Premier Certified)",
