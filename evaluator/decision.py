@@ -2,13 +2,29 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Finding
-from .policy import Operand, Override, Tier
+from .policy import Operand, Override, Tier, canonical_json
+
+if TYPE_CHECKING:
+    from .shortfall import Change, Shortfall
 
 MET, NOT_MET, MISSING = "met", "not_met", "missing"
+
+
+def input_sha256(record: Any) -> str:
+    """sha256 of an input record's canonical JSON (sorted keys, no whitespace, UTF-8), the same
+    canonical form the policy's sha256 is taken of. Values JSON cannot hold (a NaN, a date given
+    to the library) are written as their text so every record still gets a digest."""
+    try:
+        text = canonical_json(record)
+    except (TypeError, ValueError):
+        text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
 
 
 def jsonable(value: Any) -> Any:
@@ -30,11 +46,15 @@ class CheckResult:
     actual: Any
     status: str
     pointer: str
+    shortfall: "Change | None" = None  # set when this comparison is part of its criterion's shortfall
 
     def to_dict(self) -> dict[str, Any]:
-        return {"operand": self.operand.name, "kind": self.operand.kind, "op": self.op,
-                "value": jsonable(self.value), "actual": jsonable(self.actual), "status": self.status,
-                "pointer": self.pointer}
+        out = {"operand": self.operand.name, "kind": self.operand.kind, "op": self.op,
+               "value": jsonable(self.value), "actual": jsonable(self.actual), "status": self.status,
+               "pointer": self.pointer}
+        if self.shortfall is not None:
+            out["shortfall"] = self.shortfall.to_dict()
+        return out
 
 
 @dataclass
@@ -48,6 +68,7 @@ class CriterionResult:
     checks: list[CheckResult]
     missing_facts: list[str]
     pointer: str
+    shortfall: "Shortfall | None" = None  # what it still needs (tiers at or above the result)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"id": self.id, "description": self.description, "advisory": self.advisory,
@@ -55,6 +76,8 @@ class CriterionResult:
                "required": self.required, "checks": [c.to_dict() for c in self.checks]}
         if self.missing_facts:
             out["missing_facts"] = self.missing_facts
+        if self.shortfall is not None:
+            out["shortfall"] = self.shortfall.to_dict()
         return out
 
 
@@ -87,6 +110,9 @@ class Decision:
     evaluator_version: str
     as_of: _dt.date | None = None
     source: dict[str, Any] | None = None
+    input_sha256: str | None = None  # sha256 of the canonical JSON of the input record
+    input: Any = None  # the input record itself, kept when asked (evaluate --with-input)
+    input_is_text: bool = False  # the record's values are text (CSV cells), parsed by fact type
     error = None
 
     @property
@@ -109,6 +135,26 @@ class Decision:
                 return result
         raise KeyError(criterion_id)
 
+    @property
+    def next_tier(self) -> TierResult | None:
+        """The tier ranked just above the result (the lowest tier when there is none); None at the top."""
+        rank = self.tier.rank if self.tier is not None else len(self.tiers) + 1
+        return next((t for t in self.tiers if t.tier.rank == rank - 1), None)
+
+    def next_tier_dict(self) -> dict[str, Any] | None:
+        """The next tier and every required criterion it still needs, with its shortfall."""
+        result = self.next_tier
+        if result is None:
+            return None
+        needs = []
+        for c in result.criteria:
+            if not c.advisory and c.status != MET:
+                need = {"criterion": c.id, "description": c.description, "status": c.status, "required": c.required}
+                if c.shortfall is not None:
+                    need["shortfall"] = c.shortfall.to_dict()
+                needs.append(need)
+        return {**tier_ref(result.tier), "status": result.status, "needs": needs}  # type: ignore[dict-item]
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"partner_id": self.partner_id}
         if self.source is not None:
@@ -117,6 +163,7 @@ class Decision:
         out["override"] = None if self.override is None else {"id": self.override.id,
                                                                "description": self.override.description}
         out["benefits"] = self.benefits
+        out["next_tier"] = self.next_tier_dict()
         out["tiers"] = [t.to_dict() for t in self.tiers]
         if self.overrides:
             out["overrides"] = [{"id": o.id, "status": status} for o, status in self.overrides]
@@ -125,7 +172,17 @@ class Decision:
             out["as_of"] = self.as_of.isoformat()
         out["policy"] = dict(self.policy)
         out["evaluator"] = {"version": self.evaluator_version}
+        _put_input(out, self)
         return out
+
+
+def _put_input(out: dict[str, Any], result: Any) -> None:
+    if result.input_sha256 is not None:
+        out["input_sha256"] = result.input_sha256
+    if result.input is not None:
+        out["input"] = result.input
+        if result.input_is_text:
+            out["input_is_text"] = True
 
 
 @dataclass
@@ -137,6 +194,9 @@ class InvalidRecord:
     policy: dict[str, str]
     evaluator_version: str
     source: dict[str, Any] | None = None
+    input_sha256: str | None = None
+    input: Any = None
+    input_is_text: bool = False
     tier = None
 
     @property
@@ -162,4 +222,5 @@ class InvalidRecord:
         out["error"] = {"message": self.message, "findings": [f.to_dict() for f in self.findings]}
         out["policy"] = dict(self.policy)
         out["evaluator"] = {"version": self.evaluator_version}
+        _put_input(out, self)
         return out

@@ -2,16 +2,20 @@
 
 `required` renders a condition in the policy's own terms (`annual_sales_usd >= 1000000`,
 `all(region_count >= 2, countries contains "AU")`); `actual` lists the value of every fact or
-measure the criterion reads; `checks` gives each comparison's outcome.
+measure the criterion reads; `checks` gives each comparison's outcome. `add_shortfalls` then
+says, for every criterion not met in the tiers at or above the result, what it would take to
+meet it (shortfall.py): a post-step on the finished results that never touches the engine.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from .decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult
-from .measures import Missing
-from .policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, comparisons
+from .decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult, TierResult
+from .measures import Context, Missing
+from .policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
+from .shortfall import shortfall
 
 
 def render_value(value: Any) -> str:
@@ -66,3 +70,24 @@ def criterion_result(criterion: Criterion, leaf_status: Callable[[Comparison], s
     return CriterionResult(criterion.id, criterion.description, criterion.advisory, status, actual,
                            render(criterion.condition), checks,
                            sorted(missing_facts) if status == MISSING else [], criterion.pointer)
+
+
+def add_shortfalls(policy: Policy, tier_results: list[TierResult], result: Tier | None,
+                   facts: Mapping[str, Any], as_of: _dt.date) -> None:
+    """Attach a shortfall to every criterion (required or advisory) that is not met, in the tier
+    the partner holds and every tier above it, and to each comparison that shortfall changes.
+    `facts` are the record's coerced facts; `as_of` the evaluation date (for `days_since`)."""
+    rank = result.rank if result is not None else len(policy.tiers) + 1
+    ctx = Context(facts, {n: m.compute for n, m in policy.measures.items()}, as_of, {})
+    for tier_result in tier_results:
+        if tier_result.tier.rank > rank:
+            continue
+        for criterion, outcome in zip(tier_result.tier.criteria, tier_result.criteria):
+            if outcome.status == MET:
+                continue
+            statuses = {check.pointer: check.status for check in outcome.checks}
+            found = shortfall(policy, criterion.condition, lambda c: statuses[c.pointer], ctx)
+            outcome.shortfall = found
+            by_pointer = {change.pointer: change for change in found.changes}
+            for check in outcome.checks:
+                check.shortfall = by_pointer.get(check.pointer)
