@@ -24,6 +24,7 @@ from .evaluate import Evaluator
 from .load import read_document, validate_document, load_policy
 from .policy import Policy
 from .records import FORMATS, records_from_path
+from .near import near_writer
 from .report import WRITERS, atomic_output
 from .resources import default_policy_path, schema as shipped_schema
 
@@ -123,9 +124,13 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
               help="Format of FACTS; auto uses the file extension, else the content.")
 @click.option("--as-of", "as_of", metavar="DATE", default=None,
               help="Evaluation date for date measures (default: today, UTC). Recorded in decisions that use it.")
+@click.option("--with-input", is_flag=True, help="Record each input record in its decision (what `replay` re-evaluates).")
+@click.option("--near", metavar="PERCENT", type=click.FloatRange(min=0), default=None,
+              help="Instead of decisions, list partners within PERCENT of the next tier or less than PERCENT above "
+                   "their own tier's thresholds (at risk).")
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
-             facts: str) -> None:
+             facts: str, with_input: bool = False, near: float | None = None) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
@@ -133,11 +138,11 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     policy = _policy(policy_path)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
-    evaluator = Evaluator(policy, as_of=_as_of(as_of))
+    evaluator = Evaluator(policy, as_of=_as_of(as_of), with_input=with_input)
     try:
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
         with _output(output) as out:
-            WRITERS[fmt](counter, out, policy)
+            (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
     finally:
         evaluator.close()
     if counter.invalid:
@@ -161,6 +166,8 @@ def schema(which: str, policy_path: str | None) -> None:
 # Commands that live in modules of their own: command name -> "module:attribute" (a click
 # command). Each is imported only when the CLI starts, so adding one is one line here.
 EXTRA_COMMANDS: dict[str, str] = {
+    "explain": ".cli_explain:explain",
+    "replay": ".cli_replay:replay",
     "diff": ".cli_diff:diff",
     "report": ".cli_diff:report",
     "test": ".cli_authoring:test",
