@@ -13,11 +13,13 @@ import re
 from typing import Any, Callable
 
 from .errors import Finding
+from .patterns import compile_pattern
 from .policy import NO_DEFAULT, FactSpec, Policy
 
 # Beyond 2**53 not every integer is a float, so arithmetic mixing them stops being exact.
 MAX_EXACT = 2 ** 53
-_NUMERIC_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMERIC_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII: \d takes "١٢٣"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 TRUE_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -84,10 +86,13 @@ def _bounds(spec: FactSpec, value: Any, shown: Any) -> None:
 
 
 def _string_ok(spec: FactSpec, value: str, what: str) -> None:
+    if _SURROGATE.search(value):  # from a JSON "\ud800" escape or a library caller: not text
+        raise Invalid(f"{what} is not valid Unicode text", "Unicode text",
+                      f"an unpaired surrogate U+{ord(_SURROGATE.search(value).group()):04X}")  # type: ignore[union-attr]
     if spec.enum is not None and value not in spec.enum:
         shown = ", ".join(spec.enum[:12]) + (", ..." if len(spec.enum) > 12 else "")
         raise Invalid(f"{what} is not an allowed value", f"one of {shown}", describe(value))
-    if spec.pattern is not None and re.fullmatch(spec.pattern, value) is None:
+    if spec.pattern is not None and not compile_pattern(spec.pattern).fullmatch(value):  # RE2: linear time
         raise Invalid(f"{what} does not match the pattern", f"a value matching {spec.pattern}", describe(value))
 
 

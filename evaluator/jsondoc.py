@@ -80,25 +80,117 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+# What the decoder wanted, by the start of its message; the rest of the message is kept as is.
+_EXPECTED = {
+    "Expecting value": "a JSON value",
+    "Expecting property name enclosed in double quotes": 'a key in double quotes',
+    "Expecting ':' delimiter": "':' after the key",
+    "Expecting ',' delimiter": "',' or the end of the array or object",
+    "Unterminated string starting at": 'the closing \'"\' of the string',
+    "Extra data": "the end of the text after one JSON value",
+    "Invalid control character at": "no raw control character inside a string (write \\n, \\t)",
+    "Invalid \\escape": "a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+    "Invalid \\uXXXX escape": "\\u and four hex digits",
+}
+_KEY_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[\[\]{}]')
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _decode_problem(exc: json.JSONDecodeError, text: str, offset: int) -> JSONProblem:
+    expected = next((e for prefix, e in _EXPECTED.items() if exc.msg.startswith(prefix)), None)
+    if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+        found = "the end of the text (is it cut short?)"
+    else:
+        found = repr(text[exc.pos:exc.pos + 12]) + ("..." if len(text) > exc.pos + 12 else "")
+    return JSONProblem(f"invalid JSON: {exc.msg}", exc.lineno + offset, exc.colno, expected, found)
+
+
+def _duplicate_position(text: str, key: str) -> int | None:
+    """Where `key` appears a second time in one object (the decoder does not say)."""
+    stack: list[set[str] | None] = []
+    for match in _KEY_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in "{[":
+            stack.append(set() if token == "{" else None)
+        elif token in "}]":
+            if stack:
+                stack.pop()
+        elif match.group(1) and stack and stack[-1] is not None:
+            name = json.loads(match.group()[: -len(match.group(1))])
+            if name in stack[-1]:
+                return match.start()
+            stack[-1].add(name)
+    return None
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    if isinstance(data, str):
+        return _LONE_SURROGATE.search(data) is not None
+    if isinstance(data, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_lone_surrogate(v) for v in data)
+    return False
+
+
+def _check_surrogates(text: str, data: Any, offset: int) -> None:
+    """A "\\ud800" escape without its pair decodes to a lone surrogate: not text, and it cannot be
+    written out as UTF-8. Only looked for when such an escape occurs at all."""
+    match = _SURROGATE_ESCAPE.search(text)
+    if match is None or not _has_lone_surrogate(data):
+        return
+    position = match.start()
+    for match in _SURROGATE_ESCAPE.finditer(text):  # the first escape that is not half of a pair
+        code = int(match.group()[2:], 16)
+        after = text[match.end():match.end() + 6]
+        before = text[max(0, match.start() - 6):match.start()]
+        if code < 0xDC00 and not re.fullmatch(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", after):
+            position = match.start()
+            break
+        if code >= 0xDC00 and not re.fullmatch(r"\\u[dD][89abAB][0-9a-fA-F]{2}", before):
+            position = match.start()
+            break
+    line, column = _position(text, position)
+    raise JSONProblem("string has an unpaired UTF-16 surrogate escape", line + offset, column,
+                      expected="a \\uD800-\\uDBFF escape followed by a \\uDC00-\\uDFFF escape, or none",
+                      found=text[position:position + 6])
+
+
+def check_syntax(text: str, *, max_depth: int = MAX_DEPTH) -> None:
+    """Raise JSONProblem if `text` is not one well-formed JSON value of bounded depth; problems
+    inside well-formed parts (NaN, duplicate keys, lone surrogates) are left to `loads`."""
+    _check_depth(text, max_depth)
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _decode_problem(exc, text, 0) from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise JSONProblem("nesting too deep", None, None) from None
+
+
 def loads(text: str, *, max_depth: int = MAX_DEPTH, offset: int = 0) -> Any:
     """Parse one JSON value strictly. `offset` is added to reported line numbers."""
     _check_depth(text, max_depth)
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise JSONProblem(f"invalid JSON: {exc.msg}", exc.lineno + offset, exc.colno) from None
+        raise _decode_problem(exc, text, offset) from None
     except _Duplicate as exc:
-        found = [m.start() for m in re.finditer(re.escape(json.dumps(exc.key)) + r"\s*:", text)]
-        line, column = _position(text, found[1]) if len(found) > 1 else (None, None)
+        where = _duplicate_position(text, exc.key)
+        line, column = _position(text, where) if where is not None else (None, None)
         raise JSONProblem(f"duplicate key {exc.key!r} in one object", line and line + offset, column,
                           expected="each key once per object", found=f"{exc.key!r} again") from None
     except ValueError as exc:
-        match = re.search(r"-?\b(NaN|Infinity)\b", text)
-        line, column = _position(text, match.start()) if match else (None, None)
+        constant = next((m for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1)), None)
+        line, column = _position(text, constant.start()) if constant else (None, None)
         raise JSONProblem(f"{exc} is not a JSON number", line and line + offset, column,
                           expected="a finite number", found=str(exc)) from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise JSONProblem("nesting too deep", None, None) from None
+    _check_surrogates(text, data, offset)
+    return data
 
 
 @dataclass

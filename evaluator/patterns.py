@@ -1,0 +1,221 @@
+"""Regular expressions from policies (`pattern` of a fact): checked when a policy loads, matched
+in time linear in the value.
+
+A policy is data edited by hand and partner records come from CRM exports, so neither may make
+a pattern match take exponential time. Two layers:
+
+- `problem()` rejects, when the policy loads, a pattern that is invalid, that a backtracking
+  engine could take exponential time on (backreferences, lookarounds, conditionals, a quantified
+  group that holds a quantifier, a quantified alternation whose branches can start alike or
+  match nothing), or whose compiled program is too large. The exported partner-facts JSON Schema
+  carries the pattern to other validators, which backtrack, so this matters beyond this program.
+- `Pattern.fullmatch()` matches with RE2 (google-re2), whose time is linear in the length of the
+  value whatever the pattern: even a pattern the checks missed cannot hang an evaluation.
+
+RE2 and Python `re` agree on the syntax policies use (classes, quantifiers, groups,
+alternation, anchors); `\\d`, `\\w`, `\\s` and `\\b` are ASCII in RE2, as in JSON Schema.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from re import _constants as _sre  # type: ignore[attr-defined]  # Python 3.11, 3.12
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
+
+import re2
+
+MAX_PROGRAM_SIZE = 1000  # RE2 instructions: bounds the linear factor of a match
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False   # RE2 logs parse errors to stderr; they are reported as findings
+_OPTIONS.never_capture = True
+
+
+class UnsafePattern(ValueError):
+    """The pattern is rejected: a message, and what was expected instead."""
+
+    def __init__(self, message: str, expected: str):
+        super().__init__(message)
+        self.expected = expected
+
+
+# --- the backtracking hazards, by walking Python's own parse tree --------------------------
+
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None))
+_FORBIDDEN = {
+    _sre.GROUPREF: "a backreference",
+    _sre.GROUPREF_EXISTS: "a conditional group",
+    _sre.ASSERT: "a lookahead or lookbehind",
+    _sre.ASSERT_NOT: "a negative lookahead or lookbehind",
+}
+
+
+def _items(node: Any) -> list[tuple[Any, Any]]:
+    return list(node) if isinstance(node, (list, _parser.SubPattern)) else []
+
+
+def _children(op: Any, arg: Any) -> list[Any]:
+    """The sub-patterns directly below one parse-tree item."""
+    if op in _REPEATS:
+        return [arg[2]]
+    if op == _sre.SUBPATTERN:
+        return [arg[-1]]
+    if op == _sre.BRANCH:
+        return list(arg[1])
+    if op == _sre.ATOMIC_GROUP:
+        return [arg]
+    return []
+
+
+def _variable(op: Any, arg: Any) -> bool:
+    return op in _REPEATS and arg[0] != arg[1]
+
+
+def _can_be_empty(pattern: Any) -> bool:
+    for op, arg in _items(pattern):
+        if op in _REPEATS:
+            if arg[0] > 0 and not _can_be_empty(arg[2]):
+                return False
+        elif op == _sre.SUBPATTERN:
+            if not _can_be_empty(arg[-1]):
+                return False
+        elif op == _sre.BRANCH:
+            if not any(_can_be_empty(b) for b in arg[1]):
+                return False
+        elif op == _sre.ATOMIC_GROUP:
+            if not _can_be_empty(arg):
+                return False
+        elif op not in (_sre.AT,):
+            return False
+    return True
+
+
+def _first(pattern: Any) -> set[Any] | None:
+    """Characters a match of `pattern` can start with (ANY_CHAR-containing None: unknown/any)."""
+    out: set[Any] = set()
+    for op, arg in _items(pattern):
+        if op == _sre.LITERAL:
+            out.add(arg)
+            return out
+        if op == _sre.IN:
+            members = set()
+            for kind, value in arg:
+                if kind == _sre.LITERAL:
+                    members.add(value)
+                elif kind == _sre.RANGE and value[1] - value[0] < 256:
+                    members.update(range(value[0], value[1] + 1))
+                else:  # a negated set, a category (\d, \w) or a wide range: treat as anything
+                    return None
+            out |= members
+            return out
+        if op in _REPEATS or op == _sre.SUBPATTERN or op == _sre.BRANCH or op == _sre.ATOMIC_GROUP:
+            subs = _children(op, arg)
+            for sub in subs:
+                first = _first(sub)
+                if first is None:
+                    return None
+                out |= first
+            if op in _REPEATS and arg[0] == 0 or not all(not _can_be_empty(s) for s in subs):
+                continue  # it can match nothing: the next item can start the match too
+            return out
+        if op == _sre.AT:
+            continue
+        return None  # ANY, NOT_LITERAL, categories: anything
+    return out
+
+
+def _hazard(pattern: Any, inside_repeat: bool) -> str | None:
+    for op, arg in _items(pattern):
+        if op in _FORBIDDEN:
+            return _FORBIDDEN[op]
+        if op in _REPEATS and arg[1] > 1:
+            body = arg[2]
+            if inside_repeat and _variable(op, arg):
+                return "a quantifier inside a quantified group"
+            if _can_be_empty(body):
+                return "a quantified group that can match nothing"
+            inner = _hazard(body, inside_repeat=True)
+            if inner:
+                return inner
+            continue
+        if op == _sre.BRANCH and inside_repeat:
+            firsts = [_first(b) for b in arg[1]]
+            if any(f is None for f in firsts) or any(_can_be_empty(b) for b in arg[1]):
+                return "a quantified alternation whose branches can start alike"
+            seen: set[Any] = set()
+            for first in firsts:
+                if seen & first:  # type: ignore[operator]
+                    return "a quantified alternation whose branches can start alike"
+                seen |= first  # type: ignore[operator]
+        for sub in _children(op, arg):
+            inner = _hazard(sub, inside_repeat)
+            if inner:
+                return inner
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def problem(pattern: str) -> tuple[str, str] | None:
+    """None if the pattern is acceptable, else (message, expected). Messages name the hazard."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error as exc:
+        return f"pattern is not a valid regular expression: {exc}", "a regular expression"
+    except RecursionError:
+        return "pattern is nested too deeply", "a simpler regular expression"
+    hazard = _hazard(parsed, inside_repeat=False)
+    if hazard:
+        return (f"pattern could take exponential time: it has {hazard}",
+                "a pattern without backreferences, lookarounds or quantified groups that contain "
+                "quantifiers or ambiguous alternatives")
+    try:
+        compiled = re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return (f"pattern uses syntax the evaluator does not support: {detail}",
+                "RE2 syntax (classes, quantifiers up to {1000}, groups, alternation)")
+    if compiled.programsize > MAX_PROGRAM_SIZE:
+        return (f"pattern is too complex ({compiled.programsize} instructions)",
+                f"a pattern of at most {MAX_PROGRAM_SIZE} RE2 instructions")
+    return None
+
+
+class Pattern:
+    """A checked pattern that matches whole values in linear time."""
+
+    __slots__ = ("text", "_regexp", "_match")
+
+    def __init__(self, text: str):
+        found = problem(text)
+        if found:
+            raise UnsafePattern(*found)
+        self.text = text
+        compiled = re2.compile(text, _OPTIONS)
+        self._regexp = compiled
+        # The public `fullmatch` builds a match object through a generator (about 8 us a call);
+        # the underlying RE2 call is about 1 us. Use it when this version of the binding has it.
+        raw = getattr(compiled, "_regexp", None)
+        anchor = getattr(getattr(re2, "_Anchor", None), "ANCHOR_BOTH", None)
+        self._match = None
+        if raw is not None and anchor is not None:
+            def match(value: str, raw: Any = raw, anchor: Any = anchor) -> bool:
+                data = value.encode("utf-8")
+                return raw.Match(anchor, data, 0, len(data))[0][0] >= 0
+            try:
+                if match("") == (compiled.fullmatch("") is not None):
+                    self._match = match
+            except Exception:  # pragma: no cover - a binding without this internal API
+                self._match = None
+
+    def fullmatch(self, value: str) -> bool:
+        """Whether the whole of `value` matches. `value` must be valid Unicode (no lone surrogates)."""
+        if self._match is not None:
+            return self._match(value)
+        return self._regexp.fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def compile_pattern(text: str) -> Pattern:
+    """A checked, compiled pattern (cached). Raises UnsafePattern."""
+    return Pattern(text)
