@@ -1,0 +1,384 @@
+"""Differential fuzzing: the durable-rules path against the pure-Python reference (reference.py).
+
+Hypothesis generates random policies (a fact catalogue with random constraints and defaults,
+measures built from every operation, criteria of nested all/any/not over every operator, advisory
+criteria, several ranked tiers, overrides) and random partner records (values at and next to every
+constant of the policy, large and tiny numbers, floats, missing and null facts, unicode, wrong types,
+JSON-typed or CSV text). For every record the evaluator and the reference must agree on validity
+(and which fields are invalid), every measure, every criterion, tier and override status, and the
+tier.
+
+CI runs a bounded number of examples with a fixed seed. A long run on demand:
+
+    FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz_differential.py -q   # random seed
+    FUZZ_EXAMPLES=20000 FUZZ_SEED=7 python -m pytest tests/test_fuzz_differential.py -q
+
+Every failure found is kept below as an explicit regression test.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, note, seed, settings, strategies as st
+
+from evaluator import Evaluator
+from evaluator.decision import InvalidRecord
+from evaluator.evaluate import InputRecord
+from evaluator.policy import Policy, build_policy
+from evaluator.validate import CHECKS, schema_findings
+
+import reference
+
+AS_OF = dt.date(2026, 6, 15)
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
+CI_EXAMPLES = 160
+
+NUMBERS = [0, 1, -1, 2, 7, 10, 100, 1000000, 0.5, -0.5, 0.1, 0.2, 0.30000000000000004, 99.99, 1234.5678,
+           1e-300, 5e-324, -5e-324, 1e-05, 1e15, 1e16, 2 ** 53, -(2 ** 53), 2 ** 53 - 1, 9007199254740991.0,
+           1.7976931348623157e308]
+STRINGS = ["AU", "NZ", "au", "", " ", "é", "e\u0301", "É", "🙂", "ß", "SS", "\x00", "a,b", "x;y", "日本",
+           'q"uote', "A" * 40]
+DATES = ["0001-01-01", "1970-01-01", "2000-02-29", "2024-02-29", "2026-06-14", "2026-06-15", "2026-06-16",
+         "9999-12-31"]
+PATTERNS = ["[A-Z]{2}", ".*", "[^;]*", "[a-zA-Z0-9 ]+", "A.*", "(AU|NZ)", "[0-9]{1,3}", ".{0,2}"]
+NUMBER_FACTS = ("n1", "n2", "i1")
+
+
+# --- policies ------------------------------------------------------------------------------
+# Generators are plain functions taking hypothesis' `draw`, over strategies built once here:
+# building strategies inside each example costs hypothesis more than evaluating the example.
+
+numbers = st.one_of(st.sampled_from(NUMBERS), st.integers(-1000, 1000),
+                    st.floats(allow_nan=False, allow_infinity=False, width=64))
+record_numbers = st.one_of(st.sampled_from(NUMBERS), st.integers(-2 ** 53, 2 ** 53),
+                           st.floats(allow_nan=False, allow_infinity=False, min_value=-2.0 ** 53, max_value=2.0 ** 53))
+small_integers = st.integers(-10 ** 6, 10 ** 6)
+strings = st.one_of(st.sampled_from(STRINGS), st.text(max_size=6))
+dates = st.one_of(st.sampled_from(DATES), st.dates().map(dt.date.isoformat))
+index = st.integers(0, 1 << 30)
+# Values of the wrong shape: each must make the record invalid, never give a wrong answer.
+HOSTILE = [True, False, "5", "", [], ["a"], {"a": 1}, 2 ** 53 + 1, -(2 ** 53) - 2, 1e300, float("nan"),
+           float("inf"), "2026-02-30", "26-01-01", [1, 2], 0.5, "\ud800", ["\udfff"]]
+
+
+def pick(draw: Any, items: Any) -> Any:
+    return items[draw(index) % len(items)]
+
+
+def chance(draw: Any, one_in: int) -> bool:
+    return draw(index) % one_in == 0
+
+
+def _valid(spec: dict[str, Any], value: Any) -> bool:
+    try:
+        reference.fact_value(spec, value, False)
+    except reference.Bad:
+        return False
+    return True
+
+
+def draw_facts(draw: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {"partner_id": {"type": "string", "description": "id", "required": True}}
+    for name, kind in (("n1", "number"), ("n2", "number"), ("i1", "integer"), ("s1", "string"),
+                       ("b1", "boolean"), ("l1", "string_list"), ("d1", "date"), ("d2", "date")):
+        spec: dict[str, Any] = {"type": kind, "description": name}
+        if kind in ("number", "integer", "date"):
+            values = {"number": numbers, "integer": small_integers, "date": dates}[kind]
+            bounds = sorted(draw(values) for _ in range(draw(index) % 3))
+            if len(bounds) == 2 and chance(draw, 2):
+                spec["minimum"], spec["maximum"] = bounds
+            elif bounds:
+                spec[pick(draw, ["minimum", "maximum"])] = bounds[0]
+        if kind in ("string", "string_list"):
+            if chance(draw, 4):
+                spec["enum"] = sorted({pick(draw, STRINGS) for _ in range(1 + draw(index) % 5)})
+            elif chance(draw, 4):
+                spec["pattern"] = pick(draw, PATTERNS)
+        if kind == "string_list" and chance(draw, 2):
+            spec["max_items"] = draw(index) % 4
+        if chance(draw, 6):
+            spec["required"] = True
+        if chance(draw, 6):
+            default = draw_value(draw, kind, [])
+            if default is not None and _valid(spec, default):
+                spec["default"] = default
+        facts[name] = spec
+    return facts
+
+
+def draw_expression(draw: Any, measures: list[str], depth: int = 0) -> Any:
+    choice = draw(index) % (10 if depth < 2 else 6)
+    if choice == 0:
+        return pick(draw, NUMBER_FACTS + tuple(measures))
+    if choice == 1:
+        return draw(numbers)
+    if choice == 2:
+        return {"constant": draw(numbers)}
+    if choice == 3:
+        return {"count": "l1"}
+    if choice == 4:
+        return {"count_in": {"list": "l1", "values": sorted({pick(draw, STRINGS) for _ in range(1 + draw(index) % 3)})}}
+    if choice == 5:
+        return pick(draw, [{"days_since": "d1"}, {"days_since": "d2"}, {"days_between": ["d1", "d2"]}])
+    if choice in (6, 7):
+        op = pick(draw, ["sum", "product", "min", "max"])
+        return {op: [draw_expression(draw, measures, depth + 1) for _ in range(2 + draw(index) % 2)]}
+    op = pick(draw, ["difference", "ratio"])
+    return {op: [draw_expression(draw, measures, depth + 1) for _ in range(2)]}
+
+
+def draw_measures(draw: Any) -> dict[str, Any]:
+    measures: dict[str, Any] = {}
+    for i in range(draw(index) % 4):
+        measures[f"m{i}"] = {"description": f"m{i}", "compute": draw_expression(draw, list(measures))}
+    return measures
+
+
+OPS = {
+    "number": ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "between"],
+    "integer": ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "between"],
+    "date": ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "between"],
+    "string": ["==", "!=", "in", "not_in"],
+    "boolean": ["==", "!=", "in", "not_in"],
+    "string_list": ["contains"],
+}
+CONSTANTS = {"number": numbers, "integer": numbers, "date": dates, "string": strings, "boolean": st.booleans(),
+             "string_list": strings}
+
+
+def _key(kind: str, value: Any) -> Any:
+    return dt.date.fromisoformat(value) if kind == "date" else value
+
+
+def draw_comparison(draw: Any, facts: dict[str, Any], measures: dict[str, Any]) -> dict[str, Any]:
+    operands = [("fact", n) for n in facts if n != "partner_id"] + [("measure", m) for m in measures]
+    kind_of_operand, name = pick(draw, operands)
+    kind = facts[name]["type"] if kind_of_operand == "fact" else "number"
+    op = pick(draw, OPS[kind])
+    one = CONSTANTS[kind]
+    if op in ("in", "not_in"):
+        value: Any = []
+        for _ in range(1 + draw(index) % 4):
+            candidate = draw(one)
+            if _key(kind, candidate) not in {_key(kind, v) for v in value}:
+                value.append(candidate)
+    elif op == "between":
+        value = sorted([draw(one), draw(one)], key=lambda v: _key(kind, v))
+    else:
+        value = draw(one)
+    return {kind_of_operand: name, "op": op, "value": value}
+
+
+def draw_condition(draw: Any, facts: dict[str, Any], measures: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    choice = draw(index) % (6 if depth < 3 else 1)
+    if choice <= 2:
+        return draw_comparison(draw, facts, measures)
+    if choice == 5:
+        return {"not": draw_condition(draw, facts, measures, depth + 1)}
+    word = "all" if choice == 3 else "any"
+    return {word: [draw_condition(draw, facts, measures, depth + 1) for _ in range(1 + draw(index) % 3)]}
+
+
+def draw_policy(draw: Any) -> dict[str, Any]:
+    facts = draw_facts(draw)
+    measures = draw_measures(draw)
+    tiers = []
+    for t in range(1 + draw(index) % 4):
+        criteria = []
+        for c in range(draw(index) % 4):
+            criterion = {"id": f"c{c}", "description": f"c{c}", "condition": draw_condition(draw, facts, measures)}
+            if chance(draw, 5):
+                criterion["advisory"] = True
+            criteria.append(criterion)
+        tiers.append({"id": f"t{t}", "name": f"Tier {t}", "criteria": criteria})
+    overrides = [{"id": f"o{o}", "description": f"o{o}", "when": draw_condition(draw, facts, measures),
+                  "tier": pick(draw, [t["id"] for t in tiers] + [None])}
+                 for o in range(draw(index) % 3)]
+    doc = {"id": "fuzz", "version": "1", "title": "Fuzz", "currency": "USD", "facts": facts, "tiers": tiers}
+    if measures:
+        doc["measures"] = measures
+    if overrides:
+        doc["overrides"] = overrides
+    return doc
+
+
+# --- records -------------------------------------------------------------------------------
+
+def _constants(doc: Any, kind: str) -> list[Any]:
+    """Every constant of a kind the policy mentions anywhere (bounds, comparisons, measures)."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif kind == "number" and isinstance(node, (int, float)) and not isinstance(node, bool):
+            found.append(node)
+        elif kind == "date" and isinstance(node, str) and len(node) == 10 and node[4:5] == "-":
+            found.append(node)
+        elif kind == "string" and isinstance(node, str):
+            found.append(node)
+
+    walk(doc)
+    return found
+
+
+def _near_numbers(constants: list[Any]) -> list[Any]:
+    """Each constant, one either side of it (integers and floats), and its negation."""
+    out = []
+    for c in constants:
+        out.extend([c, c + 1, c - 1, -c])
+        if isinstance(c, float) or abs(c) < 2 ** 53:
+            out.extend([math.nextafter(float(c), math.inf), math.nextafter(float(c), -math.inf)])
+    return [v for v in out if not isinstance(v, float) or math.isfinite(v)]
+
+
+def _near_dates(constants: list[str]) -> list[str]:
+    out = []
+    for text in constants:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            continue
+        for delta in (-1, 0, 1):
+            try:
+                out.append((day + dt.timedelta(days=delta)).isoformat())
+            except OverflowError:
+                pass
+    return out
+
+
+def draw_value(draw: Any, kind: str, near: list[Any]) -> Any:
+    """A well-typed value, half the time one at or next to a constant of the policy."""
+    if near and kind != "boolean" and chance(draw, 2):
+        if kind == "string_list":
+            return [pick(draw, near) for _ in range(draw(index) % 4)]
+        return pick(draw, near)
+    if kind in ("number", "integer"):
+        return draw(record_numbers)
+    if kind == "date":
+        return draw(dates)
+    if kind == "string":
+        return draw(strings)
+    if kind == "boolean":
+        return draw(st.booleans())
+    if kind == "string_list":
+        return [draw(strings) for _ in range(draw(index) % 5)]
+    raise AssertionError(kind)
+
+
+def _text(value: Any) -> Any:
+    """A record value as a CSV cell would hold it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return value
+
+
+def draw_record(draw: Any, doc: dict[str, Any], near: dict[str, list[Any]], number: int) -> tuple[dict[str, Any], bool]:
+    record: dict[str, Any] = {"partner_id": f"P{number}"}
+    for name, spec in doc["facts"].items():
+        if name == "partner_id":
+            continue
+        choice = draw(index) % 20
+        if choice == 0:
+            continue  # absent
+        if choice == 1:
+            record[name] = None
+        elif choice == 2:
+            record[name] = pick(draw, HOSTILE)
+        else:
+            kind = spec["type"]
+            pool = near["number"] if kind in ("number", "integer") else near.get(kind, near["string"])
+            record[name] = draw_value(draw, kind, pool)
+    from_text = chance(draw, 5)
+    if from_text:
+        record = {k: ("" if v is None else _text(v)) for k, v in record.items()}
+    return record, from_text
+
+
+@st.composite
+def cases(draw: Any) -> tuple[dict[str, Any], list[tuple[dict[str, Any], bool]]]:
+    doc = draw_policy(draw)
+    near = {"number": _near_numbers(_constants(doc, "number")), "date": _near_dates(_constants(doc, "date")),
+            "string": _constants(doc, "string")}
+    batch = [draw_record(draw, doc, near, i) for i in range(1 + draw(index) % 8)]
+    return doc, batch
+
+
+# --- the property --------------------------------------------------------------------------
+
+def check_agreement(doc: dict[str, Any], batch: list[tuple[dict[str, Any], bool]]) -> None:
+    """Evaluate every record with the engine and with the reference, and require them to agree."""
+    policy = fuzz_policy(doc)
+    with Evaluator(policy, as_of=AS_OF) as evaluator:
+        for number, (record, from_text) in enumerate(batch):
+            expected = reference.decide(doc, record, AS_OF, from_text=from_text)
+            results = list(evaluator.evaluate_many([_input(record, from_text, number)]))
+            assert len(results) == 1, "every record comes out exactly once"
+            got = results[0]
+            where = f"record {number} {record!r} (from_text={from_text})"
+            if expected.invalid:
+                assert isinstance(got, InvalidRecord), f"{where}: the reference finds {expected.invalid} invalid"
+                assert sorted({f.pointer for f in got.findings}) == sorted(expected.invalid), where
+                continue
+            assert not isinstance(got, InvalidRecord), f"{where}: unexpectedly invalid: {got.message}"
+            assert _same(got.measures, expected.measures), f"{where}: measures {got.measures} != {expected.measures}"
+            criteria = {(t.tier.id, c.id): c.status for t in got.tiers for c in t.criteria}
+            assert criteria == expected.criteria, where
+            assert {t.tier.id: t.status for t in got.tiers} == expected.tiers, where
+            assert {o.id: status for o, status in got.overrides} == expected.overrides, where
+            assert (got.tier.id if got.tier else None) == expected.tier, where
+            if got.tier is not None:
+                assert got.tier.rank == [t["id"] for t in doc["tiers"]].index(got.tier.id) + 1
+
+
+def fuzz_policy(doc: dict[str, Any]) -> Policy:
+    """The policy as load_policy builds it, without the static analysis of authoring checks: a
+    criterion that can never be met is an authoring error, yet its evaluation must still be right."""
+    assert not schema_findings(doc), schema_findings(doc)
+    policy = build_policy(doc)
+    errors = [f for check in CHECKS.values() for f in check(policy) if f.severity == "error"]
+    assert not errors, errors
+    return policy
+
+
+def _input(record: dict[str, Any], from_text: bool, number: int) -> Any:
+    return InputRecord(record, {"index": number + 1}, from_text=from_text)
+
+
+def _same(got: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return got.keys() == expected.keys() and all(
+        (got[k] is None) == (expected[k] is None) and (got[k] is None or got[k] == expected[k]) for k in got)
+
+
+def _fuzz_settings(test: Any) -> Any:
+    if FUZZ_EXAMPLES:
+        if os.environ.get("FUZZ_SEED"):
+            test = seed(int(os.environ["FUZZ_SEED"]))(test)
+        return settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, print_blob=True,
+                        suppress_health_check=list(HealthCheck))(test)
+    return settings(max_examples=CI_EXAMPLES, derandomize=True, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck))(test)
+
+
+@_fuzz_settings
+@given(cases())
+def test_engine_agrees_with_reference(case: tuple[dict[str, Any], list[tuple[dict[str, Any], bool]]]) -> None:
+    doc, batch = case
+    note(json.dumps(doc, ensure_ascii=False))
+    check_agreement(doc, batch)
+
+
+# --- regressions: every failure the fuzzer found, kept as an explicit test ------------------
