@@ -73,7 +73,7 @@ def steps(shortfall: Shortfall | None) -> str:
     texts = []
     for change in shortfall.changes:
         text = change.text
-        if change.on_fact is not None:
+        if change.on_fact is not None and change.on_fact.reachable:
             text += f" ({change.on_fact.text})"
         texts.append(text)
     line = "; and ".join(texts)

@@ -464,7 +464,7 @@ def on_fact(policy: Policy, measure: str, need: Need, ctx: Context) -> FactChang
     except LookupError:
         return None
     except _Unreachable as exc:
-        return FactChange(fact, need.change, f"no value of {fact} can do it: {exc}", reachable=False)
+        return FactChange(fact, need.change, f"no value of {fact} reaches it, {exc}", reachable=False)
     at_least_x = (need.change == INCREASE) == (sign > 0)
     integral = spec.type in ("integer", "string_list", "date")
     if integral:
@@ -602,6 +602,7 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
     fact_change = on_fact(policy, operand.name, need, ctx) if operand.kind == "measure" else None
     if fact_change is not None and not fact_change.reachable:
         reachable = False
+        text += f" (not possible: {fact_change.text})"
     if vtype == "list":
         unit = "items"
     elif need.by is None:
