@@ -17,7 +17,7 @@ from .diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies
 from .errors import EXIT_INVALID_RECORDS, EXIT_OK
 from .evaluate import Evaluator
 from .load import load_policy
-from .programreport import DEFAULT_NEAR_MISS_PERCENT, WRITERS as REPORT_WRITERS, build_report
+from .programreport import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
 from .records import FORMATS, records_from_path
 
 # A progress bar is drawn only for runs long enough to need one.
@@ -115,18 +115,18 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
                    "and every string fact with an enum.")
 @click.option("--sum", "sums", metavar="FACT", multiple=True,
               help="Total this number fact per tier (repeatable). Default: number facts in the policy's currency.")
-@click.option("--near-miss", "near_miss", type=float, default=DEFAULT_NEAR_MISS_PERCENT, show_default=True,
-              metavar="PERCENT", help="A partner failing a higher tier only by numeric thresholds within PERCENT "
-                                      "of their value is a near miss.")
+@click.option("--near", "near", metavar="PERCENT", type=click.FloatRange(min=0), default=DEFAULT_NEAR_PERCENT,
+              show_default=True, help="Near misses and partners at risk within PERCENT of a threshold, as "
+                                      "`evaluate --near` lists them.")
 def report(policy_path: str | None, facts: str, fmt: str, output: str | None, input_format: str, as_of: str | None,
-           dimensions: tuple[str, ...], sums: tuple[str, ...], near_miss: float) -> None:
+           dimensions: tuple[str, ...], sums: tuple[str, ...], near: float) -> None:
     """A program-wide summary of FACTS under a policy: partners per tier and per region and
-    country, sales per tier, near misses. Exit 1 when records are invalid (they are listed)."""
+    country, sales per tier, near misses and partners at risk. Exit 1 when records are invalid (they are listed)."""
     policy = _policy(policy_path)
     with Evaluator(policy, as_of=_as_of(as_of)) as evaluator:
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
         result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
-                              sums=list(sums) if sums else None, near_miss_percent=near_miss, input_name=facts)
+                              sums=list(sums) if sums else None, near_percent=near, input_name=facts)
     with _output(output) as out:
         REPORT_WRITERS[fmt](result, out)
     if result.invalid:

@@ -30,7 +30,7 @@ from . import __version__
 from .decision import MET, Decision, InvalidRecord, jsonable
 from .evaluate import Evaluator
 from .policy import Policy, Tier
-from .programreport import (NO_TIER, PALETTE, esc, fmt_number, html_page, html_table, md_escape, md_table,
+from .programreport import (NO_TIER, PALETTE, esc, fmt_number, html_page, html_table, md_table,
                             source_text, svg_bars, text_bar)
 
 UP, DOWN, LATERAL, UNCHANGED = "up", "down", "lateral", "unchanged"
@@ -509,7 +509,8 @@ def write_html(diff: Diff, out: IO[str]) -> None:
              f'<code>{esc(diff.input_name or "-")}</code>. {esc(diff.basis_text().capitalize())}.</p>',
              f"<p><strong>{esc(_summary(totals))}.</strong></p>",
              svg_bars([(d, [totals[d]]) for d in DIRECTIONS] + [("invalid", [totals["invalid"]])], ["partners"],
-                      [PALETTE[0]], title="Partners by direction of move"),
+                      [PALETTE[0]], title="Partners by direction of move",
+                      row_colours=[_DIRECTION_COLOURS[d] for d in DIRECTIONS] + ["#000000"]),
              "<h2>Transitions</h2><p>Rows: tier under the old policy; columns: tier under the new policy. "
              "Cell colour: green up, orange down, blue lateral, grey unchanged; darker is more partners.</p>"]
     headers, rows = _matrix_rows(diff)

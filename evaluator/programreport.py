@@ -10,9 +10,12 @@ partners, except for the invalid records, which are listed). It gives:
 - breakdowns by categorical facts (default: every string_list fact and every string fact with an
   `enum`: regions and countries in the shipped program), per tier; a partner in three regions
   counts once in each;
-- near misses: partners that would reach a higher tier if every numeric threshold they fail were
-  within a margin (default 10%) of their value; each is counted once, at the highest such tier.
-  Also counted: partners whose higher tier is undecided because a fact is missing.
+- near misses and partners at risk, as `evaluator evaluate --near` defines them (near.py): near
+  the next tier when every criterion it still needs is a numeric change within PERCENT (default
+  10) of its threshold, counted under that tier; at risk when a required criterion of their own
+  tier passes a numeric threshold by less than PERCENT, counted under their tier. Also counted:
+  partners whose result a missing fact leaves open (a higher tier is undecided), under the
+  highest such tier.
 
 Rendered as Markdown, JSON, or one self-contained HTML file whose bar charts are inline SVG drawn
 here. Why not a chart library: the charts are horizontal bars, a few dozen lines of SVG; the
@@ -31,113 +34,27 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable
 
 from . import __version__
-from .decision import MET, MISSING, NOT_MET, Decision, InvalidRecord
+from .decision import MISSING, Decision, InvalidRecord
 from .errors import EvaluatorError
 from .evaluate import Evaluator, InputRecord
 from .facts import coerce_record
-from .policy import All, Any_, Comparison, Condition, Not, Policy, Tier, comparisons
+from .near import at_risk, near_gaps
+from .policy import Policy, Tier
 
 NO_TIER = "(no tier)"
-NEAR = "near"
-DEFAULT_NEAR_MISS_PERCENT = 10.0
+DEFAULT_NEAR_PERCENT = 10.0
 
 
 class ReportOptionError(EvaluatorError):
     """A report option names a fact the policy does not have, or one of the wrong type."""
 
 
-# --- near misses -------------------------------------------------------------------------------
-
-def _shortfall_ge(actual: float, value: Any) -> float | None:
-    return value - actual
-
-
-def _shortfall_le(actual: float, value: Any) -> float | None:
-    return actual - value
-
-
-def _shortfall_between(actual: float, value: Any) -> float | None:
-    low, high = value
-    return low - actual if actual < low else actual - high
-
-
-# How far a failed numeric comparison is from passing, relative to the threshold it failed
-# against (for `between`, the nearer bound). Other operators (==, in, contains...) have no
-# distance: failing them is never a near miss.
-SHORTFALLS: dict[str, Callable[[float, Any], float | None]] = {
-    ">=": _shortfall_ge, ">": _shortfall_ge, "<=": _shortfall_le, "<": _shortfall_le,
-    "between": _shortfall_between,
-}
-
+# --- near misses and missing data ------------------------------------------------------------
+# Near misses and partners at risk are the ones `evaluator evaluate --near` lists (near.py), so
+# the report's counts and that list always agree.
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def near_check(op: str, value: Any, actual: Any, margin: float) -> bool:
-    """Whether a failed comparison is within `margin` (a fraction) of its threshold."""
-    shortfall = SHORTFALLS.get(op)
-    if shortfall is None or not _is_number(actual):
-        return False
-    if op == "between":
-        if not all(_is_number(v) for v in value):
-            return False
-        threshold = value[0] if actual < value[0] else value[1]
-    elif _is_number(value):
-        threshold = value
-    else:
-        return False
-    gap = shortfall(actual, value)
-    return gap is not None and threshold != 0 and 0 <= gap <= margin * abs(threshold)
-
-
-def _near_status(condition: Condition, leaf: Callable[[Comparison], str]) -> str:
-    """Three-valued logic with a fourth value, NEAR (failed, but within the margin): `all` is
-    not_met if a part is, else near if a part is; `any` is met if a part is, else near if a part
-    is; a `not` of a near part is not_met (moving the value would not help)."""
-    if isinstance(condition, Comparison):
-        return leaf(condition)
-    if isinstance(condition, Not):
-        inner = _near_status(condition.part, leaf)
-        return MET if inner == NOT_MET else NOT_MET
-    statuses = [_near_status(p, leaf) for p in condition.parts]
-    if isinstance(condition, All):
-        return NOT_MET if NOT_MET in statuses else NEAR if NEAR in statuses else MET
-    return MET if MET in statuses else NEAR if NEAR in statuses else NOT_MET
-
-
-def nearly_met_tier(decision: Decision, margin: float) -> Tier | None:
-    """The highest tier above the partner's that it nearly meets: every required criterion met
-    or failing only by numeric thresholds within `margin`, and at least one failing."""
-    own_rank = decision.tier.rank if decision.tier is not None else len(decision.tiers) + 1
-    for tier_result in decision.tiers:
-        if tier_result.tier.rank >= own_rank:
-            break
-        if tier_result.status != NOT_MET:
-            continue
-        ok = True
-        for criterion, result in zip(tier_result.tier.criteria, tier_result.criteria):
-            if criterion.advisory or result.status == MET:
-                continue
-            if result.status == MISSING:
-                ok = False
-                break
-            checks = {c.pointer: c for c in result.checks}
-
-            def leaf(comparison: Comparison) -> str:
-                check = checks[comparison.pointer]
-                if check.status == MET:
-                    return MET
-                if check.status == NOT_MET and near_check(check.op, check.value, check.actual, margin):
-                    return NEAR
-                return NOT_MET
-
-            if _near_status(criterion.condition, leaf) != NEAR:
-                ok = False
-                break
-        if ok:
-            return tier_result.tier
-    return None
 
 
 def undecided_tier(decision: Decision) -> Tier | None:
@@ -209,13 +126,14 @@ class ProgramReport:
     policy: Policy
     dimensions: list[str] = field(default_factory=list)
     sums: list[str] = field(default_factory=list)
-    near_miss_percent: float = DEFAULT_NEAR_MISS_PERCENT
+    near_percent: float = DEFAULT_NEAR_PERCENT
     input_name: str | None = None
     as_of: _dt.date | None = None
     records: int = 0
     tier_counts: dict[str | None, int] = field(default_factory=dict)
     tier_sums: dict[tuple[str | None, str], Stats] = field(default_factory=dict)
     near_miss: dict[str, int] = field(default_factory=dict)
+    at_risk: dict[str, int] = field(default_factory=dict)
     undecided: dict[str, int] = field(default_factory=dict)
     overrides: dict[str, int] = field(default_factory=dict)
     breakdowns: dict[str, dict[str, dict[str | None, int]]] = field(default_factory=dict)
@@ -224,8 +142,8 @@ class ProgramReport:
     def __post_init__(self) -> None:
         _check_facts(self.policy, self.dimensions, ("string", "string_list"), "--by")
         _check_facts(self.policy, self.sums, ("number", "integer"), "--sum")
-        if not (0 <= self.near_miss_percent <= 100) or math.isnan(self.near_miss_percent):
-            raise ReportOptionError(f"--near-miss {self.near_miss_percent}: expected a percentage from 0 to 100")
+        if not self.near_percent >= 0 or math.isinf(self.near_percent):
+            raise ReportOptionError(f"--near {self.near_percent}: expected a percentage, 0 or more")
         self.breakdowns = {name: {} for name in self.dimensions}
 
     @property
@@ -262,9 +180,11 @@ class ProgramReport:
             for item in values or [None]:
                 row = counts.setdefault(item, {})
                 row[key] = row.get(key, 0) + 1
-        near = nearly_met_tier(result, self.near_miss_percent / 100)
+        near, _ = near_gaps(result, self.near_percent)
         if near is not None:
-            self.near_miss[near.id] = self.near_miss.get(near.id, 0) + 1
+            self.near_miss[near.tier.id] = self.near_miss.get(near.tier.id, 0) + 1
+        if key is not None and at_risk(result, self.policy, self.near_percent):
+            self.at_risk[key] = self.at_risk.get(key, 0) + 1
         missing = undecided_tier(result)
         if missing is not None:
             self.undecided[missing.id] = self.undecided.get(missing.id, 0) + 1
@@ -280,6 +200,7 @@ class ProgramReport:
                                    "sums": {n: self.tier_sums.get((key, n), Stats()).to_dict() for n in self.sums}}
             if key is not None:
                 row["near_miss"] = self.near_miss.get(key, 0)
+                row["at_risk"] = self.at_risk.get(key, 0)
                 row["undecided"] = self.undecided.get(key, 0)
             tiers.append(row)
         totals = {}
@@ -308,7 +229,7 @@ class ProgramReport:
             "records": self.records,
             "partners": partners,
             "invalid": len(self.invalid),
-            "near_miss_percent": self.near_miss_percent,
+            "near_percent": self.near_percent,
             "tiers": tiers,
             "sums": totals,
             "overrides": dict(sorted(self.overrides.items())),
@@ -322,12 +243,12 @@ class ProgramReport:
 
 
 def build_report(evaluator: Evaluator, records: Iterable[Any], *, dimensions: list[str] | None = None,
-                 sums: list[str] | None = None, near_miss_percent: float = DEFAULT_NEAR_MISS_PERCENT,
+                 sums: list[str] | None = None, near_percent: float = DEFAULT_NEAR_PERCENT,
                  input_name: str | None = None) -> ProgramReport:
     """Evaluate every record once and summarise. Records may be dicts or InputRecords."""
     policy = evaluator.policy
     report = ProgramReport(policy, default_dimensions(policy) if dimensions is None else list(dimensions),
-                           default_sums(policy) if sums is None else list(sums), near_miss_percent, input_name,
+                           default_sums(policy) if sums is None else list(sums), near_percent, input_name,
                            evaluator.as_of if evaluator.reads_as_of else None)
     # The input is read once: the evaluator and the fact reader advance in lockstep, so the
     # tee never holds more than one record.
@@ -384,26 +305,40 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+CHAR_W = 8.2  # a generous average width of a 12px sans-serif character, so labels are never cut
+
+
 def svg_bars(rows: list[tuple[str, list[float]]], series: list[str], colours: list[str], *, title: str,
-             value_format: Callable[[float], str] = fmt_number, width: int = 720) -> str:
+             value_format: Callable[[float], str] = fmt_number, width: int = 720,
+             row_colours: list[str] | None = None) -> str:
     """A horizontal (stacked, when there are several series) bar chart as inline SVG. Each segment
-    has a tooltip; the row's total is written at the end of its bar."""
+    has a tooltip; the row's total is written at the end of its bar; the legend wraps. With one
+    series, `row_colours` may colour each row."""
     row_h, gap, top = 22, 6, 8
-    longest = max([len(label) for label, _ in rows] + [4])
-    label_w = min(240, 12 + 7 * longest)
-    value_w = 110
-    bar_w = max(120, width - label_w - value_w)
-    legend_h = 24 if len(series) > 1 else 0
+    labels = [label if len(label) <= 32 else label[:31] + "\u2026" for label, _ in rows]
+    label_w = int(min(32 * CHAR_W, 12 + CHAR_W * max([len(label) for label in labels] + [4])))
+    bar_w = max(120, width - label_w - 90)
+    legend: list[tuple[float, int, str, str]] = []  # (x, line, name, colour)
+    if len(series) > 1:
+        x, line = float(label_w), 0
+        for name, colour in zip(series, colours):
+            item_w = 24 + CHAR_W * len(name)
+            if x + item_w > width and x > label_w:
+                x, line = float(label_w), line + 1
+            legend.append((x, line, name, colour))
+            x += item_w
+    legend_h = (legend[-1][1] + 1) * 20 + 4 if legend else 0
     height = top + len(rows) * (row_h + gap) + legend_h + 4
     largest = max([sum(values) for _, values in rows] + [0]) or 1
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" class="chart"><title>{esc(title)}</title>']
-    for i, (label, values) in enumerate(rows):
+           f'viewBox="0 0 {width} {height}" class="chart" font-family="system-ui, Arial, sans-serif" '
+           f'font-size="12"><title>{esc(title)}</title>']
+    for i, ((label, values), shown) in enumerate(zip(rows, labels)):
         y = top + i * (row_h + gap)
-        shown = label if len(label) <= 32 else label[:31] + "\u2026"
         out.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 4}" text-anchor="end">{esc(shown)}</text>')
         x = float(label_w)
-        for name, colour, value in zip(series, colours, values):
+        row = [row_colours[i]] if row_colours and len(series) == 1 else colours
+        for name, colour, value in zip(series, row, values):
             if value <= 0:
                 continue
             w = value / largest * bar_w
@@ -412,13 +347,11 @@ def svg_bars(rows: list[tuple[str, list[float]]], series: list[str], colours: li
                        f'{esc(value_format(value))}</title></rect>')
             x += w
         out.append(f'<text x="{x + 6:.1f}" y="{y + row_h / 2 + 4}">{esc(value_format(sum(values)))}</text>')
-    if legend_h:
-        y = top + len(rows) * (row_h + gap) + 4
-        x = float(label_w)
-        for name, colour in zip(series, colours):
-            out.append(f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{colour}"/>'
-                       f'<text x="{x + 16:.1f}" y="{y + 10}">{esc(name)}</text>')
-            x += 28 + 7 * len(name)
+    base = top + len(rows) * (row_h + gap) + 4
+    for x, line, name, colour in legend:
+        y = base + line * 20
+        out.append(f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{colour}"/>'
+                   f'<text x="{x + 16:.1f}" y="{y + 10}">{esc(name)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -480,7 +413,8 @@ def _sections(report: ProgramReport) -> dict[str, Any]:
     tiers = data["tiers"]
     return {"data": data, "tiers": tiers,
             "tier_rows": [[t["rank"] or "", t["name"], t["partners"], _pct(t["share"])] for t in tiers],
-            "near_rows": [[t["name"], t["near_miss"], t["undecided"]] for t in tiers if t["id"] is not None]}
+            "near_rows": [[t["name"], t["near_miss"], t["at_risk"], t["undecided"]] for t in tiers
+                          if t["id"] is not None]}
 
 
 def _header_lines(data: dict[str, Any]) -> list[str]:
@@ -491,6 +425,17 @@ def _header_lines(data: dict[str, Any]) -> list[str]:
     if data.get("as_of"):
         lines.append(f"Dates evaluated as of {data['as_of']}.")
     return lines
+
+
+NEAR_HEADERS = ["tier", "near misses", "at risk", "undecided (missing data)"]
+
+
+def _near_text(data: dict[str, Any]) -> str:
+    p = f"{data['near_percent']:g}%"
+    return (f"Near misses: partners whose next tier up needs only numeric changes within {p} of its thresholds "
+            f"(as `evaluator evaluate --near {data['near_percent']:g}` lists them), counted under that tier. At "
+            f"risk: partners that hold their tier by less than {p} of a threshold. Undecided: a missing fact "
+            "leaves a higher tier open, counted under the highest such tier.")
 
 
 def write_markdown(report: ProgramReport, out: IO[str]) -> None:
@@ -513,12 +458,10 @@ def write_markdown(report: ProgramReport, out: IO[str]) -> None:
         rows.append(["**all**", total["count"], fmt_number(total["total"]), fmt_number(total["mean"]),
                      fmt_number(total["min"]), fmt_number(total["max"])])
         out.write(md_table(["tier", "partners with a value", "total", "mean", "min", "max"], rows, {1, 2, 3, 4, 5}))
-    out.write(f"\n## Near misses\n\nPartners within {data['near_miss_percent']:g}% of every numeric threshold "
-              "they fail for a higher tier, counted once at the highest such tier; undecided: a higher "
-              "tier whose result depends on a missing fact.\n\n")
-    out.write(md_table(["tier", "near misses", "undecided (missing data)"], s["near_rows"], {1, 2}))
+    out.write(f"\n## Near misses and partners at risk\n\n{_near_text(data)}\n\n")
+    out.write(md_table(NEAR_HEADERS, s["near_rows"], {1, 2, 3}))
     for breakdown in data["breakdowns"]:
-        out.write(f"\n## Partners per {breakdown['fact']}\n\n")
+        out.write(f"\n## Partners by {breakdown['fact']}\n\n")
         if breakdown["multi_valued"]:
             out.write(f"{breakdown['description']} A partner with several values counts once under each.\n\n")
         headers = [breakdown["fact"], "partners"] + [t["name"] for t in tiers]
@@ -552,15 +495,13 @@ def write_html(report: ProgramReport, out: IO[str]) -> None:
                  fmt_number(t["sums"][name]["max"])] for t in tiers]
         parts.append(html_table(["tier", "partners with a value", "total", "mean", "min", "max"], rows,
                                 {1, 2, 3, 4, 5}))
-    parts.append("<h2>Near misses</h2>")
-    parts.append(f"<p>Partners within {data['near_miss_percent']:g}% of every numeric threshold they fail for a "
-                 "higher tier, counted once at the highest such tier; undecided: a higher tier whose result "
-                 "depends on a missing fact.</p>")
-    parts.append(svg_bars([(r[0], [r[1], r[2]]) for r in s["near_rows"]], ["near misses", "undecided"],
-                          [PALETTE[1], NO_TIER_COLOUR], title="Near misses and undecided partners per tier"))
-    parts.append(html_table(["tier", "near misses", "undecided (missing data)"], s["near_rows"], {1, 2}))
+    parts.append("<h2>Near misses and partners at risk</h2>")
+    parts.append(f"<p>{esc(_near_text(data))}</p>")
+    parts.append(svg_bars([(r[0], [r[1]]) for r in s["near_rows"]], ["near misses"], [PALETTE[2]],
+                          title="Near misses per tier (partners close to reaching it)"))
+    parts.append(html_table(NEAR_HEADERS, s["near_rows"], {1, 2, 3}))
     for breakdown in data["breakdowns"]:
-        parts.append(f"<h2>Partners per {esc(breakdown['fact'])}</h2>")
+        parts.append(f"<h2>Partners by {esc(breakdown['fact'])}</h2>")
         if breakdown["multi_valued"]:
             parts.append(f"<p>{esc(breakdown['description'])} A partner with several values counts once under "
                          "each.</p>")
