@@ -720,8 +720,8 @@ def _mixed_units(policy: Policy, expr: Any, pointer: str, measure: str) -> Itera
 def check_engine_limits(policy: Policy) -> Iterator[Finding]:
     """Compile the policy as `evaluate` would and report what the engine's budgets will cost:
     a policy that cannot be compiled is an error; one that needs more than ENGINE_CALLS_WARNING
-    rulesets (each an engine call per partner), or a single comparison that needs more than one
-    ruleset by itself, is a warning, with the figures."""
+    rulesets (each an engine call for a partner the result cache has not seen), or a single
+    comparison that needs more than one ruleset by itself, is a warning, with the figures."""
     from .compile import MAX_DISJUNCTS_PER_RULE, ENGINE_TESTS, compile_policy
     from .engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
     from .errors import PolicyError
@@ -737,8 +737,8 @@ def check_engine_limits(policy: Policy) -> Iterator[Finding]:
         alternatives = sum(compiled.disjuncts.values())
         yield Finding(f"{criteria} criteria and {len(policy.overrides)} overrides compile to {alternatives} engine "
                       f"alternatives in {count} rulesets (at most {MAX_DISJUNCTS_PER_RULESET} alternatives and "
-                      f"{MAX_FIELDS_PER_FACT} fields each): every partner needs {count} engine calls, so evaluation "
-                      f"is about {count} times slower than for a one-ruleset policy", "/tiers",
+                      f"{MAX_FIELDS_PER_FACT} fields each): a partner can need {count} engine calls, one per ruleset, "
+                      "where a smaller policy needs one", "/tiers",
                       expected=f"at most {ENGINE_CALLS_WARNING} rulesets",
                       found=f"{count} rulesets", severity="warning", check="engine_limits")
     for leaf in compiled.leaves:
