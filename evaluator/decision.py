@@ -96,6 +96,13 @@ def tier_ref(tier: Tier | None) -> dict[str, Any] | None:
     return None if tier is None else {"id": tier.id, "name": tier.name, "rank": tier.rank}
 
 
+def defer_tiers(decision: "Decision", build: Any) -> None:
+    """Make `decision.tiers` be `build()`, called on first use (the evaluator's cached path:
+    a caller that reads only the tier does not pay for every criterion's explanation)."""
+    decision.__dict__.pop("tiers", None)
+    decision.__dict__["_build_tiers"] = build
+
+
 @dataclass
 class Decision:
     """The tier a partner gets, with every tier's and criterion's result."""
@@ -114,6 +121,21 @@ class Decision:
     input: Any = None  # the input record itself, kept when asked (evaluate --with-input)
     input_is_text: bool = False  # the record's values are text (CSV cells), parsed by fact type
     error = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute not set: `tiers` deferred by defer_tiers is built here,
+        # once (if two threads race, both build equal results and the first one is kept).
+        if name == "tiers":
+            build = self.__dict__.get("_build_tiers")
+            if build is not None:
+                self.__dict__.setdefault("tiers", build())
+                self.__dict__.pop("_build_tiers", None)
+                return self.__dict__["tiers"]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.tiers  # noqa: B018 - a deferred builder cannot be pickled: build it first
+        return {k: v for k, v in self.__dict__.items() if k != "_build_tiers"}
 
     @property
     def ok(self) -> bool:
