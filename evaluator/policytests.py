@@ -726,6 +726,8 @@ def suggest_cases(policy: Policy, suite_result: SuiteResult | None = None,
             record.update(facts)
             try:
                 decision = evaluator.evaluate(record)
+                if not b.owner.startswith("override:"):
+                    decision = _decisive(policy, evaluator, record, decision, b.owner.split("/"), as_of)
             except RecordError:
                 impossible.append(label)
                 continue
@@ -740,6 +742,29 @@ def suggest_cases(policy: Policy, suite_result: SuiteResult | None = None,
                 case["as_of"] = as_of.isoformat()
             cases.append(case)
     return Suggestions(cases, covered, impossible)
+
+
+def _decisive(policy: Policy, evaluator: Evaluator, record: dict[str, Any], decision: Decision,
+              owner: list[str], as_of: _dt.date) -> Decision:
+    """If the boundary's criterion is missing (another part of it reads a fact the case does not
+    give), give those facts a plain value (the minimum, 0, no items, false) so that the boundary
+    decides it, when that works; the record is updated in place."""
+    criterion = decision.criterion(*owner)
+    if criterion.status != MISSING:
+        return decision
+    extra = {}
+    for name in criterion.missing_facts:
+        if name in policy.facts and name not in record:
+            value = _sample(policy.facts[name], as_of)
+            if value is not NO_DEFAULT:
+                extra[name] = value
+    if not extra:
+        return decision
+    retried = evaluator.evaluate({**record, **extra})
+    if retried.criterion(*owner).status == MISSING:
+        return decision
+    record.update(extra)
+    return retried
 
 
 def _is_date_fact(policy: Policy, name: str, value: Any) -> bool:

@@ -75,6 +75,14 @@ def test_evaluator_test_on_the_shipped_program(cli):
     assert sum(line.startswith("  PASS  ") for line in lines) == n
 
 
+def test_every_shipped_policy_has_passing_tests(cli):
+    policies = sorted(str(p) for p in (REPO / "policies").glob("*.json"))
+    proc = cli("test", *policies)
+    assert proc.returncode == 0, proc.stdout_text + proc.stderr_text
+    total = sum(len(json.loads(p.read_text())["cases"]) for p in (REPO / "policies" / "tests").glob("*.tests.json"))
+    assert proc.stdout_text.splitlines()[-1] == f"{total} passed, 0 failed"
+
+
 def test_coverage_report(cli):
     proc = cli("test", str(SHIPPED_TESTS), "--coverage")  # the tests file given directly
     assert proc.returncode == 0
@@ -337,3 +345,15 @@ def test_suggestions_for_integers_dates_and_measures_of_one_fact(tmp_path):
     result = suggest_cases(low, None, as_of)
     assert [c["facts"]["sales"] for c in result.cases] == [0, 0.01]
     assert result.impossible == ["sales -0.01, just below 0 (t.s)"]
+
+
+def test_a_suggestion_inside_any_is_made_decisive(tmp_path):
+    policy = load_policy(base_policy(tiers=[{"id": "t", "name": "T", "criteria": [
+        {"id": "either", "description": "e", "condition": {"any": [
+            {"fact": "sales", "op": ">=", "value": 50}, {"fact": "referrals", "op": ">=", "value": 3}]}}]}]))
+    cases = {c["name"]: c for c in suggest_cases(policy, None, _dt.date(2026, 1, 1)).cases}
+    below = cases["sales 49.99, just below 50 (t.either)"]
+    # without referrals the criterion would be `missing`; with none it is decided by sales
+    assert below["facts"] == {"partner_id": "BOUNDARY-001", "sales": 49.99, "referrals": 0}
+    assert below["expect"]["criteria"] == {"t": {"either": "not_met"}}
+    assert cases["sales 50, at 50 (t.either)"]["facts"] == {"partner_id": "BOUNDARY-002", "sales": 50}
