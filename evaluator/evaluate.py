@@ -25,6 +25,7 @@ evaluation ends.
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import functools
 import threading
@@ -345,8 +346,8 @@ class Evaluator:
 
     def _provenance(self, result: Any, record: Any, from_text: bool) -> Any:
         result.input_sha256 = input_sha256(record)
-        if self.with_input:
-            result.input, result.input_is_text = record, from_text
+        if self.with_input:  # a copy: the record as evaluated, whatever the caller does with it later
+            result.input, result.input_is_text = copy.deepcopy(record), from_text
         return result
 
     def evaluate_many(self, records: Iterable[Any]) -> Iterator[Decision | InvalidRecord]:
