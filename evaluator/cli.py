@@ -25,7 +25,7 @@ from .load import read_document, validate_document, load_policy
 from .policy import Policy
 from .records import FORMATS, records_from_path
 from .near import near_writer
-from .report import WRITERS, atomic_output
+from .report import WRITERS, atomic_output, exit_cleanly_on_signals, text_safe_stdout
 from .resources import default_policy_path, schema as shipped_schema
 
 
@@ -145,6 +145,8 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
             (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
     finally:
         evaluator.close()
+    if counter.total == 0:
+        click.echo(f"note: no partner records in {facts if facts != '-' else 'standard input'}", err=True)
     if counter.invalid:
         click.echo(f"{counter.invalid} of {counter.total} records invalid", err=True)
         sys.exit(EXIT_INVALID_RECORDS)
@@ -187,6 +189,8 @@ _register_extra_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the CLI and turns every error into a message and an exit code."""
+    exit_cleanly_on_signals()  # SIGTERM/SIGHUP unwind like errors: no temporary output file left
+    text_safe_stdout()
     try:
         cli.main(args=argv, prog_name="evaluator", standalone_mode=False)
     except click.exceptions.Abort:

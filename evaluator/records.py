@@ -144,7 +144,7 @@ def read_jsonl(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
                                                      found=f"{length} bytes")])
             continue
         try:
-            data = loads(decode_text(raw, "line"))
+            data = loads(decode_text(raw.rstrip(b"\r\n"), "line"))
         except JSONProblem as exc:
             yield InputRecord(None, source, [Finding(str(exc), "", name, number, exc.column, exc.expected, exc.found)])
             continue

@@ -11,10 +11,14 @@ import contextlib
 import csv
 import json
 import os
+import signal
+import stat
+import sys
 import tempfile
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from .decision import MET, Decision, InvalidRecord
+from .errors import EvaluatorError
 from .policy import Policy
 
 Result = Decision | InvalidRecord
@@ -122,16 +126,76 @@ WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
 @contextlib.contextmanager
 def atomic_output(path: str) -> Iterator[IO[str]]:
     """A text file written to a temporary name beside `path` and renamed over it only when the
-    block completes; on any error the temporary file is removed and `path` is untouched."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=".tmp", dir=directory)
+    block completes; on any error or signal the temporary file is removed and `path` is untouched.
+
+    The new file keeps the mode of the file it replaces (else the umask's default); a symlink is
+    followed, not replaced; a device or pipe (`/dev/null`, a FIFO) cannot be replaced atomically
+    and is written directly. A path that cannot be written is an EvaluatorError (exit 2)."""
+    target = os.path.realpath(path)
     try:
+        existing = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        try:
+            special = open(target, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+        with special:
+            yield special
+        return
+    directory = os.path.dirname(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def exit_cleanly_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into SystemExit, so `finally` blocks and atomic_output still clean
+    up when a run is stopped (SIGINT already raises KeyboardInterrupt; SIGKILL cannot be caught,
+    and then only the hidden temporary file can remain: the output file is never half written)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            with contextlib.suppress(ValueError, OSError):  # not the main thread: leave them be
+                signal.signal(getattr(signal, name), _terminate)
+
+
+def text_safe_stdout() -> None:
+    """Output is UTF-8 whatever the locale says when it goes to a file or pipe (it is data); a
+    terminal keeps its encoding but shows a character it lacks as '?' rather than failing."""
+    stream = sys.stdout
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        if stream.isatty():
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        elif stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]

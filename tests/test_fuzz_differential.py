@@ -382,3 +382,35 @@ def test_engine_agrees_with_reference(case: tuple[dict[str, Any], list[tuple[dic
 
 
 # --- regressions: every failure the fuzzer found, kept as an explicit test ------------------
+
+def _doc(facts: dict[str, Any], *conditions: dict[str, Any], measures: dict[str, Any] | None = None,
+         advisory: bool = False) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": "fuzz", "version": "1", "title": "Fuzz", "currency": "USD",
+                           "facts": {"partner_id": {"type": "string", "description": "id", "required": True}, **facts},
+                           "tiers": [{"id": "t0", "name": "Tier 0", "criteria": [
+                               {"id": f"c{i}", "description": f"c{i}", "condition": c, "advisory": advisory}
+                               for i, c in enumerate(conditions)]},
+                               {"id": "t1", "name": "Tier 1", "criteria": []}]}
+    if measures:
+        doc["measures"] = measures
+    return doc
+
+
+DATE = {"type": "date", "description": "d1"}
+
+
+@pytest.mark.parametrize("condition", [
+    {"fact": "d1", "op": "<", "value": "0001-01-01"},       # the date one day short is before year 1
+    {"fact": "d1", "op": ">", "value": "9999-12-31"},       # ... or after year 9999
+    {"fact": "d1", "op": "between", "value": ["0001-01-01", "0001-01-01"]},
+    {"fact": "d1", "op": "!=", "value": "9999-12-31"},
+])
+def test_regression_unmeetable_date_bounds_do_not_crash_explanations(condition):
+    """Found by the fuzzer: explaining how far a date falls short of `< 0001-01-01` computed a date
+    before year 1 and raised ValueError, so the record crashed instead of getting a decision."""
+    doc = _doc({"d1": DATE}, condition, advisory=True)
+    check_agreement(doc, [({"partner_id": "P", "d1": d}, False)
+                          for d in ("0001-01-01", "0001-01-02", "2026-06-15", "9999-12-30", "9999-12-31", None)])
+    with Evaluator(fuzz_policy(doc), as_of=AS_OF) as evaluator:
+        for d in ("0001-01-01", "9999-12-31"):
+            json.dumps(evaluator.evaluate({"partner_id": "P", "d1": d}).to_dict())
