@@ -579,6 +579,8 @@ def boundaries(policy: Policy) -> list[Boundary]:
                 base = Decimal(_dt.date.fromisoformat(threshold).toordinal()) if date else Decimal(repr(threshold))
                 step = _step(policy, operand, threshold)
                 for where, value in (("just below", base - step), ("at", base), ("just above", base + step)):
+                    if date and not _dt.date.min.toordinal() <= value <= _dt.date.max.toordinal():
+                        continue  # before 0001-01-01 or after 9999-12-31: no date at all
                     plain: Any = _dt.date.fromordinal(int(value)) if date else (
                         int(value) if value == value.to_integral_value() else float(value))
                     if (operand, plain) in seen:

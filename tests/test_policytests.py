@@ -357,3 +357,12 @@ def test_a_suggestion_inside_any_is_made_decisive(tmp_path):
     assert below["facts"] == {"partner_id": "BOUNDARY-001", "sales": 49.99, "referrals": 0}
     assert below["expect"]["criteria"] == {"t": {"either": "not_met"}}
     assert cases["sales 50, at 50 (t.either)"]["facts"] == {"partner_id": "BOUNDARY-002", "sales": 50}
+
+
+def test_no_boundary_beyond_the_calendar():
+    policy = load_policy(base_policy(tiers=[{"id": "t", "name": "T", "criteria": [
+        {"id": "early", "description": "e", "condition": {"fact": "joined", "op": ">=", "value": "0001-01-01"}},
+        {"id": "late", "description": "l", "condition": {"fact": "joined", "op": "<=", "value": "9999-12-31"}}]}]))
+    values = [b.value for b in boundaries(policy)]
+    assert values == [_dt.date(1, 1, 1), _dt.date(1, 1, 2), _dt.date(9999, 12, 30), _dt.date(9999, 12, 31)]
+    assert len(suggest_cases(policy, None, _dt.date(2026, 1, 1)).cases) == 4
