@@ -354,11 +354,12 @@ class Evaluator:
         """Decide each record in order. Every record comes out exactly once: a Decision, or an
         InvalidRecord naming every problem. Items may be dicts or InputRecord objects. After a
         `reload`, the next record is decided by the new policy."""
-        plan = self._acquire()
+        plan: _Plan | None = self._acquire()
         try:
             for index, item in enumerate(records, start=1):
                 if self._plan is not plan:  # reloaded (or closed): move to the current plan
-                    self._release(plan)
+                    self._release(plan)  # type: ignore[arg-type]
+                    plan = None
                     plan = self._acquire()
                 if isinstance(item, InputRecord):
                     data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
@@ -373,7 +374,8 @@ class Evaluator:
                     result = self._invalid(plan, data, exc.findings, source, from_text)
                 yield result
         finally:
-            self._release(plan)
+            if plan is not None:
+                self._release(plan)
 
     def _invalid(self, plan: _Plan, data: Any, findings: list[Finding], source: dict[str, Any] | None,
                  from_text: bool = False) -> InvalidRecord:
