@@ -30,7 +30,7 @@ from . import __version__
 from .decision import MET, Decision, InvalidRecord, jsonable
 from .evaluate import Evaluator
 from .policy import Policy, Tier
-from .programreport import (NO_TIER, PALETTE, esc, fmt_number, html_page, html_table, md_table,
+from .programreport import (NO_TIER, PALETTE, esc, fmt_number, html_page, html_table, md_escape, md_table,
                             source_text, svg_bars, text_bar)
 
 UP, DOWN, LATERAL, UNCHANGED = "up", "down", "lateral", "unchanged"
@@ -331,31 +331,27 @@ def _name(tier: dict[str, Any] | None) -> str:
     return NO_TIER if tier is None else tier["name"]
 
 
-def _status(side: dict[str, Any] | None, which: str) -> str:
-    return side["status"] if side is not None else f"(not in {which} policy)"
-
-
 def cause_text(cause: dict[str, Any]) -> str:
-    """One cause as a line: `Gold / sales_500k: met -> (not in new policy); annual_sales_usd 640000;
-    required annual_sales_usd >= 500000`."""
+    """One cause as a line, e.g. `Gold / sales: sales >= 100 -> sales >= 150: met -> not_met (sales 149.99)`
+    or, for a criterion only one policy has, `Alliance Partner / sales_1m (new policy only):
+    annual_sales_usd >= 1000000: not_met (annual_sales_usd 999,999.99)`."""
     if "override" in cause:
         o = cause["override"]
         return f"override: {o['before'] or '(none)'} -> {o['after'] or '(none)'}"
     before, after = cause["before"], cause["after"]
-    text = f"{cause['tier_name']} / {cause['criterion']}: {_status(before, 'old')} -> {_status(after, 'new')}"
     actual = (before or after or {}).get("actual", {})
     later = (after or {}).get("actual", actual)
     values = [f"{k} {_value(v)}" + (f" -> {_value(later[k])}" if k in later and later[k] != v else "")
               for k, v in actual.items()]
     values += [f"{k} {_value(v)}" for k, v in later.items() if k not in actual]
-    if values:
-        text += "; " + ", ".join(values)
-    required = [s["required"] for s in (before, after) if s is not None]
-    if len(required) == 2 and required[0] != required[1]:
-        text += f"; required {required[0]} -> {required[1]}"
-    elif required:
-        text += f"; required {required[0]}"
-    return text
+    shown = f" ({', '.join(values)})" if values else ""
+    name = f"{cause['tier_name']} / {cause['criterion']}"
+    if before is not None and after is not None:
+        required = before["required"] if before["required"] == after["required"] else \
+            f"{before['required']} -> {after['required']}"
+        return f"{name}: {required}: {before['status']} -> {after['status']}{shown}"
+    side, which = (before, "old") if after is None else (after, "new")
+    return f"{name} ({which} policy only): {side['required']}: {side['status']}{shown}"
 
 
 def _value(value: Any) -> str:
@@ -472,10 +468,12 @@ def write_markdown(diff: Diff, out: IO[str]) -> None:
     out.write(md_table(headers, rows, set(range(1, len(headers)))))
     out.write("\n## Moved partners\n\n")
     if diff.moved:
-        out.write(md_table(["partner", "old tier", "new tier", "direction", "why", "benefits"],
+        out.write("Why: the criteria of the old and new tiers, and of the tiers passed on the way, whose result "
+                  "differs between the policies. Benefit changes follow, per transition.\n\n")
+        out.write(md_table(["partner", "old tier", "new tier", "direction", "why"],
                            [[m["partner_id"] or "?", _name(m["from"]), _name(m["to"]), m["direction"],
-                             "; ".join(cause_text(c) for c in m["causes"]) or "(tier order)",
-                             "; ".join(benefit_text(b) for b in m["benefits"])] for m in diff.moved]))
+                             "<br>".join(md_escape(cause_text(c)) for c in m["causes"]) or "(tier order)"]
+                            for m in diff.moved], raw={4}))
     else:
         out.write("No partner moves.\n")
     changes = diff.benefit_transitions()
@@ -532,14 +530,12 @@ def write_html(diff: Diff, out: IO[str]) -> None:
     parts.append(f"<h2>Moved partners ({len(diff.moved)})</h2>")
     if diff.moved:
         body = ["<table><thead><tr><th>partner</th><th>old tier</th><th>new tier</th><th>direction</th>"
-                "<th>why</th><th>benefits</th></tr></thead><tbody>"]
+                "<th>why</th></tr></thead><tbody>"]
         for m in diff.moved:
             why = "".join(f"<li>{esc(cause_text(c))}</li>" for c in m["causes"]) or "<li>(tier order)</li>"
-            benefits = "".join(f"<li>{esc(benefit_text(b))}</li>" for b in m["benefits"])
             body.append(f"<tr><td>{esc(m['partner_id'] or '?')}</td><td>{esc(_name(m['from']))}</td>"
                         f"<td>{esc(_name(m['to']))}</td><td class=\"{esc(m['direction'])}\">{esc(m['direction'])}</td>"
-                        f"<td><ul class=\"causes\">{why}</ul></td>"
-                        f"<td>{'<ul class=causes>' + benefits + '</ul>' if benefits else ''}</td></tr>")
+                        f"<td><ul class=\"causes\">{why}</ul></td></tr>")
         body.append("</tbody></table>")
         parts.append("".join(body))
     else:

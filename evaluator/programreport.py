@@ -281,15 +281,21 @@ def fmt_number(value: Any) -> str:
 
 
 def md_escape(text: Any) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe in a Markdown table cell: pipes and backslashes escaped, `<` as an entity so a
+    value can never open an HTML tag (`>=` stays readable)."""
+    text = str(text).replace("<", "&lt;")
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def md_table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> str:
-    """A GitHub-flavoured Markdown table; columns in `right` are right-aligned."""
-    right = right or set()
+def md_table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None,
+             raw: set[int] | None = None) -> str:
+    """A GitHub-flavoured Markdown table; columns in `right` are right-aligned; cells of columns
+    in `raw` are already escaped (they may hold `<br>`)."""
+    right, raw = right or set(), raw or set()
     lines = ["| " + " | ".join(md_escape(h) for h in headers) + " |",
              "| " + " | ".join("---:" if i in right else "---" for i in range(len(headers))) + " |"]
-    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(c) if i in raw else md_escape(c) for i, c in enumerate(row)) + " |"
+              for row in rows]
     return "\n".join(lines) + "\n"
 
 
