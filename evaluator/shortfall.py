@@ -92,6 +92,20 @@ class Change:
         out["text"] = self.text
         return out
 
+    def to_check_dict(self, check_op: str) -> dict[str, Any]:
+        """The change as a comparison's `shortfall`: without what the comparison already says
+        (operand, value, actual, pointer); `op` only when `not` changed it."""
+        out: dict[str, Any] = {"change": self.change}
+        if self.op != check_op:
+            out["op"] = self.op
+        _put_amounts(out, self.by, self.to, self.unit, self.strict, self.reachable)
+        if self.facts:
+            out["facts"] = list(self.facts)
+        if self.on_fact is not None:
+            out["on_fact"] = self.on_fact.to_dict()
+        out["text"] = self.text
+        return out
+
 
 def _put_amounts(out: dict[str, Any], by: Any, to: Any, unit: str | None, strict: bool, reachable: bool) -> None:
     if by is not None:
@@ -131,15 +145,23 @@ class Shortfall:
 
 # --- values ------------------------------------------------------------------------------------
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def show(value: Any) -> str:
     """A value as written in explanations: numbers and strings as in JSON, dates as YYYY-MM-DD."""
+    if isinstance(value, bool) or value is None:
+        return _ENCODE(value)
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, int) or value == value and abs(value) != float("inf") \
+            else _ENCODE(value)
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, Decimal):
-        value = _plain(value)
-    return json.dumps(value, ensure_ascii=False)
+        return show(_plain(value))
+    return _ENCODE(value)
 
 
 def _dec(value: Any) -> Decimal:
@@ -179,6 +201,10 @@ class Need:
     to: Any = None
     strict: bool = False
     exact: bool = False  # the value must equal `to` (==, between bounds are not exact)
+    reachable: bool = True
+
+
+_DAY_ONE, _LAST_DAY = Decimal(_dt.date.min.toordinal()), Decimal(_dt.date.max.toordinal())
 
 
 def _out(gap: Gap, number: Decimal) -> Any:
@@ -201,6 +227,10 @@ def _move(gap: Gap, target: Decimal, bound: Any = None, step: Decimal | None = N
     actual = _dec(gap.actual)
     up = target > actual
     by = abs(target - actual)
+    if gap.vtype == "date" and not _DAY_ONE <= target <= _LAST_DAY:
+        what = f"after {show(bound)}" if up else f"before {show(bound if bound is not None else gap.value)}"
+        return Need(INCREASE if up else DECREASE, f"{gap.name} must be {what}: no date is", strict=bound is not None,
+                    exact=exact, reachable=False)
     to = _out(gap, target)
     frm = show(gap.actual)
     if gap.vtype == "date":
@@ -276,6 +306,8 @@ def outside(gap: Gap) -> Need:
     shown = None if gap.vtype in ("integer", "date") else step
     down = _move(gap, low - step, gap.value[0], shown)
     up = _move(gap, high + step, gap.value[1], shown)
+    if down.reachable != up.reachable:
+        return down if down.reachable else up
     return down if actual - (low - step) <= (high + step) - actual else up
 
 
@@ -478,6 +510,8 @@ def on_fact(policy: Policy, measure: str, need: Need, ctx: Context) -> FactChang
     if spec.type == "string_list":
         return _list_change(spec.name, current, x, spec, None)
     if spec.type == "date":
+        if not _DAY_ONE <= x <= _LAST_DAY:
+            return FactChange(fact, need.change, f"no date of {fact} reaches it", reachable=False)
         by = abs(int(x) - current.toordinal())
         to = _dt.date.fromordinal(int(x))
         later = x > current.toordinal()
@@ -594,11 +628,11 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
                       f"{operand.name} is undefined ({actual.reason}); needed: {needed}")
     gap = Gap(operand.name, vtype, unit, actual, value)
     need = SHORTFALLS[op](gap)
-    reachable = True
+    reachable = need.reachable
     text = need.text
-    if operand.kind == "fact" and need.change in (INCREASE, DECREASE):
-        reachable, why = _within(policy.facts[operand.name], need.to)
-        text += why
+    if operand.kind == "fact" and need.change in (INCREASE, DECREASE) and need.to is not None:
+        within, why = _within(policy.facts[operand.name], need.to)
+        reachable, text = reachable and within, text + why
     fact_change = on_fact(policy, operand.name, need, ctx) if operand.kind == "measure" else None
     if fact_change is not None and not fact_change.reachable:
         reachable = False

@@ -481,3 +481,13 @@ def test_shortfalls_are_reproducible(shipped_policy):
     with Evaluator(shipped_policy) as a, Evaluator(shipped_policy) as b:
         for record in SAMPLES.values():
             assert json.dumps(a.evaluate(record).to_dict()) == json.dumps(b.evaluate(record).to_dict())
+
+
+def test_a_date_beyond_the_calendar_is_unreachable():
+    change = only_change(one({"fact": "joined", "op": "<", "value": "0001-01-01"}, {"joined": "0001-01-01"}))
+    assert (change.change, change.reachable, change.by, change.to) == ("decrease", False, None, None)
+    assert change.text == "joined must be before 0001-01-01: no date is"
+    # not between: the side that exists is chosen
+    out = only_change(one({"not": {"fact": "joined", "op": "between", "value": ["0001-01-01", "0001-01-05"]}},
+                          {"joined": "0001-01-02"}))
+    assert (out.change, out.to, out.reachable) == ("increase", _dt.date(1, 1, 6), True)
