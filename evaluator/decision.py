@@ -53,7 +53,7 @@ class CheckResult:
                "value": jsonable(self.value), "actual": jsonable(self.actual), "status": self.status,
                "pointer": self.pointer}
         if self.shortfall is not None:
-            out["shortfall"] = self.shortfall.to_dict()
+            out["shortfall"] = self.shortfall.to_check_dict(self.op)
         return out
 
 
