@@ -403,3 +403,15 @@ def test_migration_over_the_examples(cli):
     assert benefits["recurring_revenue_share"]["change"] == "added"
     # no tier under both: not a move
     assert "AP-0018" not in moved and "AP-0019" not in moved and "AP-0023" not in moved
+
+
+def test_readme_shows_the_current_migration_report(cli):
+    """The README's copy of the migration report is the command's output (title line dropped,
+    headings two levels down)."""
+    import re
+    proc = cli("diff", "policies/legacy-gold-silver-bronze.json", "policies/messagelabs-apac.json",
+               "examples/partners.csv", "--format", "markdown")
+    lines = proc.stdout_text.splitlines(keepends=True)
+    assert lines[0].startswith("# Impact of messagelabs-apac-legacy")
+    body = re.sub(r"(?m)^## ", "#### ", "".join(lines[1:]).lstrip("\n"))
+    assert body in (REPO / "README.md").read_text(encoding="utf-8")
