@@ -415,3 +415,13 @@ def test_readme_shows_the_current_migration_report(cli):
     assert lines[0].startswith("# Impact of messagelabs-apac-legacy")
     body = re.sub(r"(?m)^## ", "#### ", "".join(lines[1:]).lstrip("\n"))
     assert body in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_override_that_applies_under_one_policy_only_is_a_cause():
+    new = base_policy(overrides=[{"id": "strategic", "description": "Contracted", "tier": "gold",
+                                  "when": {"fact": "partner_id", "op": "in", "value": ["P0"]}}])
+    diff = run_diff(base_policy(), new, partners(10, 10))
+    assert [(m["partner_id"], m["direction"]) for m in diff.moved] == [("P0", UP)]
+    causes = diff.moved[0]["causes"]
+    assert causes[-1] == {"override": {"before": None, "after": "strategic"}}
+    assert cause_text(causes[-1]) == "override: (none) -> strategic"
