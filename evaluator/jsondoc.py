@@ -8,6 +8,7 @@ source map computed only when an error needs it.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,27 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+MAX_NUMBER_DIGITS = 400  # far beyond any exact comparison; Python refuses int() of 4,300 digits
+
+
+class _BadNumber(Exception):
+    def __init__(self, text: str, why: str):
+        self.text, self.why = text, why
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: json would give infinity, which no JSON can hold
+        raise _BadNumber(text, "is too large: it overflows to infinity")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _BadNumber(text, f"has more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
 # What the decoder wanted, by the start of its message; the rest of the message is kept as is.
 _EXPECTED = {
     "Expecting value": "a JSON value",
@@ -93,6 +115,7 @@ _EXPECTED = {
     "Invalid \\uXXXX escape": "\\u and four hex digits",
 }
 _KEY_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[\[\]{}]')
+_STRING_OR_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)')
 _STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -174,9 +197,16 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH, offset: int = 0) -> Any:
     """Parse one JSON value strictly. `offset` is added to reported line numbers."""
     _check_depth(text, max_depth)
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
+                          parse_float=_float, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise _decode_problem(exc, text, offset) from None
+    except _BadNumber as exc:
+        token = next((m for m in _STRING_OR_NUMBER.finditer(text) if m.group(1) == exc.text), None)
+        line, column = _position(text, token.start()) if token else (None, None)
+        shown = exc.text if len(exc.text) <= 40 else exc.text[:37] + "..."
+        raise JSONProblem(f"number {shown} {exc.why}", line and line + offset, column,
+                          expected="a finite number of at most 400 digits", found=shown) from None
     except _Duplicate as exc:
         where = _duplicate_position(text, exc.key)
         line, column = _position(text, where) if where is not None else (None, None)

@@ -70,7 +70,12 @@ def load_policy(source: str | os.PathLike[str] | dict[str, Any]) -> Policy:
     Raises PolicyError carrying every located finding when the policy is invalid."""
     if isinstance(source, dict):
         import json
-        doc = Document(source, json.dumps(source, indent=2), None)
+        try:  # the same rules as a file: JSON values only, finite numbers
+            doc = Document(source, json.dumps(source, indent=2, allow_nan=False), None)
+        except (TypeError, ValueError) as exc:
+            raise PolicyError([Finding(f"policy is not JSON data: {exc}", check="json",
+                                       expected="JSON values only (finite numbers, strings, lists, objects)",
+                                       found=type(exc).__name__)]) from None
     else:
         doc = read_document(source)
     policy, findings = validate_document(doc)
