@@ -128,9 +128,12 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--near", metavar="PERCENT", type=click.FloatRange(min=0), default=None,
               help="Instead of decisions, list partners within PERCENT of the next tier or less than PERCENT above "
                    "their own tier's thresholds (at risk).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes for large inputs (0: one per CPU); output order is unchanged. "
+                   "Applies to jsonl, csv and json output.")
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
-             facts: str, with_input: bool = False, near: float | None = None) -> None:
+             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
@@ -138,13 +141,29 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     policy = _policy(policy_path)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
-    evaluator = Evaluator(policy, as_of=_as_of(as_of), with_input=with_input)
+    if jobs != 1 and near is None and fmt != "table":
+        from .parallel import evaluate_parallel
+        with _output(output) as out:
+            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=_as_of(as_of),
+                                             with_input=with_input)
+    else:
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, _as_of(as_of), with_input, near)
+    _evaluated(counter, facts)
+
+
+def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
+                   as_of: _dt.date | None, with_input: bool, near: float | None) -> "_Counter":
+    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
         with _output(output) as out:
             (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
     finally:
         evaluator.close()
+    return counter
+
+
+def _evaluated(counter: Any, facts: str) -> None:
     if counter.total == 0:
         click.echo(f"note: no partner records in {facts if facts != '-' else 'standard input'}", err=True)
     if counter.invalid:

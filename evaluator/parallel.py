@@ -1,0 +1,283 @@
+"""Evaluate with several processes: `evaluator evaluate --jobs N`.
+
+durable-rules holds the GIL in every call, so threads cannot spread evaluation over cores;
+processes can. The parent reads the input and cuts it into chunks; each of N worker processes
+holds its own Evaluator and turns a chunk into output text; the parent writes the chunks back
+in input order. The output is byte for byte what one process writes (tests/test_parallel.py),
+and at most a few chunks per worker are in flight, so memory stays flat however long the input.
+
+- JSONL input travels as raw lines: the parent only splits them (as records.py does); parsing,
+  checking, deciding and serialising happen in the workers.
+- JSON and CSV input is parsed by the parent (a JSON document is one value; CSV rows need the
+  header) and the records are sent.
+- jsonl output is serialised with orjson (about ten times faster than the json module on a
+  decision), falling back to the json module wherever the two would write different bytes, so
+  the text is identical to report.write_jsonl's; csv and json output use report.py's writers.
+  The table format (a summary for people) is written by one process.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import math
+import multiprocessing
+import os
+import threading
+from dataclasses import replace
+from typing import IO, Any, Iterable, Iterator
+
+import orjson
+
+from . import records as _records
+from .decision import Decision
+from .evaluate import Evaluator, InputRecord
+from .policy import Policy
+from .report import WRITERS
+
+FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
+CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
+IN_FLIGHT_PER_JOB = 3                # chunks queued or running per worker: bounds memory
+
+
+# --- serialisation ---------------------------------------------------------------------------
+
+def _json_line(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _finite(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _has_nonfinite(data: Any) -> bool:
+    if isinstance(data, float):
+        return not math.isfinite(data)
+    if isinstance(data, dict):
+        return any(_has_nonfinite(v) for v in data.values())
+    if isinstance(data, (list, tuple)):
+        return any(_has_nonfinite(v) for v in data)
+    return False
+
+
+def jsonl_line(result: Any, *, safe_policy: bool = True) -> str:
+    """One result as report.write_jsonl writes it (without the newline), faster.
+
+    orjson and the json module write the same text for everything in a decision except: floats
+    below 1e-4 (`0.00001`/`1e-5` against `1e-05`: the output then contains "e-" or "0.0000" and
+    is redone), non-finite floats (orjson writes null; only a measure that overflowed, a value
+    in an input record kept with --with-input, or a policy constant can hold one: checked), and
+    what orjson refuses (integers beyond 64 bits, lone surrogates: redone, so errors match)."""
+    data = result.to_dict()
+    if (not safe_policy or getattr(result, "input", None) is not None
+            or (isinstance(result, Decision) and not all(_finite(v) for v in result.measures.values()))):
+        return _json_line(data)
+    try:
+        raw = orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError
+        return _json_line(data)
+    if b"e-" in raw or b"0.0000" in raw:
+        return _json_line(data)
+    return raw.decode("utf-8")
+
+
+# --- the worker side -------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str) -> None:
+    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
+    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, safe_policy=not _has_nonfinite(policy.document))
+
+
+class _LineStream:
+    """Feeds records.read_jsonl pre-split lines through `readline`, so the reader numbers,
+    checks and reports them exactly as when it reads the file itself. An over-long line (the
+    parent keeps only its first bytes and its length) is followed by filler up to that length,
+    which the reader skips and counts."""
+
+    def __init__(self, lines: list[tuple[bytes, int]], lead_blank: bool):
+        self._lines = iter(lines)
+        self._lead = lead_blank
+        self._filler = 0
+
+    def readline(self, limit: int = -1) -> bytes:
+        if self._filler:
+            n = min(self._filler, limit) if limit > 0 else self._filler
+            self._filler -= n
+            return b"x" * (n - 1) + (b"\n" if self._filler == 0 else b"x")
+        if self._lead:
+            self._lead = False
+            return b"\n"
+        for raw, length in self._lines:
+            self._filler = length - len(raw)
+            return raw
+        return b""
+
+
+def _jsonl_records(first: int, lines: list[tuple[bytes, int]], name: str) -> Iterator[InputRecord]:
+    # read_jsonl numbers lines from 1 and treats line 1 specially (a byte-order mark); a chunk
+    # that starts later is led by one blank line (skipped) and its numbers shifted back.
+    shift = 0 if first == 1 else first - 2
+    for record in _records.read_jsonl(_LineStream(lines, lead_blank=first != 1), name):  # type: ignore[arg-type]
+        if shift:
+            if record.source is not None and "line" in record.source:
+                record.source["line"] += shift
+            record.findings = [replace(f, line=f.line + shift) if f.line is not None else f for f in record.findings]
+        yield record
+
+
+def _write_chunk(results: Iterable[Any], index: int) -> tuple[str, int, int]:
+    fmt, policy = _worker["fmt"], _worker["policy"]
+    total = invalid = 0
+
+    def counted() -> Iterator[Any]:
+        nonlocal total, invalid
+        for result in results:
+            total += 1
+            invalid += not result.ok
+            yield result
+
+    if fmt == "jsonl":
+        safe = _worker["safe_policy"]
+        text = "".join(jsonl_line(r, safe_policy=safe) + "\n" for r in counted())
+    else:
+        buffer = io.StringIO()
+        WRITERS[fmt](counted(), buffer, policy)
+        text = buffer.getvalue()
+        if fmt == "csv":
+            text = text.split("\n", 1)[1]  # the header: the parent writes it once
+        else:  # json: "[\n" record (",\n" record)* "\n]\n" -> the records only
+            text = text[2:-3] if total else ""
+    return text, total, invalid
+
+
+def _work(task: tuple[Any, ...]) -> tuple[str, int, int]:
+    kind, index, payload = task[0], task[1], task[2:]
+    evaluator: Evaluator = _worker["evaluator"]
+    if kind == "lines":
+        first, lines, name = payload
+        items: Iterable[Any] = _jsonl_records(first, lines, name)
+    else:
+        (items,) = payload
+    return _write_chunk(evaluator.evaluate_many(items), index)
+
+
+# --- the parent side -------------------------------------------------------------------------
+
+class Counts:
+    """What a run produced: records written and how many of them were error records."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.invalid = 0
+
+
+def _chunks_of_lines(stream: IO[bytes], name: str) -> Iterator[tuple[Any, ...]]:
+    lines: list[tuple[bytes, int]] = []
+    first = number = 1
+    index = 0
+    for raw, length in _records._lines(stream):
+        lines.append((raw, length))
+        number += 1
+        if len(lines) >= CHUNK_RECORDS:
+            yield ("lines", index, first, lines, name)
+            index += 1
+            lines, first = [], number
+    if lines:
+        yield ("lines", index, first, lines, name)
+
+
+def _chunks_of_records(records: Iterator[InputRecord]) -> Iterator[tuple[Any, ...]]:
+    chunk: list[InputRecord] = []
+    index = 0
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= CHUNK_RECORDS:
+            yield ("records", index, chunk)
+            index += 1
+            chunk = []
+    if chunk:
+        yield ("records", index, chunk)
+
+
+def _tasks(path: str, input_format: str) -> Iterator[tuple[Any, ...]]:
+    """Reads the head now, so an unusable input is an InputError before anything is written."""
+    import sys
+    name = "<stdin>" if path == "-" else path
+    if path == "-":
+        raw_stream: IO[bytes] = sys.stdin.buffer
+    else:
+        try:
+            raw_stream = open(path, "rb")
+        except OSError as exc:
+            from .errors import InputError
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        head, stream = _records._read_head(raw_stream)
+        _records.check_text(head, name)
+        fmt = _records.detect_format(name, head) if input_format == "auto" else input_format
+        if fmt == "jsonl":
+            tasks = _chunks_of_lines(stream, name)
+        else:
+            tasks = _chunks_of_records(_records.READERS[fmt](stream, name))
+    except BaseException:
+        if path != "-":
+            raw_stream.close()
+        raise
+    return _closing(tasks, raw_stream if path != "-" else None)
+
+
+def _closing(tasks: Iterator[tuple[Any, ...]], stream: IO[bytes] | None) -> Iterator[tuple[Any, ...]]:
+    try:
+        yield from tasks
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def jobs_count(jobs: int) -> int:
+    """0 means one per CPU this process may use."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, out: IO[str], *, jobs: int,
+                      as_of: _dt.date | None = None, with_input: bool = False) -> Counts:
+    """Evaluate FACTS (a path or '-') with `jobs` worker processes and write `fmt` to `out` in
+    input order. Returns the counts. Raises InputError before writing if the input is unusable."""
+    if fmt not in FORMATS:
+        raise ValueError(f"--jobs writes {', '.join(FORMATS)}, not {fmt}")
+    jobs = jobs_count(jobs)
+    tasks = _tasks(facts, input_format)
+    counts = Counts()
+    window = threading.BoundedSemaphore(jobs * IN_FLIGHT_PER_JOB)
+
+    def bounded() -> Iterator[tuple[Any, ...]]:
+        for task in tasks:
+            window.acquire()  # runs in the pool's feeder thread: waits while the window is full
+            yield task
+
+    if fmt == "csv":
+        header = io.StringIO()
+        WRITERS["csv"](iter(()), header, policy)
+        out.write(header.getvalue())
+    elif fmt == "json":
+        out.write("[")
+    context = multiprocessing.get_context()
+    with context.Pool(jobs, initializer=_init_worker, initargs=(policy, as_of, with_input, fmt)) as pool:
+        for text, total, invalid in pool.imap(_work, bounded()):
+            window.release()
+            if fmt == "json" and text:
+                out.write("\n" if counts.total == 0 else ",\n")
+            out.write(text)
+            counts.total += total
+            counts.invalid += invalid
+    if fmt == "json":
+        out.write("\n]\n" if counts.total else "]\n")
+    return counts

@@ -1,0 +1,149 @@
+"""`evaluate --jobs N`: N worker processes write exactly what one process writes, in input order,
+for every input format and every kind of bad line; the fast jsonl serialiser writes the json
+module's bytes."""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from evaluator import Evaluator, load_policy
+from evaluator.parallel import CHUNK_RECORDS, jsonl_line
+from evaluator.records import MAX_LINE_BYTES
+from evaluator.report import write_jsonl
+
+from conftest import REPO, policy_with_condition, write_json
+
+AS_OF = "2026-01-01"
+
+
+def _population(n: int, seed: int):
+    spec = importlib.util.spec_from_file_location("population", REPO / "benchmarks" / "population.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return list(module.partners(n, seed))
+
+
+@pytest.fixture(scope="module")
+def messy_jsonl(tmp_path_factory) -> Path:
+    """More lines than two chunks, with every kind of line a reader must number and report."""
+    lines = [json.dumps(r) for r in _population(2 * CHUNK_RECORDS + 300, seed=9)]
+    lines[0] = "\ufeff" + lines[0]                       # a byte-order mark on line 1
+    lines[10] = ""                                      # blank lines keep their numbers
+    lines[CHUNK_RECORDS - 1] = '{"partner_id": "broken", '   # bad JSON at a chunk's edge
+    lines[CHUNK_RECORDS] = "\ufeff" + lines[CHUNK_RECORDS]   # a BOM mid-file, at a chunk's start
+    lines[CHUNK_RECORDS + 7] = '{"partner_id": "dup", "partner_id": "again"}'
+    lines[CHUNK_RECORDS + 9] = "[1, 2]"                 # not an object
+    lines[CHUNK_RECORDS + 11] = '{"partner_id": "long", "partner_name": "' + "x" * (MAX_LINE_BYTES + 10) + '"}'
+    lines[-1] = '{"partner_id": "last-no-newline", "annual_sales_usd": 25000}'
+    path = tmp_path_factory.mktemp("parallel") / "partners.jsonl"
+    path.write_bytes(("\n".join(lines)).encode("utf-8"))  # no newline after the last line
+    return path
+
+
+def _both(cli, *args: str, input: bytes | None = None):
+    one = cli("evaluate", *args, "--as-of", AS_OF, input=input)
+    many = cli("evaluate", *args, "--as-of", AS_OF, "--jobs", "2", input=input)
+    return one, many
+
+
+def test_jsonl_with_bad_lines_is_byte_identical_and_in_order(cli, messy_jsonl):
+    one, many = _both(cli, str(messy_jsonl), "--format", "jsonl")
+    assert one.returncode == many.returncode == 1
+    assert many.stdout == one.stdout
+    assert many.stderr_text == one.stderr_text  # "N of M records invalid"
+    out = [json.loads(line) for line in many.stdout_text.splitlines()]
+    assert len(out) == 2 * CHUNK_RECORDS + 300 - 1  # every non-blank line exactly once
+    lines = [d["source"]["line"] for d in out]
+    assert lines == sorted(lines) and 11 not in lines
+    by_line = {d["source"]["line"]: d for d in out}
+    assert by_line[1]["tier"] is not None or by_line[1]["partner_id"] == "P-00000001"  # BOM stripped on line 1
+    assert "error" in by_line[CHUNK_RECORDS]                      # the broken line, numbered right
+    assert by_line[CHUNK_RECORDS + 1]["partner_id"] == f"P-{CHUNK_RECORDS + 1:08d}"  # read as in one process
+    assert "duplicate key" in by_line[CHUNK_RECORDS + 8]["error"]["message"]
+    long = by_line[CHUNK_RECORDS + 12]["error"]
+    assert f"{MAX_LINE_BYTES + 53} bytes" in json.dumps(long)     # its true length, though only the start was sent
+    assert out[-1]["partner_id"] == "last-no-newline" and out[-1]["tier"]["id"] == "certified_partner"
+
+
+def test_csv_and_json_input_and_output(cli, tmp_path):
+    records = _population(CHUNK_RECORDS + 50, seed=4)
+    array = tmp_path / "partners.json"
+    write_json(array, records)
+    one, many = _both(cli, str(array), "--format", "json")
+    assert one.returncode == many.returncode == 1
+    assert many.stdout == one.stdout and json.loads(many.stdout_text)  # one well-formed array
+    one, many = _both(cli, str(REPO / "examples" / "partners.csv"), "--format", "csv")
+    assert one.returncode == many.returncode and many.stdout == one.stdout
+    assert many.stdout_text.splitlines()[0].startswith("partner_id,")  # the header once
+    assert many.stdout_text.count("partner_id,") == 1
+
+
+def test_stdin_table_and_no_records(cli):
+    data = (REPO / "examples" / "partners.jsonl").read_bytes()
+    one, many = _both(cli, "-", input=data)
+    assert one.returncode == many.returncode and many.stdout == one.stdout and many.stdout
+    table = cli("evaluate", "-", "--format", "table", "--jobs", "2", "--as-of", AS_OF, input=data)
+    assert table.returncode == one.returncode and "PARTNER" in table.stdout_text  # tables: one process
+    many = cli("evaluate", "-", "--format", "json", "--jobs", "2", input=b"[]")
+    assert many.returncode == 0 and many.stdout_text == "[]\n" and "no partner records" in many.stderr_text
+
+
+def test_unusable_input_is_an_error_before_any_output(cli, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    one, many = _both(cli, str(empty))
+    assert one.returncode == many.returncode == 2
+    assert many.stdout == b"" and many.stderr_text == one.stderr_text and "empty" in many.stderr_text
+    absent = cli("evaluate", str(tmp_path / "absent.jsonl"), "--jobs", "2")
+    assert absent.returncode == 2 and "cannot read" in absent.stderr_text
+    target = tmp_path / "out.jsonl"
+    target.write_text("keep me", encoding="utf-8")
+    result = cli("evaluate", str(empty), "--jobs", "2", "--output", str(target))
+    assert result.returncode == 2 and target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_jobs_option_is_checked_and_zero_means_one_per_cpu(cli, tmp_path):
+    result = cli("evaluate", str(REPO / "examples" / "partners.jsonl"), "--jobs", "-1")
+    assert result.returncode == 2 and "--jobs" in result.stderr_text
+    target = tmp_path / "out.csv"
+    result = cli("evaluate", str(REPO / "examples" / "partners.jsonl"), "--jobs", "0", "--as-of", AS_OF,
+                 "--format", "csv", "--output", str(target))
+    reference = cli("evaluate", str(REPO / "examples" / "partners.jsonl"), "--as-of", AS_OF, "--format", "csv")
+    assert result.returncode == reference.returncode and target.read_bytes() == reference.stdout
+
+
+# --- the serialiser ---------------------------------------------------------------------------
+
+def _report_line(result) -> str:
+    import io
+    buffer = io.StringIO()
+    write_jsonl([result], buffer, None)  # type: ignore[arg-type]
+    return buffer.getvalue().rstrip("\n")
+
+
+@pytest.mark.parametrize("value", [0.00001, 0.000012345, 1.5e-7, 9e15, 123456.789, 2 ** 53, 0])
+def test_jsonl_line_writes_the_json_modules_bytes_for_tiny_and_huge_numbers(value):
+    doc = policy_with_condition({"fact": "sales", "op": ">=", "value": 0.00001})
+    with Evaluator(load_policy(doc), as_of=_dt.date(2026, 1, 1)) as evaluator:
+        result = evaluator.evaluate({"partner_id": "p\u00e9\U0001F600\u2028", "sales": value, "regions": ["\x00\x1f"]})
+        assert jsonl_line(result) == _report_line(result)
+
+
+def test_jsonl_line_falls_back_where_orjson_would_differ(shipped_policy):
+    # an input kept with --with-input may hold what orjson refuses (a 70-bit integer) or writes
+    # differently (an infinite float parsed from 1e400)
+    with Evaluator(shipped_policy, with_input=True) as evaluator:
+        for record in ({"partner_id": "big", "extra": 2 ** 70}, {"partner_id": "inf", "extra": float("inf")},
+                       {"partner_id": "neg", "annual_sales_usd": -1}):
+            result = next(iter(evaluator.evaluate_many([record])))
+            assert jsonl_line(result) == _report_line(result)
+    doc = policy_with_condition({"measure": "huge", "op": ">=", "value": 1},
+                                measures={"huge": {"description": "overflows", "compute": {"product": ["sales", 1e300, 1e300]}}})
+    with Evaluator(load_policy(doc)) as evaluator:
+        result = evaluator.evaluate({"partner_id": "p", "sales": 5})
+        assert result.measures["huge"] == float("inf")
+        assert jsonl_line(result) == _report_line(result)
