@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 import signal
@@ -158,9 +159,11 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:  # a full disk is not a bug
+            raise EvaluatorError(f"cannot write {path}: {exc.strerror}; {path} is unchanged") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -168,6 +171,9 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+_WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
 
 
 def _umask() -> int:

@@ -414,3 +414,13 @@ def test_regression_unmeetable_date_bounds_do_not_crash_explanations(condition):
     with Evaluator(fuzz_policy(doc), as_of=AS_OF) as evaluator:
         for d in ("0001-01-01", "9999-12-31"):
             json.dumps(evaluator.evaluate({"partner_id": "P", "d1": d}).to_dict())
+
+
+@pytest.mark.parametrize("value", [1e15, -1e15, 2 ** 53, 10 ** 30])
+def test_regression_a_date_measure_far_from_its_constant_does_not_crash_explanations(value):
+    """Found by the long fuzz run (seed 20260601): `days_since(d1) == 1e15` with d1 = 0001-01-01;
+    turning the shortfall back into a date overflowed (OverflowError) instead of saying that no
+    date reaches it."""
+    doc = _doc({"d1": DATE}, {"measure": "m0", "op": "==", "value": value},
+               measures={"m0": {"description": "m0", "compute": {"days_since": "d1"}}}, advisory=True)
+    check_agreement(doc, [({"partner_id": "P", "d1": d}, False) for d in ("0001-01-01", "2026-06-15", "9999-12-31")])
