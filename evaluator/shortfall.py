@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 
 from .decision import MET, MISSING, NOT_MET, jsonable
 from .measures import Context, Missing, evaluate as evaluate_expression, names_in
-from .policy import All, Any_, Comparison, Condition, Not, Operand, Policy
+from .policy import All, Comparison, Condition, Not, Operand, Policy
 
 INCREASE, DECREASE, SET, DIFFER, ADD, REMOVE, PROVIDE, UNDEFINED = (
     "increase", "decrease", "set", "differ", "add", "remove", "provide", "undefined")

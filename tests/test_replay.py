@@ -11,7 +11,6 @@ import pytest
 
 from evaluator import Evaluator, __version__, load_policy
 from evaluator.decision import input_sha256
-from evaluator.evaluate import InputRecord
 from evaluator.replay import Replayer
 
 from conftest import EXAMPLES, REPO, base_policy, write_json
