@@ -29,17 +29,18 @@ import copy
 import datetime as _dt
 import functools
 import threading
+from bisect import bisect_left
 from typing import Any, Callable, Iterable, Iterator
 
 from . import __version__
-from .compile import CompiledPolicy, ListCodec, compile_policy
+from .compile import CompiledPolicy, ListCodec, NumericCodec, compile_policy
 from .decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, InvalidRecord, TierResult,
                        defer_tiers, input_sha256)
 from .engine import Engine
 from .errors import EngineError, Finding, RecordError
 from .explain import add_shortfalls, combine, criterion_result, render
 from .facts import coerce_record
-from .measures import Context, Missing, uses_as_of
+from .measures import Context, Missing, names_in, uses_as_of
 from .policy import Comparison, Operand, Override, Policy, Tier, comparisons
 
 # The outcome cache is bounded by entries, sized from a memory budget and the policy's size.
@@ -78,6 +79,27 @@ def default_cache_size(compiled: CompiledPolicy) -> int:
     return max(MIN_CACHE_ENTRIES, min(MAX_CACHE_ENTRIES, CACHE_BUDGET_BYTES // per_entry))
 
 
+MEMO_TYPES = ("string_list", "string", "boolean")
+MEMO_ENTRIES = 4096
+_ABSENT = object()
+
+
+def _fact_inputs(policy: Policy, measure: str, seen: frozenset[str] = frozenset()) -> set[str] | None:
+    """The facts a measure reads, through other measures; None if that cannot be told."""
+    found: set[str] = set()
+    for name, _role, _pointer in names_in(policy.measures[measure].compute, ""):
+        if name in policy.facts:
+            found.add(name)
+        elif name in policy.measures and name not in seen:
+            inner = _fact_inputs(policy, name, seen | {measure})
+            if inner is None:
+                return None
+            found |= inner
+        else:
+            return None
+    return found
+
+
 class _Plan:
     """One policy made ready: compiled, registered in its own engine, with its outcome cache.
     Never changes once built; `users` counts the evaluations in flight so a retired plan's
@@ -91,8 +113,11 @@ class _Plan:
         self.computes = {n: m.compute for n, m in policy.measures.items()}
         self.operands: tuple[Operand, ...] = tuple(compiled.codecs)
         position = {op: i for i, op in enumerate(self.operands)}
+        # (is a fact, name, encode, is a list, sorted constants of a numeric codec: inlined in key())
         self.encoders = tuple((op.kind == "fact", op.name, compiled.codecs[op].encode,
-                               isinstance(compiled.codecs[op], ListCodec)) for op in self.operands)
+                               isinstance(compiled.codecs[op], ListCodec),
+                               compiled.codecs[op].constants if type(compiled.codecs[op]) is NumericCodec else None)
+                              for op in self.operands)
         # every comparison the engine decides, in one order: pointer -> index into Outcome.statuses
         self.comparisons: list[tuple[int, int, bool]] = []   # (operand position, leaf, negate)
         self.index: dict[str, int] = {}
@@ -107,6 +132,12 @@ class _Plan:
                                for criterion in tier.criteria]) for tier in policy.tiers]
         self.fields = {name: [(compiled.keys[op], position[op], isinstance(compiled.codecs[op], ListCodec))
                               for op in ops] for name, ops in compiled.ruleset_operands.items()}
+        # measures computed only from lists, strings and booleans (a count of regions) take few
+        # distinct values: the cached path remembers them by their inputs
+        deps = {name: _fact_inputs(policy, name) for name in self.computes}
+        self.memo_deps = {name: tuple(sorted(d)) for name, d in deps.items()
+                          if d and all(policy.facts[f].type in MEMO_TYPES for f in d)}
+        self.memo: dict[tuple[Any, ...], Any] = {}
         self.cache_size = default_cache_size(compiled) if cache_size is None else cache_size
         self.outcome: Callable[[tuple[Any, ...]], Outcome] | None = (
             functools.lru_cache(maxsize=self.cache_size)(self._outcome) if self.cache_size > 0 else None)
@@ -117,11 +148,36 @@ class _Plan:
         self.engine.close()
         if self.outcome is not None:
             self.outcome.cache_clear()  # type: ignore[attr-defined]
+        self.memo.clear()
 
     # -- per record --
     def measures_of(self, facts: dict[str, Any], as_of: _dt.date) -> dict[str, Any]:
         ctx = Context(facts, self.computes, as_of, {})
         return {name: ctx.value(name) for name in self.computes}
+
+    def measures_memo(self, facts: dict[str, Any], as_of: _dt.date) -> dict[str, Any]:
+        """measures_of, remembering the measures whose inputs take few values (see MEMO_TYPES)."""
+        memo = self.memo
+        ctx = None
+        out = {}
+        for name in self.computes:
+            deps = self.memo_deps.get(name)
+            if deps is None:
+                if ctx is None:
+                    ctx = Context(facts, self.computes, as_of, {})
+                out[name] = ctx.value(name)
+                continue
+            key = (name, *[tuple(v) if v.__class__ is list else v for v in map(facts.get, deps)])
+            value = memo.get(key, _ABSENT)
+            if value is _ABSENT:
+                if ctx is None:
+                    ctx = Context(facts, self.computes, as_of, {})
+                value = ctx.value(name)
+                if len(memo) >= MEMO_ENTRIES:
+                    memo.clear()
+                memo[key] = value
+            out[name] = value
+        return out
 
     def values_of(self, facts: dict[str, Any], measures: dict[str, Any]) -> dict[Operand, Any]:
         """Every compared operand's value; an absent one is Missing (naming the facts it needs)."""
@@ -136,10 +192,13 @@ class _Plan:
     def key(self, facts: dict[str, Any], measures: dict[str, Any]) -> tuple[Any, ...]:
         """The record as the engine sees it: each operand's code, None when absent."""
         out = []
-        for is_fact, name, encode, is_list in self.encoders:
+        for is_fact, name, encode, is_list, constants in self.encoders:
             value = facts.get(name) if is_fact else measures[name]
             if value is None or value.__class__ is Missing:
                 out.append(None)
+            elif constants is not None:  # NumericCodec.encode, inlined: the hottest line
+                i = bisect_left(constants, value)
+                out.append(2 * i + 1 if i < len(constants) and constants[i] == value else 2 * i)
             else:
                 out.append(tuple(encode(value)) if is_list else encode(value))
         return tuple(out)
@@ -385,7 +444,7 @@ class Evaluator:
     def _decide(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,
                 source: dict[str, Any] | None) -> Decision:
         """The cached path: the outcome of the record's encoding, explained on first use."""
-        measures = plan.measures_of(facts, self.as_of)
+        measures = plan.measures_memo(facts, self.as_of)
         outcome = plan.outcome(plan.key(facts, measures))  # type: ignore[misc]
         decision = Decision(
             partner_id=partner_id,

@@ -1,0 +1,371 @@
+"""Speed and memory of the evaluator on the shipped program, with baselines measured in the same run.
+
+    python benchmarks/bench.py                       # library + reload + CLI on 10,000 and 200,000 partners
+    python benchmarks/bench.py --huge 5000000        # also the CLI on 5,000,000 partners, once (slow)
+    python benchmarks/bench.py --quick               # a smoke run
+
+Every figure is the median of --runs runs (a fresh Evaluator or a fresh process each run, so
+the cache starts cold), and is printed next to a baseline measured in this same process, so the
+ratios hold on a noisy machine even when absolute figures move. The population is reproducible
+(benchmarks/population.py, fixed seed): boundaries, missing facts and ~2% invalid records.
+
+Library (one core, in process):
+  cached, tier           Evaluator.evaluate_many, reading each decision's tier (the default path)
+  cached, every result   the same, reading every criterion's status (the per-criterion results
+                         are built from the cached outcome on first use, shortfalls included)
+  plain (baseline)       Evaluator(cache_size=0): durable-rules decides every record and every
+                         result is built at once (the path before the cache)
+  durable-rules bare     one rule per tier, assert_fact + delete_state per record, tier only, no
+                         validation: the engine alone (as in the issue's comparison)
+  if-chain               a hand-written Python tier function, tier only, no validation
+CLI (`evaluator evaluate FILE --format jsonl`, stdout to a file): partners/s end to end
+including start-up, and peak memory of the whole process tree (RSS of the parent, and the
+sum of PSS over parent and workers: shared pages counted once), --jobs 1 (baseline) and --jobs N.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gc
+import hashlib
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+import population  # noqa: E402
+from evaluator import Evaluator, load_policy  # noqa: E402
+
+SHIPPED = REPO / "policies" / "messagelabs-apac.json"
+AS_OF = _dt.date(2026, 1, 1)
+EVALUATOR_BIN = Path(sys.executable).parent / "evaluator"
+
+
+# --- machine -----------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 1
+    import durable  # noqa: F401
+    from importlib.metadata import version
+    return {"cpu": cpu, "cores": usable, "python": platform.python_version(),
+            "durable-rules": version("durable-rules"), "platform": platform.platform(terse=True),
+            "load": os.getloadavg()}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+# --- library -----------------------------------------------------------------------------
+
+def median_rate(n: int, run: Callable[[], None], runs: int) -> tuple[float, list[float]]:
+    rates = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates), rates
+
+
+def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], runs: int) -> dict[str, Any]:
+    policy = load_policy(SHIPPED)
+    info: dict[str, Any] = {}
+
+    def cached_tier() -> None:
+        with Evaluator(policy, as_of=AS_OF) as evaluator:
+            for result in evaluator.evaluate_many(records):
+                result.tier  # noqa: B018
+            info["cache"] = evaluator.cache_info()
+
+    def cached_full() -> None:
+        with Evaluator(policy, as_of=AS_OF) as evaluator:
+            for result in evaluator.evaluate_many(records):
+                if result.ok:
+                    for tier in result.tiers:
+                        for criterion in tier.criteria:
+                            criterion.status  # noqa: B018
+
+    def plain() -> None:
+        with Evaluator(policy, as_of=AS_OF, cache_size=0) as evaluator:
+            for result in evaluator.evaluate_many(plain_records):
+                result.tier  # noqa: B018
+
+    out: dict[str, Any] = {}
+    out["plain"] = median_rate(len(plain_records), plain, runs)
+    out["cached_tier"] = median_rate(len(records), cached_tier, runs)
+    out["cached_full"] = median_rate(len(plain_records), lambda: _full(policy, plain_records), runs)
+    out["bare"] = median_rate(len(plain_records), lambda: _bare_durable(plain_records), runs)
+    out["if_chain"] = median_rate(len(records), lambda: _if_chain(records), runs)
+    out["cache"] = info["cache"]
+    return out
+
+
+def _full(policy, records) -> None:
+    with Evaluator(policy, as_of=AS_OF) as evaluator:
+        for result in evaluator.evaluate_many(records):
+            if result.ok:
+                for tier in result.tiers:
+                    for criterion in tier.criteria:
+                        criterion.status  # noqa: B018
+
+
+def _bare_durable(records: list[dict[str, Any]]) -> None:
+    """durable-rules alone: one rule per tier on the raw values, tier only."""
+    from evaluator.engine import TAG_FIELD, Engine
+    rules = {"r0": {
+        "t1": {"$and": [{TAG_FIELD: 1}, {"$gte": {"annual_sales_usd": 1000000}}]},
+        "t2": {"$and": [{TAG_FIELD: 1}, {"$gte": {"annual_sales_usd": 100000}}]},
+        "t3": {"$and": [{TAG_FIELD: 1}, {"$gte": {"annual_sales_usd": 25000}}]},
+        "t4": {"$and": [{TAG_FIELD: 1}, {"$gte": {"referrals_this_year": 5}}]},
+        "t5": {"$and": [{TAG_FIELD: 1}, {"$gte": {"referrals_this_year": 1}}]},
+    }}
+    engine = Engine(rules, {"r0": 5})
+    try:
+        for record in records:
+            fact = {k: record[k] for k in ("annual_sales_usd", "referrals_this_year")
+                    if isinstance(record.get(k), (int, float)) and not isinstance(record.get(k), bool)}
+            fired = engine.fire({"r0": fact})
+            next((t for t in ("t1", "t2", "t3", "t4", "t5") if t in fired), None)
+    finally:
+        engine.close()
+
+
+def _if_chain(records: list[dict[str, Any]]) -> None:
+    for record in records:
+        sales = record.get("annual_sales_usd") or 0
+        refs = record.get("referrals_this_year") or 0
+        if not isinstance(sales, (int, float)) or not isinstance(refs, int):
+            continue
+        if sales >= 1000000:
+            tier = "alliance_partner"
+        elif sales >= 100000:
+            tier = "premier_certified"
+        elif sales >= 25000:
+            tier = "certified_partner"
+        elif refs >= 5:
+            tier = "premium_associate"
+        elif refs >= 1:
+            tier = "associate_partner"
+        else:
+            tier = None
+        del tier
+
+
+def reloads(count: int) -> dict[str, float]:
+    policy = load_policy(SHIPPED)
+    with Evaluator(policy, as_of=AS_OF) as evaluator:
+        for n in range(50):
+            evaluator.reload(policy)
+            evaluator.evaluate({"partner_id": "p", "annual_sales_usd": n})
+        gc.collect()
+        before = rss_mb()
+        start = time.perf_counter()
+        for n in range(count):
+            evaluator.reload(policy)
+            evaluator.evaluate({"partner_id": "p", "annual_sales_usd": n * 1000})
+        elapsed = time.perf_counter() - start
+        gc.collect()
+        return {"reloads": count, "ms_each": elapsed / count * 1e3, "rss_before": before, "rss_after": rss_mb()}
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def _kb(path: str, field: str) -> int:
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_cli(path: Path, jobs: int, out_path: Path) -> dict[str, Any]:
+    """One `evaluator evaluate` run: wall time, and peak memory sampled every 20 ms."""
+    args = [str(EVALUATOR_BIN), "evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
+            "--jobs", str(jobs)]
+    peak = {"pss_tree": 0, "rss_tree": 0}
+    done = threading.Event()
+    with open(out_path, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE)
+
+        def sample() -> None:
+            while not done.is_set():
+                pids = _tree(proc.pid)
+                peak["pss_tree"] = max(peak["pss_tree"], sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
+                peak["rss_tree"] = max(peak["rss_tree"], sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
+                done.wait(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"evaluator failed ({proc.returncode}): {stderr}")
+    return {"seconds": elapsed, "parent_max_rss_mb": usage.ru_maxrss / 1e3, "tree_pss_mb": peak["pss_tree"] / 1e3,
+            "tree_rss_mb": peak["rss_tree"] / 1e3}
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cli(sizes: list[int], jobs: int, runs: int, workdir: Path) -> list[dict[str, Any]]:
+    results = []
+    for n in sizes:
+        data = workdir / f"partners-{n}.jsonl"
+        if not data.exists():
+            population.write_jsonl(str(data), n, seed=1)
+        row: dict[str, Any] = {"partners": n}
+        digests = set()
+        for label, j in (("jobs1", 1), (f"jobs{jobs}", jobs)):
+            times, measures = [], []
+            for _ in range(runs):
+                out = workdir / f"out-{n}-{j}.jsonl"
+                m = run_cli(data, j, out)
+                times.append(m["seconds"])
+                measures.append(m)
+                digests.add(_digest(out))
+                out.unlink()
+            row[label] = {"partners_per_s": n / statistics.median(times), "seconds": statistics.median(times),
+                          "parent_max_rss_mb": max(m["parent_max_rss_mb"] for m in measures),
+                          "tree_pss_mb": max(m["tree_pss_mb"] for m in measures),
+                          "tree_rss_mb": max(m["tree_rss_mb"] for m in measures)}
+        row["identical_output"] = len(digests) == 1
+        results.append(row)
+    return results
+
+
+# --- report ------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Speed and memory of the evaluator (see the module docstring).")
+    parser.add_argument("--records", type=int, default=100_000, help="library population (cached paths)")
+    parser.add_argument("--plain-records", type=int, default=10_000, help="population for the slower paths")
+    parser.add_argument("--runs", type=int, default=5, help="runs per library figure (median)")
+    parser.add_argument("--cli-sizes", default="10000,200000", help="CLI input sizes, comma-separated")
+    parser.add_argument("--cli-runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=0, help="--jobs for the CLI (0: one per usable core)")
+    parser.add_argument("--huge", type=int, default=0, help="also run the CLI once on this many partners")
+    parser.add_argument("--reloads", type=int, default=1000)
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--workdir", help="where the CLI inputs are generated (default: a temporary directory)")
+    args = parser.parse_args()
+    if args.quick:
+        args.records, args.plain_records, args.runs, args.cli_sizes, args.cli_runs, args.reloads = (
+            20_000, 2_000, 1, "10000", 1, 200)
+    from evaluator.parallel import jobs_count
+    jobs = jobs_count(args.jobs)
+
+    report: dict[str, Any] = {"machine": machine()}
+    m = report["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} usable core(s), Python {m['python']}, durable-rules {m['durable-rules']}, "
+          f"load average {m['load'][0]:.2f}")
+
+    records = list(population.partners(args.records, seed=1))
+    plain_records = records[:args.plain_records]
+    lib = library(records, plain_records, args.runs)
+    base = lib["plain"][0]
+    print(f"\nlibrary, one core, median of {args.runs} (decisions/s; ratio to the plain baseline):")
+    rows = [("cached, tier", "cached_tier"), ("cached, every criterion result", "cached_full"),
+            ("plain: engine every record (baseline)", "plain"), ("durable-rules bare, tier only", "bare"),
+            ("hand-written if-chain, tier only", "if_chain")]
+    for label, key in rows:
+        rate = lib[key][0]
+        print(f"  {label:<40} {rate:>12,.0f}   x{rate / base:6.2f}")
+    cache = lib["cache"]
+    print(f"  distinct encodings decided by durable-rules: {cache['misses']:,} of {cache['hits'] + cache['misses']:,} "
+          f"valid records (cache {cache['size']:,}/{cache['maxsize']:,})")
+    print(f"  peak RSS of this process so far: {peak_rss_mb():.0f} MB")
+    report["library"] = {k: {"median": v[0], "runs": v[1]} for k, v in lib.items() if k != "cache"}
+    report["library"]["cache"] = cache
+    report["library"]["peak_rss_mb"] = peak_rss_mb()
+
+    rel = reloads(args.reloads)
+    print(f"\nreload: {rel['reloads']:,} reloads, {rel['ms_each']:.2f} ms each; RSS {rel['rss_before']:.1f} -> "
+          f"{rel['rss_after']:.1f} MB ({rel['rss_after'] - rel['rss_before']:+.1f} MB)")
+    report["reload"] = rel
+
+    if not args.skip_cli:
+        sizes = [int(s) for s in args.cli_sizes.split(",") if s]
+        with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+            work = Path(tmp)
+            rows_cli = cli(sizes, jobs, args.cli_runs, work)
+            if args.huge:
+                rows_cli += cli([args.huge], jobs, 1, work)
+        print(f"\nCLI, JSONL -> JSONL, median of {args.cli_runs} (partners/s end to end; peak memory in MB):")
+        for row in rows_cli:
+            for label in ("jobs1", f"jobs{jobs}"):
+                r = row[label]
+                print(f"  {row['partners']:>10,} partners, --jobs {label[4:]:<2} {r['partners_per_s']:>10,.0f}/s "
+                      f"({r['seconds']:.1f} s)   parent RSS {r['parent_max_rss_mb']:.0f}, "
+                      f"tree PSS {r['tree_pss_mb']:.0f}, tree RSS {r['tree_rss_mb']:.0f}")
+            speedup = row[f"jobs{jobs}"]["partners_per_s"] / row["jobs1"]["partners_per_s"]
+            print(f"  {'':>10}  --jobs {jobs} / --jobs 1: x{speedup:.2f}; output identical: {row['identical_output']}")
+        report["cli"] = rows_cli
+    report["machine"]["load_after"] = os.getloadavg()
+    print(f"\nload average after: {report['machine']['load_after'][0]:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
