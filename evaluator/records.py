@@ -51,19 +51,25 @@ class _Prefixed(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._rest.read(len(buffer))
+        data = getattr(self._rest, "read1", self._rest.read)(len(buffer))  # what has arrived: no waiting
         buffer[: len(data)] = data
         return len(data)
 
 
 def _read_head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
-    """The first bytes of the input (for sniffing) and a stream that still starts at byte 0."""
+    """The first bytes of the input, enough to sniff it, and a stream that still starts at byte
+    0. Reads only what has arrived (a pipe that delivers records slowly is not waited on) until
+    the first line shows the format."""
+    read = getattr(stream, "read1", stream.read)
     head = b""
     while len(head) < HEAD_BYTES:
-        chunk = stream.read(HEAD_BYTES - len(head))
+        chunk = read(HEAD_BYTES - len(head))
         if not chunk:
             break
         head += chunk
+        text = head.removeprefix(BOM).lstrip()
+        if len(head) >= 4 and text and (not text.startswith(b"{") or b"\n" in text):
+            break
     return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=HEAD_BYTES)
 
 
