@@ -312,3 +312,85 @@ def test_a_policy_error_never_hides_behind_a_crash_when_loaded_as_a_dict():
     doc["tiers"][0]["criteria"][0]["condition"]["value"] = float("nan")
     with pytest.raises(PolicyError):
         load_policy(copy.deepcopy(doc))
+
+
+# --- the engine's crash and hang states, driven end to end by input -------------------------
+
+def _negations_policy() -> dict:
+    """Negative tests (`!=`, `not_in`, `not`) over facts that may be absent (the engine's `$nex`
+    loop), `contains` over lists that may be empty (`$iany` never matches []), overrides."""
+    doc = base_policy()
+    doc["tiers"] = [
+        {"id": "neg", "name": "Neg", "criteria": [
+            {"id": "ne", "description": "ne", "condition": {"fact": "country", "op": "!=", "value": "AU"}},
+            {"id": "nin", "description": "nin", "condition": {"fact": "referrals", "op": "not_in", "value": [0, 1]}},
+            {"id": "not_has", "description": "x", "condition": {"not": {"fact": "regions", "op": "contains",
+                                                                         "value": "ANZ"}}}]},
+        {"id": "has", "name": "Has", "criteria": [
+            {"id": "has", "description": "has", "condition": {"fact": "regions", "op": "contains", "value": "ANZ"}},
+            {"id": "flag", "description": "flag", "condition": {"fact": "active", "op": "!=", "value": False}}]},
+        {"id": "any", "name": "Any", "criteria": []},
+    ]
+    doc["overrides"] = [{"id": "ban", "description": "ban", "tier": None,
+                         "when": {"all": [{"fact": "country", "op": "==", "value": "XX"},
+                                          {"not": {"fact": "sales", "op": ">=", "value": 0}}]}}]
+    return doc
+
+
+def test_thousands_of_sessions_first_record_matching_nothing_negations_and_empty_lists(cli, tmp_path):
+    """Run as a subprocess with a timeout: a crash (the 1,025th live session; deleting a session
+    in which nothing matched before any action ran) or a hang (a `$nex` rule re-matched by the
+    engine's own context message) fails the test instead of taking pytest down."""
+    doc = _negations_policy()
+    shapes = [
+        {},                                                              # first: nothing at all matches
+        {"country": "AU", "referrals": 0, "regions": [], "active": False},
+        {"country": "NZ", "referrals": 2, "regions": ["ANZ"], "active": True},
+        {"regions": []},
+        {"country": "XX", "sales": 5, "regions": ["ASEAN", "ANZ", "ANZ"]},
+        {"referrals": 1, "active": True},
+    ]
+    records = [dict(shape, partner_id=f"P{i}") for i in range(3000) for shape in [shapes[i % len(shapes)]]]
+    policy_path = write_json(tmp_path / "neg.json", doc)
+    facts = tmp_path / "in.jsonl"
+    facts.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    proc = cli("evaluate", "--policy", str(policy_path), str(facts), timeout=180)
+    assert proc.returncode == 0, proc.stderr_text[-2000:]
+    decisions = [json.loads(line) for line in proc.stdout_text.splitlines()]
+    assert len(decisions) == len(records)
+    day = dt.date.today()
+    for record, decision in zip(records[: len(shapes)], decisions):
+        expected = reference.decide(doc, record, day)
+        assert {(t["id"], c["id"]): c["status"] for t in decision["tiers"] for c in t["criteria"]} == expected.criteria
+        assert (decision["tier"] or {}).get("id") == expected.tier
+    assert [d["partner_id"] for d in decisions] == [r["partner_id"] for r in records]
+    for i, decision in enumerate(decisions):  # the same shape always gets the same decision
+        twin = decisions[i % len(shapes)]
+        assert decision["tiers"] == twin["tiers"] and decision["tier"] == twin["tier"]
+
+
+def test_fact_names_the_engine_reserves_are_plain_facts():
+    """`sid` and `id` name the engine's session and fact identity; a policy may still use them."""
+    doc = policy_with_condition({"all": [{"fact": "sid", "op": "==", "value": "S"},
+                                         {"fact": "id", "op": ">", "value": 1}]})
+    doc["facts"]["sid"] = {"type": "string", "description": "a fact called sid"}
+    doc["facts"]["id"] = {"type": "integer", "description": "a fact called id"}
+    from evaluator import Evaluator
+    with Evaluator(load_policy(doc)) as evaluator:
+        statuses = [evaluator.evaluate({"partner_id": "P", **r}).tiers[0].status
+                    for r in ({"sid": "S", "id": 2}, {"sid": "S", "id": 1}, {"sid": "T", "id": 2}, {"id": 2})]
+    assert statuses == ["met", "not_met", "not_met", "missing"]
+
+
+def test_one_evaluator_shared_by_threads_loses_nothing():
+    """Concurrent asserts into the engine lose results silently; the evaluator serialises them."""
+    from concurrent.futures import ThreadPoolExecutor
+    from evaluator import Evaluator
+    doc = _negations_policy()
+    records = [{"partner_id": f"P{i}", "country": ["AU", "NZ", "XX"][i % 3], "referrals": i % 4,
+                "regions": [["ANZ"], [], ["ASEAN"]][i % 3], "active": bool(i % 2), "sales": i} for i in range(600)]
+    with Evaluator(load_policy(doc)) as evaluator:
+        alone = [evaluator.evaluate(r).to_dict() for r in records]
+        with ThreadPoolExecutor(4) as pool:
+            together = list(pool.map(lambda r: evaluator.evaluate(r).to_dict(), records))
+    assert together == alone

@@ -36,7 +36,7 @@ import reference
 
 AS_OF = dt.date(2026, 6, 15)
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-CI_EXAMPLES = 160
+CI_EXAMPLES = 250
 
 NUMBERS = [0, 1, -1, 2, 7, 10, 100, 1000000, 0.5, -0.5, 0.1, 0.2, 0.30000000000000004, 99.99, 1234.5678,
            1e-300, 5e-324, -5e-324, 1e-05, 1e15, 1e16, 2 ** 53, -(2 ** 53), 2 ** 53 - 1, 9007199254740991.0,
