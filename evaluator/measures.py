@@ -7,6 +7,7 @@ A measure whose inputs are missing is `Missing` (naming the facts it needs), nev
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
@@ -124,7 +125,13 @@ def evaluate(expr: Any, ctx: Context) -> Any:
         return values
     if isinstance(values, list) and any(isinstance(v, Missing) for v in values):
         return Missing.merge(values)
-    return spec.compute(values, ctx)
+    try:
+        result = spec.compute(values, ctx)
+    except OverflowError:  # an integer too large for a float: like 1/5e-324, no finite value
+        result = math.inf
+    if isinstance(result, float) and not math.isfinite(result):  # never compared, never output
+        return Missing(frozenset(), f"{op} is not a finite number")
+    return result
 
 
 def names_in(expr: Any, pointer: str) -> Iterator[tuple[str, str, str]]:

@@ -424,3 +424,27 @@ def test_regression_a_date_measure_far_from_its_constant_does_not_crash_explanat
     doc = _doc({"d1": DATE}, {"measure": "m0", "op": "==", "value": value},
                measures={"m0": {"description": "m0", "compute": {"days_since": "d1"}}}, advisory=True)
     check_agreement(doc, [({"partner_id": "P", "d1": d}, False) for d in ("0001-01-01", "2026-06-15", "9999-12-31")])
+
+
+@pytest.mark.parametrize("compute, record", [
+    ({"ratio": ["n2", "n1"]}, {"n1": 5e-324, "n2": 1}),                          # 1 / 5e-324 = inf
+    ({"product": ["n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1",
+                  "n1", "n1", "n1", "n1"]}, {"n1": 9e15}),                        # overflows to inf
+    ({"difference": [{"product": ["n1", 1e300]}, {"product": ["n1", 1e300]}]}, {"n1": 1e10}),  # inf - inf = nan
+    ({"ratio": [{"product": ["m0", "m0", "m0"]}, 3]}, {"i1": 2 ** 53}),           # int too large for a float
+])
+def test_regression_a_measure_that_is_not_a_finite_number_is_missing(compute, record):
+    """Found by the long fuzz run (seed 20260601): `ratio(n2, n1)` with n1 = 5e-324 gave the
+    measure the value inf; NaN compares false both ways, so `>=` (lowered to "not <") was met.
+    A measure that is not a finite number is missing, like a ratio with a zero denominator."""
+    measures = {"m0": {"description": "m0", "compute": {"product": ["i1"] * 7}},  # 2**371 for i1 = 2**53
+                "m1": {"description": "m1", "compute": compute}}
+    doc = _doc({"n1": {"type": "number", "description": "n1"}, "n2": {"type": "number", "description": "n2"},
+                "i1": {"type": "integer", "description": "i1"}},
+               {"measure": "m1", "op": ">=", "value": 0}, {"measure": "m1", "op": "<", "value": 0},
+               measures=measures)
+    check_agreement(doc, [({"partner_id": "P", **record}, False)])
+    with Evaluator(fuzz_policy(doc), as_of=AS_OF) as evaluator:
+        decision = evaluator.evaluate({"partner_id": "P", **record})
+    assert decision.measures["m1"] is None and decision.tiers[0].status == "missing"
+    json.dumps(decision.to_dict(), allow_nan=False)
