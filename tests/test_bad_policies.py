@@ -282,8 +282,9 @@ def test_policies_beyond_every_engine_limit_evaluate_like_the_reference(cli, tmp
 def test_the_compiled_big_policy_stays_within_the_engine_budgets():
     from evaluator.compile import compile_policy
     from evaluator.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
+    from evaluator.policy import build_policy
     doc, _ = _big_policy()
-    compiled = compile_policy(load_policy(doc))
+    compiled = compile_policy(build_policy(doc))  # validated by the test above, through the CLI
     assert len(compiled.rulesets) > 1, "the policy had to be split across rulesets"
     assert max(compiled.disjuncts.values()) <= MAX_DISJUNCTS_PER_RULESET
     assert max(len(ops) for ops in compiled.ruleset_operands.values()) <= MAX_FIELDS_PER_FACT

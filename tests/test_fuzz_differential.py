@@ -319,9 +319,36 @@ def cases(draw: Any) -> tuple[dict[str, Any], list[tuple[dict[str, Any], bool]]]
 
 # --- the property --------------------------------------------------------------------------
 
+def static_claims(policy: Policy, doc: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """What the static checks (lint.py) claim about criteria and overrides: a status no record
+    can get ("can never be met": never met; "always holds": never not_met). Keyed like
+    Result.criteria, overrides as ("override", id)."""
+    try:
+        from evaluator.lint import lint_findings
+    except ImportError:  # pragma: no cover - the static checks are another issue's module
+        return {}
+    where: dict[str, tuple[str, str]] = {}
+    for t, tier in enumerate(doc["tiers"]):
+        for c, criterion in enumerate(tier["criteria"]):
+            where[f"/tiers/{t}/criteria/{c}"] = (tier["id"], criterion["id"])
+    for o, override in enumerate(doc.get("overrides", [])):
+        where[f"/overrides/{o}/when"] = ("override", override["id"])
+    claims = {}
+    for finding in lint_findings(policy):
+        if finding.pointer not in where:
+            continue
+        if finding.check == "contradictions" and "an alternative" not in finding.message:
+            claims[where[finding.pointer]] = reference.MET
+        elif finding.check == "always_true":
+            claims[where[finding.pointer]] = reference.NOT_MET
+    return claims
+
+
 def check_agreement(doc: dict[str, Any], batch: list[tuple[dict[str, Any], bool]]) -> None:
-    """Evaluate every record with the engine and with the reference, and require them to agree."""
+    """Evaluate every record with the engine and with the reference, and require them to agree;
+    and no record may get a status the static checks say is impossible."""
     policy = fuzz_policy(doc)
+    impossible = static_claims(policy, doc)
     with Evaluator(policy, as_of=AS_OF) as evaluator:
         for number, (record, from_text) in enumerate(batch):
             expected = reference.decide(doc, record, AS_OF, from_text=from_text)
@@ -340,6 +367,9 @@ def check_agreement(doc: dict[str, Any], batch: list[tuple[dict[str, Any], bool]
             assert {t.tier.id: t.status for t in got.tiers} == expected.tiers, where
             assert {o.id: status for o, status in got.overrides} == expected.overrides, where
             assert (got.tier.id if got.tier else None) == expected.tier, where
+            statuses = {**expected.criteria, **{("override", k): v for k, v in expected.overrides.items()}}
+            for key, status in impossible.items():
+                assert statuses[key] != status, f"{where}: lint says {key} can never be {status}"
             if got.tier is not None:
                 assert got.tier.rank == [t["id"] for t in doc["tiers"]].index(got.tier.id) + 1
 
