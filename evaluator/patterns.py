@@ -92,7 +92,7 @@ def _can_be_empty(pattern: Any) -> bool:
 
 
 def _first(pattern: Any) -> set[Any] | None:
-    """Characters a match of `pattern` can start with (ANY_CHAR-containing None: unknown/any)."""
+    """Code points a match of `pattern` can start with; None when that could be anything."""
     out: set[Any] = set()
     for op, arg in _items(pattern):
         if op == _sre.LITERAL:
@@ -116,7 +116,7 @@ def _first(pattern: Any) -> set[Any] | None:
                 if first is None:
                     return None
                 out |= first
-            if op in _REPEATS and arg[0] == 0 or not all(not _can_be_empty(s) for s in subs):
+            if (op in _REPEATS and arg[0] == 0) or any(_can_be_empty(sub) for sub in subs):
                 continue  # it can match nothing: the next item can start the match too
             return out
         if op == _sre.AT:

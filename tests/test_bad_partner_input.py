@@ -46,6 +46,7 @@ BAD_LINES = [
     ("beyond 2**53 float", '{"partner_id": "X5", "annual_sales_usd": 1e16}', "too large to compare exactly"),
     ("duplicate key", '{"partner_id": "D1", "annual_sales_usd": 1, "annual_sales_usd": 2000000}', "duplicate key"),
     ("lone surrogate", '{"partner_id": "U1", "partner_name": "\\ud800"}', "unpaired UTF-16 surrogate"),
+    ("deep nesting", '{"partner_id": "Z1", "x": ' + "[" * 100 + "]" * 100 + "}", "nesting deeper than 64 levels"),
     ("not an object", '["partner_id", "A1"]', "must be an object"),
     ("a bare string", '"A2"', "must be an object"),
     ("missing required", '{"annual_sales_usd": 5}', "required fact 'partner_id' is missing"),
