@@ -108,7 +108,6 @@ class _Plan:
     def __init__(self, policy: Policy, cache_size: int | None):
         self.policy = policy
         self.compiled = compiled = compile_policy(policy)
-        self.engine = Engine(compiled.rulesets, compiled.disjuncts)
         self.reads_as_of = any(uses_as_of(m.compute) for m in policy.measures.values())
         self.computes = {n: m.compute for n, m in policy.measures.items()}
         self.operands: tuple[Operand, ...] = tuple(compiled.codecs)
@@ -143,6 +142,7 @@ class _Plan:
             functools.lru_cache(maxsize=self.cache_size)(self._outcome) if self.cache_size > 0 else None)
         self.users = 0
         self.retired = False
+        self.engine = Engine(compiled.rulesets, compiled.disjuncts)  # last: nothing after it can fail
 
     def close(self) -> None:
         self.engine.close()
