@@ -465,7 +465,8 @@ def test_regression_a_date_measure_far_from_its_constant_does_not_crash_explanat
 ])
 def test_regression_a_measure_that_is_not_a_finite_number_is_missing(compute, record):
     """Found by the long fuzz run (seed 20260601): `ratio(n2, n1)` with n1 = 5e-324 gave the
-    measure the value inf; NaN compares false both ways, so `>=` (lowered to "not <") was met.
+    measure the value inf, which met every `>=`; NaN (inf - inf) was coded below every constant,
+    so it met every `<`.
     A measure that is not a finite number is missing, like a ratio with a zero denominator."""
     measures = {"m0": {"description": "m0", "compute": {"product": ["i1"] * 7}},  # 2**371 for i1 = 2**53
                 "m1": {"description": "m1", "compute": compute}}
