@@ -239,7 +239,7 @@ def run_cli(path: Path, jobs: int, out_path: Path) -> dict[str, Any]:
     """One `evaluator evaluate` run: wall time, and peak memory sampled every 20 ms."""
     args = [str(EVALUATOR_BIN), "evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
             "--jobs", str(jobs)]
-    peak = {"pss_tree": 0, "rss_tree": 0}
+    peak = {"pss_tree": 0, "rss_tree": 0, "parent_hwm": 0}
     done = threading.Event()
     with open(out_path, "wb") as out:
         start = time.perf_counter()
@@ -250,11 +250,14 @@ def run_cli(path: Path, jobs: int, out_path: Path) -> dict[str, Any]:
                 pids = _tree(proc.pid)
                 peak["pss_tree"] = max(peak["pss_tree"], sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
                 peak["rss_tree"] = max(peak["rss_tree"], sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
+                # the parent's own peak (VmHWM is reset by exec; wait4's ru_maxrss is not: it would
+                # report this benchmark's size)
+                peak["parent_hwm"] = max(peak["parent_hwm"], _kb(f"/proc/{proc.pid}/status", "VmHWM:"))
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         done.set()
         sampler.join()
@@ -262,7 +265,7 @@ def run_cli(path: Path, jobs: int, out_path: Path) -> dict[str, Any]:
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"evaluator failed ({proc.returncode}): {stderr}")
-    return {"seconds": elapsed, "parent_max_rss_mb": usage.ru_maxrss / 1e3, "tree_pss_mb": peak["pss_tree"] / 1e3,
+    return {"seconds": elapsed, "parent_max_rss_mb": peak["parent_hwm"] / 1e3, "tree_pss_mb": peak["pss_tree"] / 1e3,
             "tree_rss_mb": peak["rss_tree"] / 1e3}
 
 
