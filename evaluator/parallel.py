@@ -24,7 +24,9 @@ import math
 import multiprocessing
 import os
 import sys
-import threading
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import IO, Any, Iterable, Iterator
 
@@ -32,7 +34,7 @@ import orjson
 
 from . import records as _records
 from .decision import Decision
-from .errors import InputError
+from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
 from .report import WRITERS
@@ -88,7 +90,21 @@ def jsonl_line(result: Any, *, finite_policy: bool = True) -> str:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker whose parent is killed (SIGKILL, a timeout) would wait for work forever: on Linux
+    ask the kernel to end it with its parent."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int) -> None:
+    _die_with_parent(parent)
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, finite_policy=not _has_nonfinite(policy.document))
 
@@ -259,18 +275,25 @@ def jobs_count(jobs: int) -> int:
 def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, out: IO[str], *, jobs: int,
                       as_of: _dt.date | None = None, with_input: bool = False) -> Counts:
     """Evaluate FACTS (a path or '-') with `jobs` worker processes and write `fmt` to `out` in
-    input order. Returns the counts. Raises InputError before writing if the input is unusable."""
+    input order. Returns the counts. Raises InputError before writing if the input is unusable,
+    and EngineError if a worker fails or dies (a ProcessPoolExecutor notices a dead worker,
+    where a multiprocessing.Pool would wait for it forever)."""
     if fmt not in FORMATS:
         raise ValueError(f"--jobs writes {', '.join(FORMATS)}, not {fmt}")
     jobs = jobs_count(jobs)
     tasks = _tasks(facts, input_format)
     counts = Counts()
-    window = threading.BoundedSemaphore(jobs * IN_FLIGHT_PER_JOB)
 
-    def bounded() -> Iterator[tuple[Any, ...]]:
-        for task in tasks:
-            window.acquire()  # runs in the pool's feeder thread: waits while the window is full
-            yield task
+    def write(future: Future) -> None:
+        try:
+            text, total, invalid = future.result()
+        except BrokenProcessPool as exc:
+            raise EngineError(f"a worker process died ({exc}); no output was lost silently: the run stopped") from None
+        if fmt == "json" and text:
+            out.write("\n" if counts.total == 0 else ",\n")
+        out.write(text)
+        counts.total += total
+        counts.invalid += invalid
 
     if fmt == "csv":
         header = io.StringIO()
@@ -279,15 +302,20 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     elif fmt == "json":
         out.write("[")
     _fixed_mmap_threshold()
-    context = multiprocessing.get_context()
-    with context.Pool(jobs, initializer=_init_worker, initargs=(policy, as_of, with_input, fmt)) as pool:
-        for text, total, invalid in pool.imap(_work, bounded()):
-            window.release()
-            if fmt == "json" and text:
-                out.write("\n" if counts.total == 0 else ",\n")
-            out.write(text)
-            counts.total += total
-            counts.invalid += invalid
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
+                               initargs=(policy, as_of, with_input, fmt, os.getpid()))
+    pending: deque[Future] = deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(_work, task))
+            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:  # bounded: memory does not grow with the input
+                write(pending.popleft())
+        while pending:
+            write(pending.popleft())
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     if fmt == "json":
         out.write("\n]\n" if counts.total else "]\n")
     return counts

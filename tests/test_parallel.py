@@ -147,3 +147,76 @@ def test_jsonl_line_falls_back_where_orjson_would_differ(shipped_policy):
     with Evaluator(load_policy(doc)) as evaluator:
         result = evaluator.evaluate({"partner_id": "p", "sales": 5})
         assert jsonl_line(result) == _report_line(result)
+
+
+# --- failures never hang ----------------------------------------------------------------------
+
+def _die(task):
+    import os
+    os._exit(7)
+
+
+def test_a_worker_that_dies_stops_the_run_with_an_error_instead_of_hanging(monkeypatch, shipped_policy):
+    import io
+    import os
+    import threading
+
+    from evaluator import parallel
+    from evaluator.errors import EngineError
+
+    monkeypatch.setattr(parallel, "_work", _die)  # forked workers see the patch
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            parallel.evaluate_parallel(shipped_policy, str(REPO / "examples" / "partners.jsonl"), "auto", "jsonl",
+                                       io.StringIO(), jobs=2)
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the run hung after a worker died"
+    assert len(outcome) == 1 and isinstance(outcome[0], EngineError) and "died" in str(outcome[0])
+
+
+def test_workers_end_when_the_parent_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import EVALUATOR_BIN
+    data = tmp_path / "partners.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in _population(20000, seed=1)), encoding="utf-8")
+    proc = subprocess.Popen([str(EVALUATOR_BIN), "evaluate", str(data), "--jobs", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        if int(fh.read().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                            found.append(int(entry))
+                except (OSError, ValueError, IndexError):
+                    pass
+        return found
+
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers := children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) >= 2
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while any(os.path.exists(f"/proc/{w}") and open(f"/proc/{w}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+              for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}")
+             and open(f"/proc/{w}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not alive, f"workers {alive} outlived their parent"
