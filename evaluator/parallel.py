@@ -92,10 +92,15 @@ _worker: dict[str, Any] = {}
 
 def _die_with_parent(parent: int) -> None:
     """A worker whose parent is killed (SIGKILL, a timeout) would wait for work forever: on Linux
-    ask the kernel to end it with its parent."""
+    ask the kernel to end it with its parent. A worker writes no file, so SIGTERM and SIGHUP get
+    their default action back (the CLI turns them into a clean exit, which a worker blocked on
+    its queue would never reach), and Ctrl-C is left to the parent, which stops the pool."""
+    import signal
+    for name, action in (("SIGTERM", signal.SIG_DFL), ("SIGHUP", signal.SIG_DFL), ("SIGINT", signal.SIG_IGN)):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), action)
     try:
         import ctypes
-        import signal
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - not Linux
         return
@@ -313,6 +318,10 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
         while pending:
             write(pending.popleft())
     except BaseException:
+        # stopped (a signal, Ctrl-C, a failed chunk): end the workers now rather than let the
+        # executor finish the chunks in flight at exit
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
