@@ -13,17 +13,20 @@ against pitfalls listed in `shared/notes/durable-rules.md`:
 - `Ruleset.__init__` consumes the `run` keys of the definition: a deep copy is registered;
 - engine calls are serialised by one lock per Engine (concurrent asserts lose results silently);
 - rulesets are freed on `close()` through durable's private directory, in one function;
-- the Host starts no dispatch timer threads (a Host per policy version would leak two each).
+- the Host starts no dispatch timer threads (a Host per policy version would leak two each);
+- Ctrl-C, SIGTERM and SIGHUP are held back during an engine call (see `_signals_deferred`).
 
 Budgets that keep the engine out of its hang and error states are enforced by the compiler
 (`compile.py`); this module re-checks them before registering so no caller can bypass them.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
+import signal
 import threading
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from durable import engine as _durable
 
@@ -84,10 +87,11 @@ class Engine:
         pointer, or a silent segfault) when the state of a session in which nothing matched is
         deleted before any action ever ran in that ruleset; once one has, deletion is safe."""
         sid = "warm-up"
-        try:
-            self._host.assert_fact(name, {TAG_FIELD: 1, WARM_RULE: 1, "sid": sid})
-        finally:
-            self._host.delete_state(name, sid)
+        with _signals_deferred():
+            try:
+                self._host.assert_fact(name, {TAG_FIELD: 1, WARM_RULE: 1, "sid": sid})
+            finally:
+                self._host.delete_state(name, sid)
         self._fired.clear()
 
     def _action(self, rule: str):
@@ -100,7 +104,7 @@ class Engine:
 
     def fire(self, facts: Mapping[str, dict[str, Any]]) -> frozenset[str]:
         """Assert `facts[ruleset]` into each ruleset and return the names of every rule that fired."""
-        with self._lock:
+        with self._lock, _signals_deferred():
             if self._closed:
                 raise EngineError("engine is closed")
             self._fired.clear()
@@ -141,6 +145,27 @@ class Engine:
             self.close()
         except Exception:
             pass
+
+
+# Signals whose Python handlers raise (KeyboardInterrupt; the CLI turns SIGTERM and SIGHUP
+# into SystemExit). Raised inside a rule action, durable-rules would catch it, print it with a
+# traceback and report a failed action; held back for the few microseconds of an engine call,
+# it is raised right after, from Python code that unwinds cleanly.
+_DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Block _DEFERRED_SIGNALS in the calling thread (only the main thread runs Python signal
+    handlers, so only there does it matter) for the duration of the block."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _free_ruleset(host: Any, name: str) -> None:

@@ -122,3 +122,39 @@ def test_a_large_policy_split_across_rulesets_is_thread_safe():
     with Evaluator(policy, cache_size=0) as shared:
         _run_threads(lambda k: got.__setitem__(k, _dumps(shared.evaluate_many(records))), n=4)
     assert all(got[k] == expected for k in range(4))
+
+
+# --- signals: an interrupt never lands inside the engine --------------------------------------
+
+def test_a_signal_during_an_engine_call_is_raised_after_it_not_inside_durable_rules():
+    # The CLI turns SIGTERM into SystemExit. Raised inside a rule action, durable-rules would
+    # catch it, print "base exception type ..." with a traceback and report a failed action;
+    # the engine holds such signals back for the call and they are raised right after it.
+    import subprocess
+    import textwrap
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from evaluator.engine import Engine
+        def stop(signum, frame):
+            raise SystemExit(128 + signum)
+        signal.signal(signal.SIGTERM, stop)
+        class Signalling(Engine):
+            def _action(self, rule):
+                inner = super()._action(rule)
+                def run(closure):
+                    if rule == "l0":
+                        os.kill(os.getpid(), signal.SIGTERM)  # arrives while durable runs the action
+                    inner(closure)
+                return run
+        e = Signalling({"r0": {"l0": {"$and": [{"__e": 1}, {"$gte": {"x": 1}}]}}}, {"r0": 1})
+        try:
+            fired = e.fire({"r0": {"x": 5}})
+            print("after the call", sorted(fired), flush=True)
+        finally:
+            e.close()
+        print("not reached")
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 128 + 15, result.stderr
+    assert "base exception" not in result.stderr and "Traceback" not in result.stderr
+    assert "not reached" not in result.stdout
