@@ -65,6 +65,14 @@ def _output(path: str | None) -> Iterator[IO[str]]:
             yield fh
 
 
+# Options shared by the commands that read partners and write results (defined once here).
+input_format_option = click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
+                                   help="Format of FACTS; auto uses the file extension, else the content.")
+as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
+                            help="Evaluation date for date measures (default: today, UTC). Recorded in decisions "
+                                 "that use it.")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+                             help="Write to FILE (atomically: replaced only when the run completes).")
 policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
                              help="Policy file (default: the shipped MessageLabs APAC program).")
 
@@ -118,12 +126,9 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 @policy_option
 @click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default=None,
               help="Output format. Default: table on a terminal, else jsonl.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to FILE (atomically: replaced only when the run completes).")
-@click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help="Format of FACTS; auto uses the file extension, else the content.")
-@click.option("--as-of", "as_of", metavar="DATE", default=None,
-              help="Evaluation date for date measures (default: today, UTC). Recorded in decisions that use it.")
+@output_option
+@input_format_option
+@as_of_option
 @click.option("--with-input", is_flag=True, help="Record each input record in its decision (what `replay` re-evaluates).")
 @click.option("--near", metavar="PERCENT", type=click.FloatRange(min=0), default=None,
               help="Instead of decisions, list partners within PERCENT of the next tier or less than PERCENT above "

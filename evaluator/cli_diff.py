@@ -12,13 +12,13 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .cli import _as_of, _output, _policy, policy_option
+from .cli import _as_of, _output, _policy, as_of_option, input_format_option, output_option, policy_option
 from .diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies
 from .errors import EXIT_INVALID_RECORDS, EXIT_OK
 from .evaluate import Evaluator
 from .load import load_policy
 from .programreport import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
-from .records import FORMATS, records_from_path
+from .records import records_from_path
 
 # A progress bar is drawn only for runs long enough to need one.
 PROGRESS_MIN_RECORDS = 1000
@@ -55,12 +55,6 @@ def with_progress(records: Iterable[Any], path: str, input_format: str, label: s
         yield from bar
 
 
-input_format_option = click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
-                                   help="Format of FACTS; auto uses the file extension, else the content.")
-as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
-                            help="Evaluation date for date measures (default: today, UTC).")
-output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-                             help="Write to FILE (atomically: replaced only when the run completes).")
 
 
 @click.command()

@@ -11,11 +11,11 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .cli import _as_of, _output, _policy, policy_option
+from .cli import _as_of, _output, _policy, as_of_option, input_format_option, output_option, policy_option
 from .errors import EXIT_INVALID_RECORDS, EvaluatorError
 from .evaluate import Evaluator
 from .narrative import RENDERERS
-from .records import FORMATS, records_from_path
+from .records import records_from_path
 from .report import write_json
 
 
@@ -38,12 +38,9 @@ def _selected(results: Iterable[Any], partners: tuple[str, ...], seen: set[str])
               help="Explain only this partner (repeatable). Default: every partner in FACTS.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="text or markdown: a narrative per partner; json: the full decisions, with shortfalls.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to FILE (atomically).")
-@click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help="Format of FACTS; auto uses the file extension, else the content.")
-@click.option("--as-of", "as_of", metavar="DATE", default=None,
-              help="Evaluation date for date measures (default: today, UTC).")
+@output_option
+@input_format_option
+@as_of_option
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def explain(policy_path: str | None, partners: tuple[str, ...], fmt: str, output: str | None, input_format: str,
             as_of: str | None, facts: str) -> None:
