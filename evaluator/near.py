@@ -26,6 +26,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 from .decision import MET, Decision, InvalidRecord, jsonable, tier_ref
 from .errors import EvaluatorError
 from .policy import All, Comparison, Condition, Not, Policy
+from .report import write_json as write_array  # the streaming JSON array writer of decisions
 from .shortfall import DECREASE, INCREASE, show
 
 Result = Decision | InvalidRecord
@@ -227,13 +228,7 @@ def write_jsonl(items: Iterable[NearMiss], out: IO[str], percent: float, policy:
 
 
 def write_json(items: Iterable[NearMiss], out: IO[str], percent: float, policy: Policy) -> None:
-    out.write("[")
-    first = True
-    for item in items:
-        out.write("\n" if first else ",\n")
-        out.write(json.dumps(item.to_dict(), ensure_ascii=False, indent=2))
-        first = False
-    out.write("\n]\n" if not first else "]\n")
+    write_array(items, out, policy)  # type: ignore[arg-type]
 
 
 CSV_COLUMNS = ["partner_id", "line", "tier", "view", "target_tier", "criterion", "operand", "op", "actual",

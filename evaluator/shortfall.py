@@ -84,6 +84,9 @@ class Change:
         out: dict[str, Any] = {"operand": self.operand.name, "kind": self.operand.kind, "op": self.op,
                                "value": jsonable(self.value), "actual": jsonable(self.actual),
                                "pointer": self.pointer, "change": self.change}
+        return self._amounts_and_text(out)
+
+    def _amounts_and_text(self, out: dict[str, Any]) -> dict[str, Any]:
         _put_amounts(out, self.by, self.to, self.unit, self.strict, self.reachable)
         if self.facts:
             out["facts"] = list(self.facts)
@@ -98,13 +101,7 @@ class Change:
         out: dict[str, Any] = {"change": self.change}
         if self.op != check_op:
             out["op"] = self.op
-        _put_amounts(out, self.by, self.to, self.unit, self.strict, self.reachable)
-        if self.facts:
-            out["facts"] = list(self.facts)
-        if self.on_fact is not None:
-            out["on_fact"] = self.on_fact.to_dict()
-        out["text"] = self.text
-        return out
+        return self._amounts_and_text(out)
 
 
 def _put_amounts(out: dict[str, Any], by: Any, to: Any, unit: str | None, strict: bool, reachable: bool) -> None:
