@@ -110,14 +110,6 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
                 result.tier  # noqa: B018
             info["cache"] = evaluator.cache_info()
 
-    def cached_full() -> None:
-        with Evaluator(policy, as_of=AS_OF) as evaluator:
-            for result in evaluator.evaluate_many(records):
-                if result.ok:
-                    for tier in result.tiers:
-                        for criterion in tier.criteria:
-                            criterion.status  # noqa: B018
-
     def plain() -> None:
         with Evaluator(policy, as_of=AS_OF, cache_size=0) as evaluator:
             for result in evaluator.evaluate_many(plain_records):
