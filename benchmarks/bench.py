@@ -16,7 +16,14 @@ Library (one core, in process):
   plain (baseline)       Evaluator(cache_size=0): durable-rules decides every record and every
                          result is built at once (the path before the cache)
   durable-rules bare     one rule per tier, assert_fact + delete_state per record, tier only, no
-                         validation: the engine alone (as in the issue's comparison)
+                         validation: the engine alone through evaluator/engine.py
+  durable-rules post     durable used the simplest documented way (durable.lang ruleset, one rule
+                         per tier, `post` of one event per record, first rule by definition order
+                         wins), tier only, no validation (the issue's "durable-rules bare")
+  json-rules-engine 7    node benchmarks/jre/tier.js on the same records as the plain path: one
+                         rule per tier, `await engine.run(record)` per record, tier only, after
+                         one untimed warm-up pass; skipped (with the reason) without node, or if
+                         `npm ci` or the script fails
   if-chain               a hand-written Python tier function, tier only, no validation
 CLI (`evaluator evaluate FILE --format jsonl`, stdout to a file): partners/s end to end
 including start-up, and peak memory of the whole process tree (RSS of the parent, and the
@@ -121,6 +128,8 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
     out["cached_full"] = median_rate(len(plain_records), lambda: _full(policy, plain_records), runs)
     out["bare"] = median_rate(len(plain_records), lambda: _bare_durable(plain_records), runs)
     out["if_chain"] = median_rate(len(records), lambda: _if_chain(records), runs)
+    out["bare_post"] = median_rate(len(plain_records), lambda: _bare_durable_post(plain_records), runs)
+    out["jre"] = _json_rules_engine(plain_records, runs)
     out["cache"] = info["cache"]
     # where the cached path's time goes: two per-record steps outside the engine path
     from evaluator.decision import input_sha256
@@ -158,6 +167,78 @@ def _bare_durable(records: list[dict[str, Any]]) -> None:
             next((t for t in ("t1", "t2", "t3", "t4", "t5") if t in fired), None)
     finally:
         engine.close()
+
+
+_TIER_RULES = (("alliance_partner", "annual_sales_usd", 1000000), ("premier_certified", "annual_sales_usd", 100000),
+               ("certified_partner", "annual_sales_usd", 25000), ("premium_associate", "referrals_this_year", 5),
+               ("associate_partner", "referrals_this_year", 1))
+_post_rulesets = iter(range(1, 1 << 30))
+
+
+def _bare_durable_post(records: list[dict[str, Any]]) -> None:
+    """durable-rules the documented way: a durable.lang ruleset with one rule per tier in rank
+    order, one `post` per record, tier only. An event fires only the first matching rule (the
+    highest tier) and is consumed, so the session keeps no state to delete."""
+    from durable.engine import MessageNotHandledException
+    from durable.lang import m, post, ruleset, when_all
+    fired: list[str] = []
+
+    def action(tier: str) -> Callable[[Any], None]:
+        def run(_c: Any) -> None:  # one argument: a second one would make the action asynchronous
+            fired.append(tier)
+        return run
+
+    name = f"bench_post_{next(_post_rulesets)}"  # a name registers once per process
+    with ruleset(name):
+        for tier, fact, threshold in _TIER_RULES:
+            when_all(getattr(m, fact) >= threshold)(action(tier))
+    for record in records:
+        # as _bare_durable: only numbers reach the engine (it compares numeric strings as text)
+        event = {k: record[k] for k in ("annual_sales_usd", "referrals_this_year")
+                 if isinstance(record.get(k), (int, float)) and not isinstance(record.get(k), bool)}
+        fired.clear()
+        try:
+            post(name, event)
+        except MessageNotHandledException:  # no tier
+            pass
+        fired[0] if fired else None  # noqa: B018 - the tier: the first rule fired, the highest
+
+
+JRE = HERE / "jre"
+
+
+def _json_rules_engine(records: list[dict[str, Any]], runs: int) -> tuple[float, list[float], float] | str:
+    """json-rules-engine 7 in node on these records: (median rate, rates, median per CPU-second),
+    as median_rate returns, or the reason it was skipped. Never raises: a missing baseline must
+    not cost the rest of the benchmark."""
+    import shutil
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None:
+        return "node is not on PATH"
+    try:
+        if not (JRE / "node_modules" / "json-rules-engine").is_dir():
+            if npm is None:
+                return "benchmarks/jre/node_modules is missing and npm is not on PATH"
+            done = subprocess.run([npm, "ci", "--prefix", str(JRE), "--silent"], capture_output=True, text=True,
+                                  timeout=300)
+            if done.returncode != 0:
+                why = (done.stderr or done.stdout).strip()[-300:] or f"run `npm ci --prefix {JRE}` to see why"
+                return f"npm ci failed ({done.returncode}): {why}"
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "partners.jsonl"
+            with open(data, "w", encoding="utf-8") as fh:
+                for record in records:
+                    fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+            done = subprocess.run([node, str(JRE / "tier.js"), str(data), str(runs)], capture_output=True, text=True,
+                                  timeout=1800)
+        if done.returncode != 0:
+            return f"tier.js failed ({done.returncode}): {done.stderr.strip()[-300:] or 'no message'}"
+        result = json.loads(done.stdout)
+        if result["records"] != len(records):
+            return f"tier.js read {result['records']} records of {len(records)}"
+        return result["rate_median"], result["rates"], result["cpu_rate_median"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _if_chain(records: list[dict[str, Any]]) -> None:
@@ -311,8 +392,12 @@ def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
           "ratio to the plain baseline, same run):")
     rows = [("cached, tier", "cached_tier"), ("cached, every criterion result", "cached_full"),
             ("plain: engine every record (baseline)", "plain"), ("durable-rules bare, tier only", "bare"),
+            ("durable-rules bare, post per record", "bare_post"), ("json-rules-engine 7 (node), tier only", "jre"),
             ("hand-written if-chain, tier only", "if_chain")]
     for label, key in rows:
+        if isinstance(lib[key], str):
+            print(f"  {label:<40} skipped: {lib[key]}")
+            continue
         rate, _, cpu = lib[key]
         print(f"  {label:<40} {rate:>11,.0f}/s  x{rate / base:7.2f}   {cpu:>11,.0f}/cpu-s  x{cpu / base_cpu:7.2f}")
     per = {k: 1e6 / lib[k][2] for k in ("cached_tier", "coerce_record", "input_sha256")}
@@ -323,7 +408,8 @@ def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     print(f"  distinct encodings decided by durable-rules: {cache['misses']:,} of {cache['hits'] + cache['misses']:,} "
           f"valid records (cache {cache['size']:,}/{cache['maxsize']:,})")
     print(f"  peak RSS of this process so far: {peak_rss_mb():.0f} MB")
-    out: dict[str, Any] = {k: {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]}
+    out: dict[str, Any] = {k: {"skipped": v} if isinstance(v, str) else
+                           {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]}
                            for k, v in lib.items() if k != "cache"}
     out["cache"] = cache
     out["peak_rss_mb"] = peak_rss_mb()
