@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import digest as _digest
 from .errors import Finding
 from .policy import Operand, Override, Tier, canonical_json
 
@@ -20,11 +21,7 @@ def input_sha256(record: Any) -> str:
     """sha256 of an input record's canonical JSON (sorted keys, no whitespace, UTF-8), the same
     canonical form the policy's sha256 is taken of. Values JSON cannot hold (a NaN, a date given
     to the library) are written as their text so every record still gets a digest."""
-    try:
-        text = canonical_json(record)
-    except (TypeError, ValueError):
-        text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
+    return _digest.input_sha256(record)  # orjson where provably identical, else the original algorithm
 
 
 def jsonable(value: Any) -> Any:
