@@ -132,7 +132,7 @@ class Decision:
 
     def __getstate__(self) -> dict[str, Any]:
         self.tiers  # noqa: B018 - a deferred builder cannot be pickled: build it first
-        return {k: v for k, v in self.__dict__.items() if k != "_build_tiers"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_build_tiers", "_fast")}
 
     @property
     def ok(self) -> bool:

@@ -445,7 +445,8 @@ class Evaluator:
                 source: dict[str, Any] | None) -> Decision:
         """The cached path: the outcome of the record's encoding, explained on first use."""
         measures = plan.measures_memo(facts, self.as_of)
-        outcome = plan.outcome(plan.key(facts, measures))  # type: ignore[misc]
+        key = plan.key(facts, measures)
+        outcome = plan.outcome(key)  # type: ignore[misc]
         decision = Decision(
             partner_id=partner_id,
             tier=outcome.chosen,
@@ -459,6 +460,7 @@ class Evaluator:
             source=source,
         )
         defer_tiers(decision, functools.partial(plan.explain, outcome, facts, measures, self.as_of))
+        decision.__dict__["_fast"] = (key, outcome, facts, measures, self.as_of, plan)  # template.py writes from it
         return decision
 
     def _decide_plain(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,

@@ -1,0 +1,310 @@
+"""Decisions as JSONL lines from per-encoding templates: the fast writer behind `--format jsonl`.
+
+A decision's JSON depends on the record itself in few places: the partner id and source, the
+actual value of each operand, the measures, the shortfalls, the missing facts and the input
+digest. Everything else (the tier, benefits, every status and `required` text, the overrides,
+the policy) is fixed by the record's *encoding*, the key of the evaluator's outcome cache. So the
+first time an encoding is written, its JSON is built the ordinary way (Decision.to_dict, written
+by the json module exactly as report.write_jsonl writes it) with markers in those places, and cut
+into fragments; each later record with that encoding is one join of the fragments and its own
+values. A criterion's shortfall depends only on the facts it reads (and the evaluation date), so
+it is remembered by them: partners with the same referrals or regions share one.
+
+The lines are byte-identical to report.write_jsonl's (tests/test_template.py checks every record
+of fuzzed policies and the benchmark population). Whatever cannot be written this way — a record
+kept with --with-input, a decision not from the cached path, a string orjson refuses, a template
+that would be ambiguous — is written by the ordinary path: `line` returns None.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .decision import MET, MISSING, Decision
+from .measures import Context, Missing
+from .policy import Policy, comparisons
+from .shortfall import facts_of, shortfall
+
+if TYPE_CHECKING:
+    from .evaluate import Outcome, _Plan
+
+TEMPLATE_BUDGET_BYTES = 16 * 1024 * 1024   # fragments kept, all encodings together
+SHORTFALL_MEMO_ENTRIES = 8192
+
+# A marker is a string no policy or record text holds (checked): "\x00<n>\x00", which the json
+# module writes as "\u0000<n>\u0000". An optional member is a marker *key* with a null value.
+_ANY_MARK = re.compile(rb',"\\u0000(\d+)\\u0000":null|"\\u0000(\d+)\\u0000"')
+_NUL = b"\\u0000"
+
+
+class _Fallback(Exception):
+    """This record is written by the ordinary path."""
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def dump(value: Any) -> bytes:
+    """One JSON value exactly as the json module writes it (ensure_ascii=False, no spaces)."""
+    cls = value.__class__
+    if value is None:
+        return b"null"
+    if cls is str:
+        try:
+            return orjson.dumps(value)  # same escapes as the json module; refuses lone surrogates
+        except TypeError:
+            raise _Fallback from None
+    if cls is bool:
+        return b"true" if value else b"false"
+    if cls is int:
+        return str(value).encode()
+    if cls is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Fallback
+        return repr(value).encode()  # what the json module writes for a finite float
+    if cls is _dt.date:
+        return b'"' + value.isoformat().encode() + b'"'
+    if cls is list or cls is tuple:
+        return b"[" + b",".join(dump(v) for v in value) + b"]"
+    try:
+        out = orjson.dumps(value)
+    except TypeError:
+        raise _Fallback from None
+    # orjson writes some floats differently from the json module (0.00001 / 1e-05): a dict with
+    # such text in it is redone by the json module (plain substring tests: far cheaper than a regex)
+    return _json(value) if b"e-" in out or b"e+" in out or b"0.0000" in out else out
+
+
+def _tag(value: Any) -> Any:
+    """A fact value as a memo key: 1, 1.0 and True are different keys (they print differently)."""
+    if value.__class__ is list:
+        return tuple(value)
+    return (value.__class__, value)
+
+
+class _Template:
+    """Fragments of one encoding's JSON and, between each two, a slot: an index into the record's
+    atoms (its distinct values, written once each)."""
+
+    __slots__ = ("parts", "atoms", "index", "size")
+
+    def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]]):
+        self.atoms = list(dict.fromkeys(slots))
+        where = {atom: i for i, atom in enumerate(self.atoms)}
+        self.index = [where[slot] for slot in slots]
+        self.parts: list[bytes] = [b""] * (2 * len(slots) + 1)
+        self.parts[0::2] = fragments
+        self.size = sum(map(len, fragments)) + 64 * len(slots)
+
+
+class JsonlWriter:
+    """Per plan: templates by encoding, remembered shortfalls, and what each criterion reads."""
+
+    def __init__(self, plan: "_Plan"):
+        self.plan = plan
+        policy: Policy = plan.policy
+        self.policy = policy
+        position = {op: i for i, op in enumerate(plan.operands)}
+        # per criterion in policy order: (criterion, its comparisons with operand positions, facts read)
+        self.criteria = []
+        for tier in policy.tiers:
+            for criterion in tier.criteria:
+                comps = list(comparisons(criterion.condition))
+                read: set[str] = set()
+                for comparison in comps:
+                    operand = comparison.operand
+                    read |= {operand.name} if operand.kind == "fact" else facts_of(policy, operand.name)
+                self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], tuple(sorted(read))))
+        self.templates: dict[tuple[Any, ...], _Template | None] = {}
+        self.template_bytes = 0
+        self.memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
+        self.lock = threading.Lock()
+
+    # -- per record --
+    def line(self, decision: Decision) -> str | None:
+        fast = decision.__dict__.get("_fast")
+        # a decision whose results were already built may have been changed by its caller
+        if fast is None or decision.input is not None or "tiers" in decision.__dict__:
+            return None
+        key, outcome, facts, measures, as_of, _plan = fast
+        tkey = (key, as_of, decision.as_of, decision.source is None, decision.input_sha256 is None)
+        template = self.templates.get(tkey, False)
+        try:
+            if template is False:
+                template = self._build(tkey, decision)
+            if template is None:
+                return None
+            return self._fill(template, decision, outcome, facts, measures, as_of).decode("utf-8")
+        except _Fallback:
+            return None
+
+    def _fill(self, template: _Template, decision: Decision, outcome: "Outcome", facts: dict[str, Any],
+              measures: dict[str, Any], as_of: _dt.date) -> bytes:
+        operands = self.plan.operands
+        done: dict[int, tuple[bytes, list[bytes | None]]] = {}
+        atoms: list[bytes] = []
+        add = atoms.append
+        for atom in template.atoms:  # each distinct value once; the slots then index into them
+            kind = atom[0]
+            if kind == "value":
+                operand = operands[atom[1]]
+                value = facts.get(operand.name) if operand.kind == "fact" else measures[operand.name]
+                add(b"null" if value is None or value.__class__ is Missing else dump(value))
+            elif kind == "sf":
+                found = done.get(atom[1]) or done.setdefault(atom[1], self._shortfall(atom[1], outcome, facts,
+                                                                                       measures, as_of))
+                add(found[0])
+            elif kind == "check_sf":
+                found = done.get(atom[1]) or done.setdefault(atom[1], self._shortfall(atom[1], outcome, facts,
+                                                                                       measures, as_of))
+                sf = found[1][atom[2]]
+                add(b"" if sf is None else b',"shortfall":' + sf)
+            elif kind == "measure":
+                value = measures[atom[1]]
+                add(b"null" if value.__class__ is Missing else dump(value))
+            elif kind == "pid":
+                add(dump(decision.partner_id))
+            elif kind == "source":
+                add(dump(decision.source))
+            elif kind == "digest":
+                add(dump(decision.input_sha256))
+            else:  # missing
+                missing: set[str] = set()
+                for comparison, _pos in self.criteria[atom[1]][1]:
+                    operand = comparison.operand
+                    value = facts.get(operand.name, Missing(frozenset([operand.name]))) \
+                        if operand.kind == "fact" else measures[operand.name]
+                    if value.__class__ is Missing:
+                        missing |= value.facts
+                add(b',"missing_facts":' + dump(sorted(missing)) if missing else b"")
+        parts = template.parts[:]
+        parts[1::2] = [atoms[i] for i in template.index]
+        return b"".join(parts)
+
+    def _shortfall(self, index: int, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
+                   as_of: _dt.date) -> tuple[bytes, list[bytes | None]]:
+        """A criterion's shortfall (as explain.add_shortfalls makes it), written: the criterion's
+        `shortfall` and each comparison's (None where it has none). Remembered by the facts the
+        criterion reads, which decide it."""
+        criterion, comps, read = self.criteria[index]
+        mkey = (index, as_of, *[_tag(facts.get(name)) for name in read])
+        found = self.memo.get(mkey)
+        if found is None:
+            statuses = outcome.statuses
+            index_of = self.plan.index
+            by_pointer = {c.pointer: statuses[index_of[c.pointer]] for c, _ in comps}
+            ctx = Context(facts, self.plan.computes, as_of, dict(measures))
+            result = shortfall(self.policy, criterion.condition, lambda c: by_pointer[c.pointer], ctx)
+            changes = {change.pointer: change for change in result.changes}
+            checks = [dump(changes[c.pointer].to_check_dict(c.op)) if c.pointer in changes else None for c, _ in comps]
+            found = (dump(result.to_dict()), checks)
+            if len(self.memo) >= SHORTFALL_MEMO_ENTRIES:
+                self.memo.clear()
+            self.memo[mkey] = found
+        return found
+
+    # -- once per encoding --
+    def _build(self, tkey: tuple[Any, ...], decision: Decision) -> _Template | None:
+        """Cut this decision's JSON into fragments around what depends on the record. The
+        decision is explained the ordinary way (its `tiers`) only to be cut: the statuses,
+        texts and structure are those of every record with this encoding."""
+        data = decision.to_dict()
+        template = None
+        if _NUL not in _json(data):  # a marker must not be mistaken for text
+            template = self._cut(data, decision)
+        with self.lock:
+            if self.template_bytes > TEMPLATE_BUDGET_BYTES:
+                self.templates.clear()
+                self.template_bytes = 0
+            self.templates[tkey] = template
+            self.template_bytes += template.size if template is not None else 64
+        return template
+
+    def _cut(self, data: dict[str, Any], decision: Decision) -> _Template | None:
+        slots: list[tuple[Any, ...]] = []
+
+        def mark(*slot: Any) -> str:
+            slots.append(slot)
+            return f"\x00{len(slots) - 1}\x00"
+
+        outcome: Outcome = decision.__dict__["_fast"][1]
+        chosen_rank = outcome.chosen.rank if outcome.chosen is not None else len(self.policy.tiers) + 1
+        out: dict[str, Any] = {}
+        for name, value in data.items():
+            if name == "partner_id":
+                out[name] = mark("pid")
+            elif name == "source":
+                out[name] = mark("source")
+            elif name == "input_sha256":
+                out[name] = mark("digest")
+            elif name in ("input", "input_is_text"):
+                return None
+            else:
+                out[name] = value
+        out["measures"] = {name: mark("measure", name) for name in data["measures"]}
+        index = 0
+        next_index: dict[str, int] = {}   # criterion id within the next tier -> its index
+        for tier, tier_data in zip(self.policy.tiers, out["tiers"]):
+            in_scope = tier.rank <= chosen_rank
+            for criterion_data in tier_data["criteria"]:
+                criterion, comps, _read = self.criteria[index]
+                status = criterion_data["status"]
+                wants = in_scope and status != MET
+                first = {}
+                for comparison, pos in comps:
+                    first.setdefault(comparison.operand.name, pos)
+                criterion_data["actual"] = {name: mark("value", first[name]) for name in criterion_data["actual"]}
+                for k, (check, (comparison, pos)) in enumerate(zip(criterion_data["checks"], comps)):
+                    check["actual"] = mark("value", pos)
+                    check.pop("shortfall", None)
+                    if wants:
+                        check[mark("check_sf", index, k)] = None
+                criterion_data.pop("missing_facts", None)
+                criterion_data.pop("shortfall", None)
+                if status == MISSING:
+                    criterion_data[mark("missing", index)] = None
+                if wants:
+                    criterion_data["shortfall"] = mark("sf", index)
+                    if tier.rank == chosen_rank - 1:
+                        next_index[criterion.id] = index
+                index += 1
+        if out.get("next_tier") is not None:
+            for need in out["next_tier"]["needs"]:
+                if "shortfall" in need:
+                    if need["criterion"] not in next_index:
+                        return None
+                    need["shortfall"] = mark("sf", next_index[need["criterion"]])
+        text = _json(out)
+        fragments: list[bytes] = []
+        order: list[tuple[Any, ...]] = []
+        start = 0
+        for match in _ANY_MARK.finditer(text):
+            fragments.append(text[start:match.start()])
+            order.append(slots[int(match.group(1) or match.group(2))])
+            start = match.end()
+        fragments.append(text[start:])
+        if len(order) != len(slots):
+            return None
+        return _Template(fragments, order)
+
+
+def writer_for(plan: "_Plan") -> JsonlWriter:
+    found = plan.__dict__.get("jsonl")
+    if found is None:
+        found = plan.__dict__.setdefault("jsonl", JsonlWriter(plan))
+    return found
+
+
+def jsonl_line(decision: Any) -> str | None:
+    """`decision` as report.write_jsonl writes it (without the newline), from its encoding's
+    template; None when it must be written the ordinary way."""
+    fast = decision.__dict__.get("_fast") if decision.__class__ is Decision else None
+    if fast is None:
+        return None
+    return writer_for(fast[5]).line(decision)

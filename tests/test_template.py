@@ -1,0 +1,156 @@
+"""The template writer (template.py) writes exactly what report.write_jsonl writes.
+
+Every line is compared with the json module's rendering of the same record decided by the plain
+path (engine for every record, every result built at once): the shipped population, a policy
+with every operator, nested logic, measures, dates and overrides, and fuzzed policies and records.
+Also: the short cut for `fact >= / <= number` shortfalls gives the general path's Change.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from evaluator import Evaluator, load_policy
+from evaluator.evaluate import InputRecord
+from evaluator.measures import Context
+from evaluator.policy import Comparison, Operand
+from evaluator.report import _dumps
+from evaluator.shortfall import _leaf_change, leaf_change
+from evaluator.template import dump, jsonl_line, writer_for
+
+from conftest import base_policy
+from test_cache_differential import AS_OF, VARIED, _varied_records, population
+from test_fuzz_differential import _input, cases, fuzz_policy
+
+
+def _check(policy, items: list[Any], *, as_of: _dt.date = AS_OF, cache_size: int | None = None) -> int:
+    """Every record's template line equals the plain path's json line; returns how many were
+    written from a template."""
+    with Evaluator(policy, as_of=as_of, cache_size=0) as plain, \
+            Evaluator(policy, as_of=as_of, cache_size=cache_size) as cached:
+        expected = [_dumps(r.to_dict()) for r in plain.evaluate_many(items)]
+        fast = 0
+        results = list(cached.evaluate_many(items))
+        assert len(results) == len(expected) == len(items)
+        for i, (result, want) in enumerate(zip(results, expected)):
+            line = jsonl_line(result)
+            if line is None:
+                assert not result.ok, f"record {i}: a valid decision was not written from its template"
+                continue
+            fast += 1
+            assert line == want, f"record {i} differs: {items[i]!r}"
+        return fast
+
+
+def test_shipped_population_every_line_identical_and_from_templates(shipped_policy):
+    records = list(population.partners(3000, seed=5))
+    items = [InputRecord(r, {"file": "partners.jsonl", "line": i + 1}) for i, r in enumerate(records)]
+    fast = _check(shipped_policy, items)
+    assert fast > 0.95 * len(records)
+
+
+def test_a_second_pass_reuses_templates_and_remembered_shortfalls(shipped_policy):
+    records = list(population.partners(400, seed=9))
+    with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
+        first = [jsonl_line(r) for r in evaluator.evaluate_many(records)]
+        plan = evaluator._plan
+        writer = writer_for(plan)
+        templates, memo = len(writer.templates), len(writer.memo)
+        assert 0 < templates < len(records) and memo > 0
+        second = [jsonl_line(r) for r in evaluator.evaluate_many(records)]
+        assert second == first
+        assert len(writer.templates) == templates and len(writer.memo) == memo
+
+
+def test_every_operator_nested_logic_measures_dates_and_overrides():
+    policy = load_policy(VARIED)
+    records = _varied_records(700, seed=4)
+    assert _check(policy, records) > 500
+    assert _check(policy, records[:150], cache_size=1) > 100  # outcomes evicted: templates still right
+
+
+def test_the_evaluation_date_is_part_of_the_template():
+    policy = load_policy(VARIED)
+    records = _varied_records(200, seed=8)
+    for as_of in (_dt.date(2020, 1, 1), _dt.date(2026, 6, 30)):
+        _check(policy, records, as_of=as_of)
+
+
+def test_records_kept_with_their_input_and_already_explained_decisions_use_the_ordinary_path(shipped_policy):
+    record = {"partner_id": "P1", "annual_sales_usd": 30000, "regions": ["ANZ"]}
+    with Evaluator(shipped_policy, as_of=AS_OF, with_input=True) as evaluator:
+        assert jsonl_line(evaluator.evaluate(record)) is None
+    with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
+        decision = evaluator.evaluate(record)
+        decision.tiers[0].criteria[0].required = "changed by the caller"
+        assert jsonl_line(decision) is None            # to_dict shows the caller's change
+    with Evaluator(shipped_policy, as_of=AS_OF, cache_size=0) as evaluator:
+        assert jsonl_line(evaluator.evaluate(record)) is None  # the plain path builds everything at once
+
+
+def test_text_that_looks_like_a_marker_disables_the_template():
+    doc = base_policy()
+    doc["tiers"][0]["criteria"][0]["description"] = "sales \u0000 0 \u0000"
+    policy = load_policy(doc)
+    with Evaluator(policy, as_of=AS_OF) as evaluator:
+        decision = evaluator.evaluate({"partner_id": "P", "sales": 5})
+        assert jsonl_line(decision) is None
+        assert "\\u0000" in _dumps(decision.to_dict())
+
+
+def test_small_floats_and_odd_strings_are_written_as_the_json_module_writes_them():
+    for value in (1e-05, 0.00012, 5e-324, 1e16, -0.0, 123456.78, 2 ** 53, "a\"\\\n\x7f\u2028\U0001F600", None,
+                  True, ["x", "y"], _dt.date(2026, 1, 2), {"by": 1e-07, "text": "rise by 1e-07"}):
+        expected = json.dumps(value if not isinstance(value, _dt.date) else value.isoformat(),
+                              ensure_ascii=False, separators=(",", ":"))
+        assert dump(value).decode() == expected
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(cases())
+def test_fuzzed_policies_and_records(case):
+    doc, batch = case
+    policy = fuzz_policy(doc)
+    items = [_input(record, from_text, number) for number, (record, from_text) in enumerate(batch)]
+    _check(policy, items)
+
+
+# --- the bound short cut in shortfall.py ------------------------------------------------------
+
+NUMBERS = st.one_of(st.integers(-10 ** 12, 10 ** 12),
+                    st.floats(-1e12, 1e12, allow_nan=False).map(lambda x: round(x, 2)),
+                    st.floats(-1e6, 1e6, allow_nan=False),
+                    st.sampled_from([0, 0.01, 24999.99, 25000, 99999.99, 1e-05, 123.456789]))
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@given(kind=st.sampled_from(["number", "integer"]), op=st.sampled_from([">=", "<=", ">", "<"]),
+       negated=st.booleans(), constant=NUMBERS, actual=NUMBERS, unit=st.sampled_from([None, "", "USD"]),
+       low=st.sampled_from([None, 0, -5]), high=st.sampled_from([None, 10 ** 6]))
+def test_bound_short_cut_equals_the_general_path(kind, op, negated, constant, actual, unit, low, high):
+    if kind == "integer":
+        actual = int(actual)
+    fact = {"type": kind, "description": "x"}
+    if unit is not None:
+        fact["unit"] = unit
+    if low is not None:
+        fact["minimum"] = low
+    if high is not None:
+        fact["maximum"] = high
+    policy = load_policy(base_policy(facts={"partner_id": {"type": "string", "description": "id", "required": True},
+                                            "x": fact}, measures={},
+                                     tiers=[{"id": "t", "name": "T", "criteria": [
+                                         {"id": "c", "description": "c",
+                                          "condition": {"fact": "x", "op": op, "value": constant}}]}]))
+    comparison = Comparison(Operand("fact", "x"), op, constant, "/tiers/0/criteria/0/condition")
+    ctx = Context({"x": actual}, {}, AS_OF, {})
+    fast = leaf_change(policy, comparison, negated, ctx)
+    general = _leaf_change(policy, comparison, fast.op, ctx)
+    assert fast == general and fast.cost == general.cost
+    assert fast.to_dict() == general.to_dict()
+    if fast.op in (">=", "<=") and fast.reachable:  # the amount is exact, in decimal
+        assert Decimal(repr(fast.to)) == Decimal(repr(constant))
