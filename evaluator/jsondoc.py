@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import json_source_map
+import orjson
 
 MAX_DEPTH = 64
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -191,6 +192,42 @@ def check_syntax(text: str, *, max_depth: int = MAX_DEPTH) -> None:
         raise _decode_problem(exc, text, 0) from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise JSONProblem("nesting too deep", None, None) from None
+
+
+_BIG = 2.0 ** 63
+
+
+def loads_flat(raw: bytes) -> dict[str, Any] | None:
+    """`loads(raw.decode())` for the common record, a flat object (values scalars or lists of
+    scalars) with no escapes, about five times faster with orjson; None when this cannot be sure
+    it gives exactly what `loads` gives, and then `loads` decides (with its located errors).
+    orjson keeps the last of duplicate keys (so keys are counted: without escapes every `"`
+    delimits a string, so each colon outside strings is one key), reads integers beyond 64 bits
+    as floats (so a float that large is left to `loads`), and refuses what `loads` refuses
+    (NaN, 1e400, control characters, bad UTF-8): no need to check those."""
+    if b"\\" in raw:
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if data.__class__ is not dict:
+        return None
+    for value in data.values():
+        cls = value.__class__
+        if cls is float:
+            if not -_BIG < value < _BIG:
+                return None
+        elif cls is list:
+            for item in value:
+                kind = item.__class__
+                if kind is list or kind is dict or (kind is float and not -_BIG < item < _BIG):
+                    return None
+        elif cls is dict:
+            return None
+    if sum(part.count(b":") for part in raw.split(b'"')[0::2]) != len(data):
+        return None  # a key given twice
+    return data
 
 
 def loads(text: str, *, max_depth: int = MAX_DEPTH, offset: int = 0) -> Any:

@@ -38,6 +38,7 @@ from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
 from .report import WRITERS
+from .template import jsonl_line as template_line
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
@@ -71,7 +72,11 @@ def jsonl_line(result: Any, *, finite_policy: bool = True) -> str:
     below 1e-4 (`0.00001`/`1e-5` against `1e-05`: the output then contains "e-" or "0.0000" and
     is redone), non-finite floats (orjson writes null; only a measure that overflowed, a value
     in an input record kept with --with-input, or a policy constant can hold one: checked), and
-    what orjson refuses (integers beyond 64 bits, lone surrogates: redone, so errors match)."""
+    what orjson refuses (integers beyond 64 bits, lone surrogates: redone, so errors match).
+    A decision from the cached path is written from its encoding's template (template.py)."""
+    line = template_line(result)
+    if line is not None:
+        return line
     data = result.to_dict()
     if (not finite_policy or getattr(result, "input", None) is not None
             or (isinstance(result, Decision) and not all(_finite(v) for v in result.measures.values()))):

@@ -19,7 +19,7 @@ from typing import IO, Any, Iterator
 
 from .errors import Finding, InputError
 from .evaluate import InputRecord
-from .jsondoc import JSONProblem, check_syntax, decode_text, loads
+from .jsondoc import JSONProblem, check_syntax, decode_text, loads, loads_flat
 
 FORMATS = ("auto", "json", "jsonl", "csv")
 MAX_LINE_BYTES = 1024 * 1024
@@ -150,7 +150,10 @@ def read_jsonl(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
                                                      found=f"{length} bytes")])
             continue
         try:
-            data = loads(decode_text(raw.rstrip(b"\r\n"), "line"))
+            line = raw.rstrip(b"\r\n")
+            data = loads_flat(line)
+            if data is None:
+                data = loads(decode_text(line, "line"))
         except JSONProblem as exc:
             yield InputRecord(None, source, [Finding(str(exc), "", name, number, exc.column, exc.expected, exc.found)])
             continue

@@ -21,6 +21,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 from .decision import MET, Decision, InvalidRecord
 from .errors import EvaluatorError
 from .policy import Policy
+from .template import jsonl_line as template_line
 
 Result = Decision | InvalidRecord
 
@@ -31,7 +32,8 @@ def _dumps(data: Any) -> str:
 
 def write_jsonl(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
     for result in results:
-        out.write(_dumps(result.to_dict()) + "\n")
+        line = template_line(result)  # the same text, from the decision's encoding's template
+        out.write((line if line is not None else _dumps(result.to_dict())) + "\n")
 
 
 def write_json(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
