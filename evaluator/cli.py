@@ -160,6 +160,12 @@ def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, outp
                    as_of: _dt.date | None, with_input: bool, near: float | None) -> "_Counter":
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
+        if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
+            from .template import write_jsonl
+            counter = _Counter(iter(()))
+            with _output(output) as out:
+                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), out)
+            return counter
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
         with _output(output) as out:
             (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)

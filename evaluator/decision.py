@@ -24,6 +24,15 @@ def input_sha256(record: Any) -> str:
     return _digest.input_sha256(record)  # orjson where provably identical, else the original algorithm
 
 
+def partner_id(policy: Any, record: Any) -> str | None:
+    """The partner's id as a decision names it: the policy's id fact, if a string or integer."""
+    if isinstance(record, dict):
+        value = record.get(policy.id_fact)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
 def jsonable(value: Any) -> Any:
     """A fact or measure value as it appears in a decision."""
     if isinstance(value, _dt.date):

@@ -35,11 +35,12 @@ from typing import Any, Callable, Iterable, Iterator
 from . import __version__
 from .compile import CompiledPolicy, ListCodec, NumericCodec, compile_policy
 from .decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, InvalidRecord, TierResult,
-                       defer_tiers, input_sha256)
+                       defer_tiers, input_sha256, partner_id)
 from .engine import Engine
 from .errors import EngineError, Finding, RecordError
 from .explain import add_shortfalls, combine, criterion_result, render
 from .facts import coerce_record
+from .fastfacts import compile_fast_coercer
 from .measures import Context, Missing, names_in, uses_as_of
 from .policy import Comparison, Operand, Override, Policy, Tier, comparisons
 
@@ -137,6 +138,7 @@ class _Plan:
         self.memo_deps = {name: tuple(sorted(d)) for name, d in deps.items()
                           if d and all(policy.facts[f].type in MEMO_TYPES for f in d)}
         self.memo: dict[tuple[Any, ...], Any] = {}
+        self.fast_coerce = compile_fast_coercer(policy)
         self.cache_size = default_cache_size(compiled) if cache_size is None else cache_size
         self.outcome: Callable[[tuple[Any, ...]], Outcome] | None = (
             functools.lru_cache(maxsize=self.cache_size)(self._outcome) if self.cache_size > 0 else None)
@@ -381,11 +383,7 @@ class Evaluator:
     # -- evaluation --
     @staticmethod
     def _partner_id(plan: _Plan, record: Any) -> str | None:
-        if isinstance(record, dict):
-            value = record.get(plan.policy.id_fact)
-            if isinstance(value, (str, int)) and not isinstance(value, bool):
-                return str(value)
-        return None
+        return partner_id(plan.policy, record)
 
     def evaluate(self, record: Any, *, source: dict[str, Any] | None = None, from_text: bool = False) -> Decision:
         """Decide one partner record (a dict of facts). Raises RecordError if the record is invalid."""
@@ -396,9 +394,11 @@ class Evaluator:
             self._release(plan)
 
     def _evaluate(self, plan: _Plan, record: Any, source: dict[str, Any] | None, from_text: bool) -> Decision:
-        facts, findings = coerce_record(plan.policy, record, from_text=from_text)
-        if findings:
-            raise RecordError(findings)
+        facts = None if from_text else plan.fast_coerce(record)  # None: not sure; the full check says
+        if facts is None:
+            facts, findings = coerce_record(plan.policy, record, from_text=from_text)
+            if findings:
+                raise RecordError(findings)
         decide = self._decide if plan.outcome is not None else self._decide_plain
         decision = decide(plan, facts, self._partner_id(plan, record), source)
         return self._provenance(decision, record, from_text)
@@ -409,10 +409,14 @@ class Evaluator:
             result.input, result.input_is_text = copy.deepcopy(record), from_text
         return result
 
-    def evaluate_many(self, records: Iterable[Any]) -> Iterator[Decision | InvalidRecord]:
+    def evaluate_many(self, records: Iterable[Any], *, _shortcut: Callable[[_Plan, Any, Any], Any] | None = None
+                      ) -> Iterator[Decision | InvalidRecord]:
         """Decide each record in order. Every record comes out exactly once: a Decision, or an
         InvalidRecord naming every problem. Items may be dicts or InputRecord objects. After a
-        `reload`, the next record is decided by the new policy."""
+        `reload`, the next record is decided by the new policy.
+
+        `_shortcut(plan, data, source)` (template.py's JSONL writer) may answer for a well-formed
+        JSON record instead of a Decision; None leaves the record to the ordinary path."""
         plan: _Plan | None = self._acquire()
         try:
             for index, item in enumerate(records, start=1):
@@ -427,6 +431,11 @@ class Evaluator:
                 if findings:
                     yield self._invalid(plan, data, findings, source, from_text)
                     continue
+                if _shortcut is not None and not from_text:
+                    answer = _shortcut(plan, data, source)
+                    if answer is not None:
+                        yield answer
+                        continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)
                 except RecordError as exc:

@@ -6,24 +6,16 @@ it has one or when the fast path is not sure. None always means "ask coerce_reco
 locates the findings; this module never builds a finding and never returns a dict the slow path
 would not. JSON input only (from_text=False): CSV text goes through coerce_record.
 
-Each fact's check is specialised when the policy is compiled (bounds folded into one range test,
-enum as a frozenset, pattern compiled once with the same RE2 `compile_pattern`, default coerced
-once) and the checks are unrolled into one generated function: at ~1 us a record, a loop over
-per-fact closures would cost more than the checks. Only exact built-in types take the fast path
+Each fact's check is one small function made when the policy is compiled (bounds folded into one
+range test, enum as a frozenset, pattern compiled once with the same RE2 `compile_pattern`,
+default coerced once), one per fact type in CHECKS. Only exact built-in types take the fast path
 (`x.__class__ is int`, not isinstance): a subclass could behave differently, so it falls back.
-
-A pattern that is only a run of single characters and character classes of plain ASCII letters,
-digits and `._-` (like the shipped `[A-Za-z0-9][A-Za-z0-9._-]*` or `[A-Z]{2}`) is checked by
-`str.strip` instead of an RE2 call (~1 us, most of a record's budget): the same language, in
-linear time. Every other pattern goes to RE2.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import math
 import re
-from re import _constants as _sre  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any, Callable
 
 from .facts import _SURROGATE, FACT_TYPES, MAX_EXACT
@@ -43,109 +35,6 @@ def _never(value: Any) -> Any:
     return _BAD
 
 
-# --- patterns: a plain-string check for the simplest ones, RE2 for the rest -----------------
-
-_CLASS_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
-_ESCAPABLE = frozenset(".-_")
-
-
-def _plain_syntax(text: str) -> bool:
-    """Only letters, digits, `_`, `-`, escaped `\\.`/`\\-`/`\\_`, flat [...] classes of those and
-    quantifiers `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`: syntax Python and RE2 read alike
-    (no `[:alpha:]`, `{,n}`, `[]...]`, `\\d`, flags or anchors)."""
-    i, inside = 0, False
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            if i + 1 >= len(text) or text[i + 1] not in _ESCAPABLE:
-                return False
-            i += 2
-            continue
-        if inside:
-            if c == "]":
-                inside = False
-            elif c not in _CLASS_CHARS:
-                return False
-        elif c == "[":
-            if i + 1 >= len(text) or text[i + 1] not in _CLASS_CHARS or text[i + 1] == "-":
-                return False
-            inside = True
-        elif c == "{":
-            if not re.match(r"\{[0-9]+(,[0-9]*)?\}", text[i:]):
-                return False
-        elif c not in _CLASS_CHARS and c not in "*+?,}0123456789" or c == ".":
-            return False
-        i += 1
-    return not inside
-
-
-def _chars(item: Any) -> str | None:
-    """The characters one parsed atom matches (a literal or a class of literals and ranges)."""
-    op, arg = item
-    if op == _sre.LITERAL:
-        return chr(arg)
-    if op == _sre.IN:
-        out = []
-        for kind, value in arg:
-            if kind == _sre.LITERAL:
-                out.append(chr(value))
-            elif kind == _sre.RANGE and 0 <= value[0] <= value[1] < 128:
-                out.extend(chr(c) for c in range(value[0], value[1] + 1))
-            else:
-                return None
-        return "".join(sorted(set(out)))
-    return None
-
-
-def _simple_pattern(text: str) -> Callable[[str], bool] | None:
-    """A fullmatch test equal to RE2's for a pattern made of single-character atoms, each matched
-    once or a fixed number of times, the last one possibly a variable number of times; else None."""
-    if not _plain_syntax(text):
-        return None
-    try:
-        parsed = _parser.parse(text)
-    except Exception:
-        return None
-    if parsed.state.flags & ~_sre.SRE_FLAG_UNICODE:
-        return None
-    fixed: list[frozenset[str]] = []
-    tail: tuple[str, int, int | None] | None = None
-    for item in parsed:
-        if tail is not None:
-            return None  # a variable repeat before the end would need backtracking: RE2's job
-        op, arg = item
-        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):  # laziness does not change a full match
-            low, high, body = arg
-            if len(body) != 1:
-                return None
-            chars = _chars(body[0])
-            if chars is None:
-                return None
-            if low == high:
-                fixed.extend([frozenset(chars)] * low)
-            else:
-                tail = (chars, low, None if high == _sre.MAXREPEAT else high)
-        else:
-            chars = _chars(item)
-            if chars is None:
-                return None
-            fixed.append(frozenset(chars))
-    k = len(fixed)
-    shortest = k + (tail[1] if tail else 0)
-    longest = k if tail is None else (None if tail[2] is None else k + tail[2])
-    tail_chars = tail[0] if tail else ""
-
-    def fullmatch(value: str) -> bool:
-        n = len(value)
-        if n < shortest or (longest is not None and n > longest):
-            return False
-        for i in range(k):
-            if value[i] not in fixed[i]:
-                return False
-        return n == k or not value[k:].strip(tail_chars)  # strip leaves "" iff every char is in the class
-    return fullmatch
-
-
 def _text_test(spec: FactSpec) -> tuple[frozenset[str] | None, Callable[[str], bool] | None] | None:
     """(enum set, pattern test) for an exact str; None if the fast path cannot tell for this spec."""
     allowed: frozenset[str] | None = None
@@ -159,7 +48,6 @@ def _text_test(spec: FactSpec) -> tuple[frozenset[str] | None, Callable[[str], b
             match = compile_pattern(spec.pattern).fullmatch  # also rejects what the slow path rejects
         except Exception:
             return None
-        match = _simple_pattern(spec.pattern) or match
     return allowed, match
 
 
@@ -236,56 +124,76 @@ def _plain_number(value: Any) -> bool:
     return value.__class__ is int or (value.__class__ is float and math.isfinite(value))
 
 
-# --- the generated function -----------------------------------------------------------------
+# --- one check per fact type -------------------------------------------------------------------
 
-def _fact_lines(i: int, spec: FactSpec, env: dict[str, Any]) -> list[str]:
-    """Statements that check `v` (not None) for fact i, `return None` when not sure, and leave
-    the coerced value in `v`."""
-    if spec.type in ("number", "integer"):
-        if not all(b is None or _plain_number(b) for b in (spec.minimum, spec.maximum)):
-            return ["return None"]  # the slow path compares with such a bound as it is, or raises
-        # abs(v) <= MAX_EXACT and the bounds fold into one range; int/float comparisons are exact
-        # and NaN or inf fail it.
-        env[f"lo{i}"] = -MAX_EXACT if spec.minimum is None else max(-MAX_EXACT, spec.minimum)
-        env[f"hi{i}"] = MAX_EXACT if spec.maximum is None else min(MAX_EXACT, spec.maximum)
-        if spec.type == "number":
-            return ["c = v.__class__",
-                    f"if (c is not int and c is not float) or not (lo{i} <= v <= hi{i}): return None"]
-        return ["c = v.__class__",
-                "if c is float and v.is_integer(): v = int(v)",  # 5.0 is the integer 5, as in the slow path
-                "elif c is not int: return None",
-                f"if not (lo{i} <= v <= hi{i}): return None"]
-    if spec.type == "boolean":
-        return ["if v is not True and v is not False: return None"]
-    if spec.type == "string":
-        parts = _text_test(spec)
-        if parts is None:
-            return ["return None"]
-        allowed, match = parts
-        test = "v.__class__ is not str or not (v.isascii() or not search(v))"
-        if allowed is not None:
-            env[f"e{i}"] = allowed
-            test += f" or v not in e{i}"
-        if match is not None:
-            env[f"m{i}"] = match
-            test += f" or not m{i}(v)"
-        return [f"if {test}: return None"]
-    make = {"string_list": _string_list_check, "date": _date_check}.get(spec.type)
-    env[f"k{i}"] = make(spec) if make else _never
-    return [f"v = k{i}(v)", "if v is BAD: return None"]
+def _number_check(spec: FactSpec) -> Check:
+    if not all(b is None or _plain_number(b) for b in (spec.minimum, spec.maximum)):
+        return _never  # the slow path compares with such a bound as it is, or raises
+    # abs(v) <= MAX_EXACT and the bounds fold into one range; int/float comparisons are exact and
+    # NaN or inf fail it
+    low = -MAX_EXACT if spec.minimum is None else max(-MAX_EXACT, spec.minimum)
+    high = MAX_EXACT if spec.maximum is None else min(MAX_EXACT, spec.maximum)
+    if spec.type == "number":
+        def check(v: Any) -> Any:
+            c = v.__class__
+            return v if (c is int or c is float) and low <= v <= high else _BAD
+        return check
+
+    def check_integer(v: Any) -> Any:
+        c = v.__class__
+        if c is float:
+            if not v.is_integer():  # False for NaN and inf too
+                return _BAD
+            v = int(v)  # 5.0 is the integer 5, as in the slow path
+        elif c is not int:
+            return _BAD
+        return v if low <= v <= high else _BAD
+    return check_integer
 
 
-def _missing_line(i: int, spec: FactSpec, env: dict[str, Any]) -> str:
-    """What a missing or null fact does: its default (coerced once), None, or nothing."""
+def _boolean_check(spec: FactSpec) -> Check:
+    def check(v: Any) -> Any:
+        return v if v is True or v is False else _BAD
+    return check
+
+
+def _string_check(spec: FactSpec) -> Check:
+    parts = _text_test(spec)
+    if parts is None:
+        return _never
+    allowed, match = parts
+    search = _SURROGATE.search
+
+    def check(v: Any) -> Any:  # isascii() is one C pass: only non-ASCII text needs the search
+        if v.__class__ is not str or not (v.isascii() or not search(v)):
+            return _BAD
+        if (allowed is not None and v not in allowed) or (match is not None and not match(v)):
+            return _BAD
+        return v
+    return check
+
+
+CHECKS: dict[str, Callable[[FactSpec], Check]] = {
+    "number": _number_check,
+    "integer": _number_check,
+    "string": _string_check,
+    "boolean": _boolean_check,
+    "string_list": _string_list_check,
+    "date": _date_check,
+}
+
+_SKIP = object()  # a missing fact with no default and not required: left out
+
+
+def _when_missing(spec: FactSpec) -> Any:
+    """What a missing or null fact gives: its default (coerced once: the slow path coerces it
+    on every record, to the same value), _BAD when it is required, else _SKIP."""
     if spec.default is not NO_DEFAULT:
         try:
-            # The slow path coerces the default on every record, to the same value each time
-            # (for a string_list, the policy's default list object itself).
-            env[f"d{i}"] = FACT_TYPES[spec.type](spec, spec.default, False)
+            return FACT_TYPES[spec.type](spec, spec.default, False)
         except Exception:
-            return "return None"  # an invalid default raises out of coerce_record: let it
-        return f"facts[n{i}] = d{i}"
-    return "return None" if spec.required else "pass"
+            return _BAD  # an invalid default raises out of coerce_record: let it
+    return _BAD if spec.required else _SKIP
 
 
 def compile_fast_coercer(policy: Policy) -> Callable[[Any], dict[str, Any] | None]:
@@ -293,21 +201,26 @@ def compile_fast_coercer(policy: Policy) -> Callable[[Any], dict[str, Any] | Non
 
     For JSON-typed records only (from_text=False). A string_list value is the caller's list
     object itself, as in the slow path; a string_list default is the policy's default list."""
-    env: dict[str, Any] = {"BAD": _BAD, "search": _SURROGATE.search, "int": int, "float": float, "str": str}
-    lines = ["def fast(record):",
-             "    if record.__class__ is not dict: return None",
-             "    get = record.get",
-             "    facts = {}"]
-    for i, (name, spec) in enumerate(policy.facts.items()):
-        env[f"n{i}"] = name  # names go in as variables, never spliced into the source
-        lines += [f"    v = get(n{i})",
-                  "    if v is None:",
-                  f"        {_missing_line(i, spec, env)}",
-                  "    else:"]
-        lines += [f"        {line}" for line in _fact_lines(i, spec, env)]
-        lines.append(f"        facts[n{i}] = v")
-    lines.append("    return facts")
-    exec(compile("\n".join(lines), f"<fast coercer for {policy.id!r}>", "exec"), env)
-    fast: Callable[[Any], dict[str, Any] | None] = env["fast"]
-    fast.__doc__ = compile_fast_coercer.__doc__
+    plan = tuple((name, CHECKS.get(spec.type, lambda _spec: _never)(spec), _when_missing(spec))
+                 for name, spec in policy.facts.items())
+
+    def fast(record: Any) -> dict[str, Any] | None:
+        if record.__class__ is not dict:
+            return None
+        get = record.get
+        facts = {}
+        for name, check, missing in plan:
+            value = get(name)
+            if value is None:
+                if missing is _SKIP:
+                    continue
+                if missing is _BAD:
+                    return None
+                facts[name] = missing
+                continue
+            value = check(value)
+            if value is _BAD:
+                return None
+            facts[name] = value
+        return facts
     return fast

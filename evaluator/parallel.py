@@ -38,7 +38,7 @@ from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
 from .report import WRITERS
-from .template import jsonl_line as template_line
+from .template import jsonl_line as template_line, write_jsonl
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
@@ -189,6 +189,10 @@ def _work(task: tuple[Any, ...]) -> tuple[str, int, int]:
         items: Iterable[Any] = _jsonl_records(first, lines, name)
     else:
         (items,) = payload
+    if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process
+        buffer = io.StringIO()
+        total, invalid = write_jsonl(evaluator, items, buffer)
+        return buffer.getvalue(), total, invalid
     return _write_chunk(evaluator.evaluate_many(items))
 
 

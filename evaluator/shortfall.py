@@ -621,11 +621,9 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
     return _leaf_change(policy, comparison, op, ctx)
 
 
-def _bound_change(spec: Any, comparison: Comparison, op: str, actual: Any) -> Change:
-    """_leaf_change for a number or integer fact against `>=` or `<=`, with its steps inlined
-    (at_least/at_most -> _move -> _within -> _cost): the same Change, for a third of the time.
-    tests/test_shortfall.py holds the two to equal results."""
-    value = comparison.value
+def bound_need(spec: Any, value: Any, actual: Any) -> tuple[bool, int | float, int | float, bool, str]:
+    """What a number or integer fact needs to meet `>= value` or `<= value`: (up, by, to,
+    reachable, text), the steps of at_least/at_most -> _move -> _within inlined."""
     target = _dec(value)
     current = _dec(actual)
     up = target > current
@@ -635,9 +633,20 @@ def _bound_change(spec: Any, comparison: Comparison, op: str, actual: Any) -> Ch
     reachable, why = _within(spec, to)
     text = (f"{spec.name} must {'rise' if up else 'fall'} by {show(by)}, from {show(actual)} to {show(to)}"
             f"{' ' + unit if unit else ''}{why}")
-    change = Change(comparison.operand, op, value, actual, comparison.pointer, INCREASE if up else DECREASE, text,
-                    by, to, unit, False, reachable)
-    change.cost = float(by) / max(abs(float(target)), 1.0) if reachable else UNREACHABLE_COST
+    return up, by, to, reachable, text
+
+
+def bound_cost(by: int | float, value: Any, reachable: bool) -> float:
+    return float(by) / max(abs(float(_dec(value))), 1.0) if reachable else UNREACHABLE_COST
+
+
+def _bound_change(spec: Any, comparison: Comparison, op: str, actual: Any) -> Change:
+    """_leaf_change for a number or integer fact against `>=` or `<=`, for a third of the time.
+    tests/test_template.py holds the two to equal results."""
+    up, by, to, reachable, text = bound_need(spec, comparison.value, actual)
+    change = Change(comparison.operand, op, comparison.value, actual, comparison.pointer,
+                    INCREASE if up else DECREASE, text, by, to, spec.unit, False, reachable)
+    change.cost = bound_cost(by, comparison.value, reachable)
     return change
 
 

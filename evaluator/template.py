@@ -21,17 +21,17 @@ import datetime as _dt
 import json
 import re
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import orjson
 
-from .decision import MET, MISSING, Decision
+from .decision import MET, MISSING, Decision, input_sha256, jsonable, partner_id
 from .measures import Context, Missing
-from .policy import Policy, comparisons
-from .shortfall import facts_of, shortfall
+from .policy import Comparison, Policy, comparisons
+from .shortfall import Shortfall, bound_need, facts_of, leaf_change, shortfall
 
 if TYPE_CHECKING:
-    from .evaluate import Outcome, _Plan
+    from .evaluate import Evaluator, Outcome, _Plan
 
 TEMPLATE_BUDGET_BYTES = 16 * 1024 * 1024   # fragments kept, all encodings together
 SHORTFALL_MEMO_ENTRIES = 8192
@@ -90,17 +90,25 @@ def _tag(value: Any) -> Any:
 
 class _Template:
     """Fragments of one encoding's JSON and, between each two, a slot: an index into the record's
-    atoms (its distinct values, written once each)."""
+    atoms (its distinct values, written once each), grouped by kind so filling is a few tight loops."""
 
-    __slots__ = ("parts", "atoms", "index", "size")
+    __slots__ = ("parts", "count", "index", "values", "measures", "shortfalls", "checks", "missing", "pid",
+                 "source", "digest", "size")
 
-    def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]]):
-        self.atoms = list(dict.fromkeys(slots))
-        where = {atom: i for i, atom in enumerate(self.atoms)}
+    def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]], operands: tuple[Any, ...]):
+        atoms = list(dict.fromkeys(slots))
+        where = {atom: i for i, atom in enumerate(atoms)}
+        self.count = len(atoms)
         self.index = [where[slot] for slot in slots]
         self.parts: list[bytes] = [b""] * (2 * len(slots) + 1)
         self.parts[0::2] = fragments
         self.size = sum(map(len, fragments)) + 64 * len(slots)
+        of = {kind: [(i, *atom[1:]) for i, atom in enumerate(atoms) if atom[0] == kind]
+              for kind in ("value", "measure", "sf", "check_sf", "missing", "pid", "source", "digest")}
+        self.values = [(i, operands[pos].kind == "fact", operands[pos].name) for i, pos in of["value"]]
+        self.measures, self.shortfalls, self.checks = of["measure"], of["sf"], of["check_sf"]
+        self.missing = of["missing"]
+        self.pid, self.source, self.digest = (of[k][0][0] if of[k] else -1 for k in ("pid", "source", "digest"))
 
 
 class JsonlWriter:
@@ -121,6 +129,16 @@ class JsonlWriter:
                     operand = comparison.operand
                     read |= {operand.name} if operand.kind == "fact" else facts_of(policy, operand.name)
                 self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], tuple(sorted(read))))
+        # a criterion that is one `number fact >= / <= constant` gets its shortfall written
+        # directly (bound_need), without building Change objects and dicts: index -> parts
+        self.bounds: dict[int, tuple[Any, bytes, bytes]] = {}
+        for index, (criterion, _comps, _read) in enumerate(self.criteria):
+            c = criterion.condition
+            if c.__class__ is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
+                    and policy.facts[c.operand.name].type in ("number", "integer"):
+                head = (b'"operand":' + dump(c.operand.name) + b',"kind":"fact","op":' + dump(c.op)
+                        + b',"value":' + dump(jsonable(c.value)) + b',"actual":')
+                self.bounds[index] = (policy.facts[c.operand.name], head, b',"pointer":' + dump(c.pointer))
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
         self.template_bytes = 0
         self.memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
@@ -140,52 +158,50 @@ class JsonlWriter:
                 template = self._build(tkey, decision)
             if template is None:
                 return None
-            return self._fill(template, decision, outcome, facts, measures, as_of).decode("utf-8")
+            return self._fill(template, outcome, facts, measures, as_of, decision.partner_id, decision.source,
+                              decision.input_sha256).decode("utf-8")
         except _Fallback:
             return None
 
-    def _fill(self, template: _Template, decision: Decision, outcome: "Outcome", facts: dict[str, Any],
-              measures: dict[str, Any], as_of: _dt.date) -> bytes:
-        operands = self.plan.operands
-        done: dict[int, tuple[bytes, list[bytes | None]]] = {}
-        atoms: list[bytes] = []
-        add = atoms.append
-        for atom in template.atoms:  # each distinct value once; the slots then index into them
-            kind = atom[0]
-            if kind == "value":
-                operand = operands[atom[1]]
-                value = facts.get(operand.name) if operand.kind == "fact" else measures[operand.name]
-                add(b"null" if value is None or value.__class__ is Missing else dump(value))
-            elif kind == "sf":
-                found = done.get(atom[1]) or done.setdefault(atom[1], self._shortfall(atom[1], outcome, facts,
-                                                                                       measures, as_of))
-                add(found[0])
-            elif kind == "check_sf":
-                found = done.get(atom[1]) or done.setdefault(atom[1], self._shortfall(atom[1], outcome, facts,
-                                                                                       measures, as_of))
-                sf = found[1][atom[2]]
-                add(b"" if sf is None else b',"shortfall":' + sf)
-            elif kind == "measure":
-                value = measures[atom[1]]
-                add(b"null" if value.__class__ is Missing else dump(value))
-            elif kind == "pid":
-                add(dump(decision.partner_id))
-            elif kind == "source":
-                add(dump(decision.source))
-            elif kind == "digest":
-                add(dump(decision.input_sha256))
-            else:  # missing
-                missing: set[str] = set()
-                for comparison, _pos in self.criteria[atom[1]][1]:
-                    operand = comparison.operand
-                    value = facts.get(operand.name, Missing(frozenset([operand.name]))) \
-                        if operand.kind == "fact" else measures[operand.name]
-                    if value.__class__ is Missing:
-                        missing |= value.facts
-                add(b',"missing_facts":' + dump(sorted(missing)) if missing else b"")
+    def _fill(self, template: _Template, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
+              as_of: _dt.date, partner_id: str | None, source: dict[str, Any] | None, digest: str | None) -> bytes:
+        atoms: list[bytes] = [b""] * template.count
+        for i, is_fact, name in template.values:
+            value = facts.get(name) if is_fact else measures[name]
+            atoms[i] = b"null" if value is None or value.__class__ is Missing else dump(value)
+        for i, name in template.measures:
+            value = measures[name]
+            atoms[i] = b"null" if value.__class__ is Missing else dump(value)
+        found: dict[int, tuple[bytes, list[bytes | None]]] = {}
+        for i, index in template.shortfalls:
+            found[index] = written = self._shortfall(index, outcome, facts, measures, as_of)
+            atoms[i] = written[0]
+        for i, index, k in template.checks:
+            written = found.get(index) or self._shortfall(index, outcome, facts, measures, as_of)
+            check = written[1][k]
+            if check is not None:
+                atoms[i] = b',"shortfall":' + check
+        for i, index in template.missing:
+            atoms[i] = self._missing(index, facts, measures)
+        if template.pid >= 0:
+            atoms[template.pid] = dump(partner_id)
+        if template.source >= 0:
+            atoms[template.source] = dump(source)
+        if template.digest >= 0:
+            atoms[template.digest] = dump(digest)
         parts = template.parts[:]
         parts[1::2] = [atoms[i] for i in template.index]
         return b"".join(parts)
+
+    def _missing(self, index: int, facts: dict[str, Any], measures: dict[str, Any]) -> bytes:
+        missing: set[str] = set()
+        for comparison, _pos in self.criteria[index][1]:
+            operand = comparison.operand
+            value = facts.get(operand.name, Missing(frozenset([operand.name]))) \
+                if operand.kind == "fact" else measures[operand.name]
+            if value.__class__ is Missing:
+                missing |= value.facts
+        return b',"missing_facts":' + dump(sorted(missing)) if missing else b""
 
     def _shortfall(self, index: int, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
                    as_of: _dt.date) -> tuple[bytes, list[bytes | None]]:
@@ -193,21 +209,45 @@ class JsonlWriter:
         `shortfall` and each comparison's (None where it has none). Remembered by the facts the
         criterion reads, which decide it."""
         criterion, comps, read = self.criteria[index]
-        mkey = (index, as_of, *[_tag(facts.get(name)) for name in read])
+        if len(read) == 1:  # most criteria read one fact
+            value = facts.get(read[0])
+            mkey: tuple[Any, ...] = (index, as_of, value.__class__, tuple(value) if value.__class__ is list else value)
+        else:
+            mkey = (index, as_of, *[_tag(facts.get(name)) for name in read])
         found = self.memo.get(mkey)
-        if found is None:
-            statuses = outcome.statuses
-            index_of = self.plan.index
-            by_pointer = {c.pointer: statuses[index_of[c.pointer]] for c, _ in comps}
+        if found is not None:
+            return found
+        if index in self.bounds and (value.__class__ is int or value.__class__ is float):
+            found = self._bound(index, value)
+        else:
             ctx = Context(facts, self.plan.computes, as_of, dict(measures))
-            result = shortfall(self.policy, criterion.condition, lambda c: by_pointer[c.pointer], ctx)
+            condition = criterion.condition
+            if condition.__class__ is Comparison:  # not met (or missing): its one change, as shortfall() gives it
+                result = Shortfall([leaf_change(self.policy, condition, False, ctx)])
+            else:
+                statuses = outcome.statuses
+                index_of = self.plan.index
+                by_pointer = {c.pointer: statuses[index_of[c.pointer]] for c, _ in comps}
+                result = shortfall(self.policy, condition, lambda c: by_pointer[c.pointer], ctx)
             changes = {change.pointer: change for change in result.changes}
             checks = [dump(changes[c.pointer].to_check_dict(c.op)) if c.pointer in changes else None for c, _ in comps]
             found = (dump(result.to_dict()), checks)
-            if len(self.memo) >= SHORTFALL_MEMO_ENTRIES:
-                self.memo.clear()
-            self.memo[mkey] = found
+        if len(self.memo) >= SHORTFALL_MEMO_ENTRIES:
+            self.memo.clear()
+        self.memo[mkey] = found
         return found
+
+    def _bound(self, index: int, actual: Any) -> tuple[bytes, list[bytes | None]]:
+        """The shortfall of `fact >= / <= constant` as Shortfall.to_dict and Change.to_check_dict
+        write it (one change; no strict, facts or on_fact), from bound_need's figures."""
+        spec, head, pointer = self.bounds[index]
+        criterion = self.criteria[index][0]
+        up, by, to, reachable, text = bound_need(spec, criterion.condition.value, actual)
+        amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":' + dump(by)
+                   + b',"to":' + dump(to) + (b"" if spec.unit is None else b',"unit":' + dump(spec.unit))
+                   + (b"" if reachable else b',"reachable":false') + b',"text":' + dump(text) + b"}")
+        whole = (b'{"text":' + dump(text) + b',"changes":[{' + head + dump(actual) + pointer + amounts + b"]}")
+        return whole, [b"{" + amounts[1:]]
 
     # -- once per encoding --
     def _build(self, tkey: tuple[Any, ...], decision: Decision) -> _Template | None:
@@ -291,7 +331,7 @@ class JsonlWriter:
         fragments.append(text[start:])
         if len(order) != len(slots):
             return None
-        return _Template(fragments, order)
+        return _Template(fragments, order, self.plan.operands)
 
 
 def writer_for(plan: "_Plan") -> JsonlWriter:
@@ -308,3 +348,52 @@ def jsonl_line(decision: Any) -> str | None:
     if fast is None:
         return None
     return writer_for(fast[5]).line(decision)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # report.write_jsonl's form
+
+
+def jsonl_lines(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[str, bool]]:
+    """Every record's line as report.write_jsonl writes it (without the newline), in input
+    order, and whether it is a decision (False: an error record). A well-formed JSON record whose
+    encoding already has a template is written straight from its facts, without a Decision
+    object; every other record goes the ordinary way (and gives its encoding a template)."""
+
+    def shortcut(plan: "_Plan", data: Any, source: Any) -> str | None:
+        if evaluator.with_input or plan.outcome is None:
+            return None
+        facts = plan.fast_coerce(data)
+        if facts is None:
+            return None
+        writer = writer_for(plan)
+        as_of = evaluator.as_of
+        measures = plan.measures_memo(facts, as_of)
+        key = plan.key(facts, measures)
+        template = writer.templates.get((key, as_of, as_of if plan.reads_as_of else None, source is None, False))
+        if template is None:
+            return None
+        try:
+            return writer._fill(template, plan.outcome(key), facts, measures, as_of, partner_id(plan.policy, data),
+                                source, input_sha256(data)).decode("utf-8")
+        except _Fallback:
+            return None
+
+    for item in evaluator.evaluate_many(items, _shortcut=shortcut):
+        if item.__class__ is str:
+            yield item, True
+        else:
+            line = jsonl_line(item)
+            yield (line if line is not None else _dumps(item.to_dict())), item.ok
+
+
+def write_jsonl(evaluator: "Evaluator", items: Iterable[Any], out: Any) -> tuple[int, int]:
+    """Evaluate `items` and write their lines to `out` (a text stream), as report.write_jsonl
+    would write evaluator.evaluate_many(items). Returns (records written, error records)."""
+    total = invalid = 0
+    write = out.write
+    for line, ok in jsonl_lines(evaluator, items):
+        write(line + "\n")
+        total += 1
+        invalid += not ok
+    return total, invalid

@@ -20,7 +20,7 @@ from evaluator.measures import Context
 from evaluator.policy import Comparison, Operand
 from evaluator.report import _dumps
 from evaluator.shortfall import _leaf_change, leaf_change
-from evaluator.template import dump, jsonl_line, writer_for
+from evaluator.template import dump, jsonl_line, jsonl_lines, writer_for
 
 from conftest import base_policy
 from test_cache_differential import AS_OF, VARIED, _varied_records, population
@@ -43,7 +43,16 @@ def _check(policy, items: list[Any], *, as_of: _dt.date = AS_OF, cache_size: int
                 continue
             fast += 1
             assert line == want, f"record {i} differs: {items[i]!r}"
-        return fast
+    # the writer's lane (jsonl_lines): the first pass makes templates, the second is written
+    # mostly without Decision objects; both exactly the same lines, with the same ok flags
+    oks = [r.ok for r in results]
+    with Evaluator(policy, as_of=as_of, cache_size=cache_size) as lane:
+        for _ in range(2):
+            got = list(jsonl_lines(lane, items))
+            assert [ok for _, ok in got] == oks
+            for i, ((line, _ok), want) in enumerate(zip(got, expected)):
+                assert line == want, f"record {i} differs in the lane: {items[i]!r}"
+    return fast
 
 
 def test_shipped_population_every_line_identical_and_from_templates(shipped_policy):
@@ -78,6 +87,17 @@ def test_the_evaluation_date_is_part_of_the_template():
     records = _varied_records(200, seed=8)
     for as_of in (_dt.date(2020, 1, 1), _dt.date(2026, 6, 30)):
         _check(policy, records, as_of=as_of)
+
+
+def test_the_lane_answers_without_decisions_once_an_encoding_has_its_template(shipped_policy, monkeypatch):
+    records = [{"partner_id": f"P{i}", "annual_sales_usd": 30000 + i, "regions": ["ANZ"]} for i in range(50)]
+    built = []
+    real = Evaluator._evaluate
+    monkeypatch.setattr(Evaluator, "_evaluate", lambda self, *a: built.append(1) or real(self, *a))
+    with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
+        lines = [line for line, ok in jsonl_lines(evaluator, records) if ok]
+    assert len(lines) == 50 and len(built) == 1  # one encoding: one Decision, to cut its template
+    assert all(f'"partner_id":"P{i}"' in line for i, line in enumerate(lines))
 
 
 def test_records_kept_with_their_input_and_already_explained_decisions_use_the_ordinary_path(shipped_policy):
