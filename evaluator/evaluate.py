@@ -409,14 +409,10 @@ class Evaluator:
             result.input, result.input_is_text = copy.deepcopy(record), from_text
         return result
 
-    def evaluate_many(self, records: Iterable[Any], *, _shortcut: Callable[[_Plan, Any, Any], Any] | None = None
-                      ) -> Iterator[Decision | InvalidRecord]:
+    def evaluate_many(self, records: Iterable[Any]) -> Iterator[Decision | InvalidRecord]:
         """Decide each record in order. Every record comes out exactly once: a Decision, or an
         InvalidRecord naming every problem. Items may be dicts or InputRecord objects. After a
-        `reload`, the next record is decided by the new policy.
-
-        `_shortcut(plan, data, source)` (template.py's JSONL writer) may answer for a well-formed
-        JSON record instead of a Decision; None leaves the record to the ordinary path."""
+        `reload`, the next record is decided by the new policy."""
         plan: _Plan | None = self._acquire()
         try:
             for index, item in enumerate(records, start=1):
@@ -431,11 +427,6 @@ class Evaluator:
                 if findings:
                     yield self._invalid(plan, data, findings, source, from_text)
                     continue
-                if _shortcut is not None and not from_text:
-                    answer = _shortcut(plan, data, source)
-                    if answer is not None:
-                        yield answer
-                        continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)
                 except RecordError as exc:

@@ -38,7 +38,7 @@ from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
 from .report import WRITERS
-from .template import jsonl_line as template_line, write_jsonl
+from .template import binary_of, jsonl_bytes, jsonl_line as template_line
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
@@ -181,7 +181,7 @@ def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
     return text, total, invalid
 
 
-def _work(task: tuple[Any, ...]) -> tuple[str, int, int]:
+def _work(task: tuple[Any, ...]) -> tuple[str | bytes, int, int]:
     kind, payload = task[0], task[1:]
     evaluator: Evaluator = _worker["evaluator"]
     if kind == "lines":
@@ -189,10 +189,8 @@ def _work(task: tuple[Any, ...]) -> tuple[str, int, int]:
         items: Iterable[Any] = _jsonl_records(first, lines, name)
     else:
         (items,) = payload
-    if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process
-        buffer = io.StringIO()
-        total, invalid = write_jsonl(evaluator, items, buffer)
-        return buffer.getvalue(), total, invalid
+    if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process; as bytes
+        return jsonl_bytes(evaluator, items)
     return _write_chunk(evaluator.evaluate_many(items))
 
 
@@ -265,13 +263,18 @@ def _closing(tasks: Iterator[tuple[Any, ...]], stream: IO[bytes] | None) -> Iter
 
 
 def _fixed_mmap_threshold() -> None:
-    """glibc raises its mmap threshold each time a large block is freed; after that the parent's
-    multi-megabyte chunk buffers come from the heap and fragment it, and memory creeps up over
-    millions of records (39 to 64 MB over 5,000,000 partners). A fixed threshold keeps such blocks
-    mapped and returns them on free: flat. Elsewhere than glibc this does nothing."""
+    """Chunk buffers (a few MB each way) must neither be mapped afresh for every chunk nor creep.
+    By default glibc maps a block above its threshold, and every new mapping is page-faulted in
+    again (750,000 faults in the parent over 200,000 partners: a third of its time); and it raises
+    that threshold each time such a block is freed, after which the blocks fragment the heap and
+    memory creeps up over millions of records. Fixed thresholds (workers inherit them): blocks
+    up to 4 MB come from the heap and are reused, and up to 8 MB of free heap is kept rather
+    than given back and faulted in again. Elsewhere than glibc this does nothing."""
     try:
         import ctypes
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 4 * 1024 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 8 * 1024 * 1024)  # M_TRIM_THRESHOLD
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
 
@@ -298,14 +301,24 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     tasks = _tasks(facts, input_format)
     counts = Counts()
 
+    binary = None
+
     def write(future: Future) -> None:
+        nonlocal binary
         try:
             text, total, invalid = future.result()
         except BrokenProcessPool as exc:
             raise EngineError(f"a worker process died ({exc}); no output was lost silently: the run stopped") from None
         if fmt == "json" and text:
             out.write("\n" if counts.total == 0 else ",\n")
-        out.write(text)
+        if text.__class__ is bytes:  # jsonl: UTF-8 already, to the byte stream when there is one
+            binary = binary or binary_of(out)
+            if binary is not None:
+                binary.write(text)
+            else:
+                out.write(text.decode("utf-8"))
+        else:
+            out.write(text)
         counts.total += total
         counts.invalid += invalid
 
@@ -334,6 +347,8 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+    if binary is not None:
+        binary.flush()
     if fmt == "json":
         out.write("\n]\n" if counts.total else "]\n")
     return counts

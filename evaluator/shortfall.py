@@ -624,11 +624,14 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
 def bound_need(spec: Any, value: Any, actual: Any) -> tuple[bool, int | float, int | float, bool, str]:
     """What a number or integer fact needs to meet `>= value` or `<= value`: (up, by, to,
     reachable, text), the steps of at_least/at_most -> _move -> _within inlined."""
-    target = _dec(value)
-    current = _dec(actual)
-    up = target > current
-    by = _plain(abs(target - current))
-    to = _plain(target)
+    if value.__class__ is int and actual.__class__ is int:  # exact without decimals
+        up, by, to = value > actual, abs(value - actual), value
+    else:
+        target = _dec(value)
+        current = _dec(actual)
+        up = target > current
+        by = _plain(abs(target - current))
+        to = _plain(target)
     unit = spec.unit
     reachable, why = _within(spec, to)
     text = (f"{spec.name} must {'rise' if up else 'fall'} by {show(by)}, from {show(actual)} to {show(to)}"

@@ -8,7 +8,8 @@ first time an encoding is written, its JSON is built the ordinary way (Decision.
 by the json module exactly as report.write_jsonl writes it) with markers in those places, and cut
 into fragments; each later record with that encoding is one join of the fragments and its own
 values. A criterion's shortfall depends only on the facts it reads (and the evaluation date), so
-it is remembered by them: partners with the same referrals or regions share one.
+it is remembered by them (by its length, for a list only counted): partners with the same
+referrals or number of regions share one.
 
 The lines are byte-identical to report.write_jsonl's (tests/test_template.py checks every record
 of fuzzed policies and the benchmark population). Whatever cannot be written this way — a record
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator, Outcome, _Plan
 
 TEMPLATE_BUDGET_BYTES = 16 * 1024 * 1024   # fragments kept, all encodings together
-SHORTFALL_MEMO_ENTRIES = 8192
+SHORTFALL_MEMO_ENTRIES = 2048
 
 # A marker is a string no policy or record text holds (checked): "\x00<n>\x00", which the json
 # module writes as "\u0000<n>\u0000". An optional member is a marker *key* with a null value.
@@ -81,6 +82,10 @@ def dump(value: Any) -> bytes:
     return _json(value) if b"e-" in out or b"e+" in out or b"0.0000" in out else out
 
 
+def _single(names: set[str]) -> str | None:
+    return next(iter(names)) if len(names) == 1 else None
+
+
 def _tag(value: Any) -> Any:
     """A fact value as a memo key: 1, 1.0 and True are different keys (they print differently)."""
     if value.__class__ is list:
@@ -125,10 +130,17 @@ class JsonlWriter:
             for criterion in tier.criteria:
                 comps = list(comparisons(criterion.condition))
                 read: set[str] = set()
+                counted: set[str] = set()   # list facts read only as {"count": fact}: their length decides
                 for comparison in comps:
                     operand = comparison.operand
-                    read |= {operand.name} if operand.kind == "fact" else facts_of(policy, operand.name)
-                self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], tuple(sorted(read))))
+                    if operand.kind == "fact":
+                        read.add(operand.name)
+                    elif policy.measures[operand.name].compute == {"count": _single(facts_of(policy, operand.name))}:
+                        counted |= facts_of(policy, operand.name)
+                    else:
+                        read |= facts_of(policy, operand.name)
+                keys = tuple(sorted((name, name in counted and name not in read) for name in read | counted))
+                self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], keys))
         # a criterion that is one `number fact >= / <= constant` gets its shortfall written
         # directly (bound_need), without building Change objects and dicts: index -> parts
         self.bounds: dict[int, tuple[Any, bytes, bytes]] = {}
@@ -139,9 +151,11 @@ class JsonlWriter:
                 head = (b'"operand":' + dump(c.operand.name) + b',"kind":"fact","op":' + dump(c.op)
                         + b',"value":' + dump(jsonable(c.value)) + b',"actual":')
                 self.bounds[index] = (policy.facts[c.operand.name], head, b',"pointer":' + dump(c.pointer))
+        self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
         self.template_bytes = 0
         self.memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
+        self.bound_memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
         self.lock = threading.Lock()
 
     # -- per record --
@@ -168,10 +182,15 @@ class JsonlWriter:
         atoms: list[bytes] = [b""] * template.count
         for i, is_fact, name in template.values:
             value = facts.get(name) if is_fact else measures[name]
-            atoms[i] = b"null" if value is None or value.__class__ is Missing else dump(value)
+            cls = value.__class__
+            # dump's commonest cases inline: a fact or measure is never a non-finite float
+            atoms[i] = (repr(value).encode() if cls is int or cls is float else
+                        b"null" if value is None or cls is Missing else dump(value))
         for i, name in template.measures:
             value = measures[name]
-            atoms[i] = b"null" if value.__class__ is Missing else dump(value)
+            cls = value.__class__
+            atoms[i] = repr(value).encode() if cls is int or cls is float else \
+                b"null" if cls is Missing else dump(value)
         found: dict[int, tuple[bytes, list[bytes | None]]] = {}
         for i, index in template.shortfalls:
             found[index] = written = self._shortfall(index, outcome, facts, measures, as_of)
@@ -186,7 +205,17 @@ class JsonlWriter:
         if template.pid >= 0:
             atoms[template.pid] = dump(partner_id)
         if template.source >= 0:
-            atoms[template.source] = dump(source)
+            line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr]
+            head = self.sources.get(source.get("file")) if line.__class__ is int else None  # type: ignore[union-attr]
+            if head is None:
+                atoms[template.source] = dump(source)
+                if line.__class__ is int and list(source) == ["file", "line"]:  # type: ignore[arg-type]
+                    name = source["file"]  # type: ignore[index]
+                    if len(self.sources) > 64:
+                        self.sources.clear()
+                    self.sources[name] = b'{"file":' + dump(name) + b',"line":'
+            else:
+                atoms[template.source] = head + str(line).encode() + b"}"
         if template.digest >= 0:
             atoms[template.digest] = dump(digest)
         parts = template.parts[:]
@@ -210,14 +239,21 @@ class JsonlWriter:
         criterion reads, which decide it."""
         criterion, comps, read = self.criteria[index]
         if len(read) == 1:  # most criteria read one fact
-            value = facts.get(read[0])
-            mkey: tuple[Any, ...] = (index, as_of, value.__class__, tuple(value) if value.__class__ is list else value)
+            name, by_length = read[0]
+            value = facts.get(name)
+            cls = value.__class__
+            mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else tuple(value)) if cls is list
+                                     else value)
         else:
-            mkey = (index, as_of, *[_tag(facts.get(name)) for name in read])
-        found = self.memo.get(mkey)
+            mkey = (index, as_of, *[len(v) if by_length and v.__class__ is list else _tag(v)
+                                    for v, by_length in ((facts.get(name), by_length) for name, by_length in read)])
+        bound = index in self.bounds and (value.__class__ is int or value.__class__ is float)
+        # amounts (sales) rarely repeat and would crowd out the rest: they are kept apart
+        memo = self.bound_memo if bound else self.memo
+        found = memo.get(mkey)
         if found is not None:
             return found
-        if index in self.bounds and (value.__class__ is int or value.__class__ is float):
+        if bound:
             found = self._bound(index, value)
         else:
             ctx = Context(facts, self.plan.computes, as_of, dict(measures))
@@ -232,9 +268,9 @@ class JsonlWriter:
             changes = {change.pointer: change for change in result.changes}
             checks = [dump(changes[c.pointer].to_check_dict(c.op)) if c.pointer in changes else None for c, _ in comps]
             found = (dump(result.to_dict()), checks)
-        if len(self.memo) >= SHORTFALL_MEMO_ENTRIES:
-            self.memo.clear()
-        self.memo[mkey] = found
+        if len(memo) >= SHORTFALL_MEMO_ENTRIES:
+            memo.clear()
+        memo[mkey] = found
         return found
 
     def _bound(self, index: int, actual: Any) -> tuple[bytes, list[bytes | None]]:
@@ -354,46 +390,96 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # report.write_jsonl's form
 
 
-def jsonl_lines(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[str, bool]]:
-    """Every record's line as report.write_jsonl writes it (without the newline), in input
+def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, bool]]:
+    """Every record's line as report.write_jsonl writes it (UTF-8, without the newline), in input
     order, and whether it is a decision (False: an error record). A well-formed JSON record whose
     encoding already has a template is written straight from its facts, without a Decision
-    object; every other record goes the ordinary way (and gives its encoding a template)."""
+    object; every other record is decided by evaluate_many (and gives its encoding a template).
+    Like evaluate_many, it holds the current plan, and moves to a new one after a reload."""
+    from .evaluate import InputRecord
 
-    def shortcut(plan: "_Plan", data: Any, source: Any) -> str | None:
-        if evaluator.with_input or plan.outcome is None:
-            return None
-        facts = plan.fast_coerce(data)
-        if facts is None:
-            return None
-        writer = writer_for(plan)
-        as_of = evaluator.as_of
-        measures = plan.measures_memo(facts, as_of)
-        key = plan.key(facts, measures)
-        template = writer.templates.get((key, as_of, as_of if plan.reads_as_of else None, source is None, False))
-        if template is None:
-            return None
-        try:
-            return writer._fill(template, plan.outcome(key), facts, measures, as_of, partner_id(plan.policy, data),
-                                source, input_sha256(data)).decode("utf-8")
-        except _Fallback:
-            return None
+    plan = evaluator._acquire()
+    try:
+        for number, item in enumerate(items, start=1):
+            if evaluator._plan is not plan:  # reloaded (or closed): move to the current plan
+                evaluator._release(plan)
+                plan = None
+                plan = evaluator._acquire()
+            if item.__class__ is InputRecord:
+                data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
+            else:
+                data, source, findings, from_text = item, {"index": number}, None, False
+                item = InputRecord(data, source)
+            if not findings and not from_text and not evaluator.with_input and plan.outcome is not None:
+                facts = plan.fast_coerce(data)
+                if facts is not None:
+                    writer = plan.__dict__.get("jsonl") or writer_for(plan)
+                    as_of = evaluator.as_of
+                    measures = plan.measures_memo(facts, as_of)
+                    key = plan.key(facts, measures)
+                    template = writer.templates.get((key, as_of, as_of if plan.reads_as_of else None,
+                                                     source is None, False))
+                    if template is not None:
+                        try:
+                            yield writer._fill(template, plan.outcome(key), facts, measures, as_of,
+                                               partner_id(plan.policy, data), source, input_sha256(data)), True
+                            continue
+                        except _Fallback:
+                            pass
+            for result in evaluator.evaluate_many((item,)):  # the ordinary way: one result
+                line = jsonl_line(result)
+                yield (line if line is not None else _dumps(result.to_dict())).encode("utf-8"), result.ok
+    finally:
+        if plan is not None:
+            evaluator._release(plan)
 
-    for item in evaluator.evaluate_many(items, _shortcut=shortcut):
-        if item.__class__ is str:
-            yield item, True
-        else:
-            line = jsonl_line(item)
-            yield (line if line is not None else _dumps(item.to_dict())), item.ok
+
+def jsonl_lines(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[str, bool]]:
+    """Each record's line as report.write_jsonl writes it (without the newline), and whether it
+    is a decision; see _lane."""
+    for line, ok in _lane(evaluator, items):
+        yield line.decode("utf-8"), ok
+
+
+def jsonl_bytes(evaluator: "Evaluator", items: Iterable[Any]) -> tuple[bytes, int, int]:
+    """All the lines (each ending in a newline) as one UTF-8 block, records and error records
+    counted: what a --jobs worker sends back."""
+    lines = []
+    invalid = 0
+    for line, ok in _lane(evaluator, items):
+        lines.append(line)
+        invalid += not ok
+    lines.append(b"")
+    return b"\n".join(lines) if len(lines) > 1 else b"", len(lines) - 1, invalid
+
+
+def binary_of(out: Any) -> Any:
+    """The byte stream under a UTF-8 text stream (flushed, so the two stay in order), or None."""
+    buffer = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is None or encoding != "utf8" or getattr(out, "errors", "strict") != "strict":
+        return None
+    out.flush()
+    return buffer
 
 
 def write_jsonl(evaluator: "Evaluator", items: Iterable[Any], out: Any) -> tuple[int, int]:
     """Evaluate `items` and write their lines to `out` (a text stream), as report.write_jsonl
-    would write evaluator.evaluate_many(items). Returns (records written, error records)."""
+    would write evaluator.evaluate_many(items); as bytes to its buffer when it is UTF-8 (no
+    decoding and encoding again). Returns (records written, error records)."""
     total = invalid = 0
+    binary = binary_of(out)
+    if binary is not None:
+        write = binary.write
+        for line, ok in _lane(evaluator, items):
+            write(line + b"\n")
+            total += 1
+            invalid += not ok
+        binary.flush()
+        return total, invalid
     write = out.write
-    for line, ok in jsonl_lines(evaluator, items):
-        write(line + "\n")
+    for text, ok in jsonl_lines(evaluator, items):
+        write(text + "\n")
         total += 1
         invalid += not ok
     return total, invalid
