@@ -621,22 +621,35 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
     return _leaf_change(policy, comparison, op, ctx)
 
 
+class Bound:
+    """What a number or integer fact needs to meet `>= value` or `<= value`: the steps of
+    at_least/at_most -> _move -> _within inlined, with what does not depend on the actual value
+    (the target, its text, whether it is allowed) worked out once."""
+
+    def __init__(self, spec: Any, value: Any):
+        self.name, self.value = spec.name, value
+        self.target = _dec(value)
+        self.to = _plain(self.target)
+        self.to_text = show(self.to)
+        self.unit = f" {spec.unit}" if spec.unit else ""
+        self.reachable, self.why = _within(spec, self.to)
+        self.whole = value.__class__ is int
+
+    def need(self, actual: Any) -> tuple[bool, int | float, int | float, bool, str]:
+        """(up, by, to, reachable, text) for this actual value."""
+        if self.whole and actual.__class__ is int:  # exact without decimals
+            up, by = self.value > actual, abs(self.value - actual)
+        else:
+            current = _dec(actual)
+            up = self.target > current
+            by = _plain(abs(self.target - current))
+        text = (f"{self.name} must {'rise' if up else 'fall'} by {show(by)}, from {show(actual)} to "
+                f"{self.to_text}{self.unit}{self.why}")
+        return up, by, self.to, self.reachable, text
+
+
 def bound_need(spec: Any, value: Any, actual: Any) -> tuple[bool, int | float, int | float, bool, str]:
-    """What a number or integer fact needs to meet `>= value` or `<= value`: (up, by, to,
-    reachable, text), the steps of at_least/at_most -> _move -> _within inlined."""
-    if value.__class__ is int and actual.__class__ is int:  # exact without decimals
-        up, by, to = value > actual, abs(value - actual), value
-    else:
-        target = _dec(value)
-        current = _dec(actual)
-        up = target > current
-        by = _plain(abs(target - current))
-        to = _plain(target)
-    unit = spec.unit
-    reachable, why = _within(spec, to)
-    text = (f"{spec.name} must {'rise' if up else 'fall'} by {show(by)}, from {show(actual)} to {show(to)}"
-            f"{' ' + unit if unit else ''}{why}")
-    return up, by, to, reachable, text
+    return Bound(spec, value).need(actual)
 
 
 def bound_cost(by: int | float, value: Any, reachable: bool) -> float:

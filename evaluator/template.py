@@ -29,7 +29,7 @@ import orjson
 from .decision import MET, MISSING, Decision, input_sha256, jsonable, partner_id
 from .measures import Context, Missing
 from .policy import Comparison, Policy, comparisons
-from .shortfall import Shortfall, bound_need, facts_of, leaf_change, shortfall
+from .shortfall import Bound, Shortfall, facts_of, leaf_change, shortfall
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator, Outcome, _Plan
@@ -142,15 +142,19 @@ class JsonlWriter:
                 keys = tuple(sorted((name, name in counted and name not in read) for name in read | counted))
                 self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], keys))
         # a criterion that is one `number fact >= / <= constant` gets its shortfall written
-        # directly (bound_need), without building Change objects and dicts: index -> parts
+        # directly (shortfall.Bound), without building Change objects and dicts: index -> parts
         self.bounds: dict[int, tuple[Any, bytes, bytes]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
             if c.__class__ is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
                     and policy.facts[c.operand.name].type in ("number", "integer"):
+                spec = policy.facts[c.operand.name]
+                bound = Bound(spec, c.value)
                 head = (b'"operand":' + dump(c.operand.name) + b',"kind":"fact","op":' + dump(c.op)
                         + b',"value":' + dump(jsonable(c.value)) + b',"actual":')
-                self.bounds[index] = (policy.facts[c.operand.name], head, b',"pointer":' + dump(c.pointer))
+                tail = (b',"to":' + dump(bound.to) + (b"" if spec.unit is None else b',"unit":' + dump(spec.unit))
+                        + (b"" if bound.reachable else b',"reachable":false') + b',"text":')
+                self.bounds[index] = (bound, head, b',"pointer":' + dump(c.pointer), tail)
         self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
         self.template_bytes = 0
@@ -275,14 +279,13 @@ class JsonlWriter:
 
     def _bound(self, index: int, actual: Any) -> tuple[bytes, list[bytes | None]]:
         """The shortfall of `fact >= / <= constant` as Shortfall.to_dict and Change.to_check_dict
-        write it (one change; no strict, facts or on_fact), from bound_need's figures."""
-        spec, head, pointer = self.bounds[index]
-        criterion = self.criteria[index][0]
-        up, by, to, reachable, text = bound_need(spec, criterion.condition.value, actual)
-        amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":' + dump(by)
-                   + b',"to":' + dump(to) + (b"" if spec.unit is None else b',"unit":' + dump(spec.unit))
-                   + (b"" if reachable else b',"reachable":false') + b',"text":' + dump(text) + b"}")
-        whole = (b'{"text":' + dump(text) + b',"changes":[{' + head + dump(actual) + pointer + amounts + b"]}")
+        write it (one change; no strict, facts or on_fact), from Bound.need's figures."""
+        bound, head, pointer, tail = self.bounds[index]
+        up, by, _to, _reachable, text = bound.need(actual)
+        written = dump(text)
+        amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":' + repr(by).encode()
+                   + tail + written + b"}")
+        whole = b'{"text":' + written + b',"changes":[{' + head + repr(actual).encode() + pointer + amounts + b"]}"
         return whole, [b"{" + amounts[1:]]
 
     # -- once per encoding --
