@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from .decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult, TierResult
 from .measures import Context, Missing
 from .policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
-from .shortfall import shortfall
+from .shortfall import Shortfall, leaf_change, shortfall
 
 
 def render_value(value: Any) -> str:
@@ -85,8 +85,12 @@ def add_shortfalls(policy: Policy, tier_results: list[TierResult], result: Tier 
         for criterion, outcome in zip(tier_result.tier.criteria, tier_result.criteria):
             if outcome.status == MET:
                 continue
-            statuses = {check.pointer: check.status for check in outcome.checks}
-            found = shortfall(policy, criterion.condition, lambda c: statuses[c.pointer], ctx)
+            condition = criterion.condition
+            if isinstance(condition, Comparison):  # one comparison, not met: its change (shortfall() in short)
+                found = Shortfall([leaf_change(policy, condition, False, ctx)])
+            else:
+                statuses = {check.pointer: check.status for check in outcome.checks}
+                found = shortfall(policy, condition, lambda c: statuses[c.pointer], ctx)
             outcome.shortfall = found
             by_pointer = {change.pointer: change for change in found.changes}
             for check in outcome.checks:

@@ -652,6 +652,21 @@ def bound_need(spec: Any, value: Any, actual: Any) -> tuple[bool, int | float, i
     return Bound(spec, value).need(actual)
 
 
+_BOUND_CACHE: dict[tuple[int, str], tuple[Any, Any, Bound]] = {}
+
+
+def _bound_for(spec: Any, comparison: Comparison) -> Bound:
+    """The Bound of one comparison, made once (keyed by the objects themselves, kept alive with
+    it, so a recycled id can never find another policy's Bound)."""
+    key = (id(comparison), comparison.pointer)
+    found = _BOUND_CACHE.get(key)
+    if found is None or found[0] is not spec or found[1] is not comparison:
+        if len(_BOUND_CACHE) >= 4096:
+            _BOUND_CACHE.clear()
+        found = _BOUND_CACHE[key] = (spec, comparison, Bound(spec, comparison.value))
+    return found[2]
+
+
 def bound_cost(by: int | float, value: Any, reachable: bool) -> float:
     return float(by) / max(abs(float(_dec(value))), 1.0) if reachable else UNREACHABLE_COST
 
@@ -659,7 +674,7 @@ def bound_cost(by: int | float, value: Any, reachable: bool) -> float:
 def _bound_change(spec: Any, comparison: Comparison, op: str, actual: Any) -> Change:
     """_leaf_change for a number or integer fact against `>=` or `<=`, for a third of the time.
     tests/test_template.py holds the two to equal results."""
-    up, by, to, reachable, text = bound_need(spec, comparison.value, actual)
+    up, by, to, reachable, text = _bound_for(spec, comparison).need(actual)
     change = Change(comparison.operand, op, comparison.value, actual, comparison.pointer,
                     INCREASE if up else DECREASE, text, by, to, spec.unit, False, reachable)
     change.cost = bound_cost(by, comparison.value, reachable)
