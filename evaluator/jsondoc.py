@@ -225,7 +225,8 @@ def loads_flat(raw: bytes) -> dict[str, Any] | None:
                     return None
         elif cls is dict:
             return None
-    if sum(part.count(b":") for part in raw.split(b'"')[0::2]) != len(data):
+    colons = raw.count(b":")  # as many as keys unless a string holds one (or a key is given twice)
+    if colons != len(data) and sum(part.count(b":") for part in raw.split(b'"')[0::2]) != len(data):
         return None  # a key given twice
     return data
 

@@ -296,7 +296,10 @@ class JsonlWriter:
         data = decision.to_dict()
         template = None
         if _NUL not in _json(data):  # a marker must not be mistaken for text
-            template = self._cut(data, decision)
+            try:
+                template = self._cut(data, decision)
+            except (KeyError, IndexError, TypeError, ValueError):  # a shape not foreseen: the ordinary path
+                template = None
         with self.lock:
             if self.template_bytes > TEMPLATE_BUDGET_BYTES:
                 self.templates.clear()
