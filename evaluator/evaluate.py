@@ -264,7 +264,10 @@ class _Plan:
         first use of `Decision.tiers`). The same results as `tier_results` (explain.py's
         criterion_result), without re-deciding statuses or re-rendering `required` per record:
         tests/test_cache_differential.py holds the two to byte-identical output."""
-        values = self.values_of(facts, measures)
+        # each operand's value by position (an Operand as a dict key is hashed on every lookup)
+        values = [facts.get(name, Missing(frozenset([name]))) if is_fact else measures[name]
+                  for is_fact, name, *_ in self.encoders]
+        operand_of = self.comparisons
         statuses, criterion_statuses = outcome.statuses, outcome.criteria
         results = []
         n = 0
@@ -277,7 +280,7 @@ class _Plan:
                 actual: dict[str, Any] = {}
                 missing: set[str] = set()
                 for comparison, i in checks_layout:
-                    value = values[comparison.operand]
+                    value = values[operand_of[i][0]]
                     if value.__class__ is Missing:
                         missing |= value.facts
                         value = None
