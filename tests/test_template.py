@@ -174,3 +174,24 @@ def test_bound_short_cut_equals_the_general_path(kind, op, negated, constant, ac
     assert fast.to_dict() == general.to_dict()
     if fast.op in (">=", "<=") and fast.reachable:  # the amount is exact, in decimal
         assert Decimal(repr(fast.to)) == Decimal(repr(constant))
+
+
+# --- the installed command, as a user runs it -------------------------------------------------
+
+def test_the_command_writes_what_the_plain_path_renders(tmp_path, shipped_policy, cli):
+    """`evaluator evaluate` (one process, two processes, stdout and --output) writes, line for
+    line, the json module's rendering of the plain path's decision of each record."""
+    from evaluator import records as _records
+    path = tmp_path / "partners.jsonl"
+    rows = list(population.partners(1200, seed=21))
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with open(path, "rb") as fh, Evaluator(shipped_policy, as_of=AS_OF, cache_size=0) as plain:
+        expected = "".join(_dumps(r.to_dict()) + "\n"
+                           for r in plain.evaluate_many(_records.read_jsonl(fh, str(path))))
+    for args in ([], ["--jobs", "2"]):
+        proc = cli("evaluate", str(path), "--as-of", AS_OF.isoformat(), "--format", "jsonl", *args)
+        assert proc.returncode == 1, proc.stderr_text  # the population holds invalid records
+        assert proc.stdout.decode("utf-8") == expected, args
+        out = tmp_path / "out.jsonl"
+        proc = cli("evaluate", str(path), "--as-of", AS_OF.isoformat(), "--output", str(out), *args)
+        assert proc.returncode == 1 and out.read_text(encoding="utf-8") == expected, args
