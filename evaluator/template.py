@@ -143,7 +143,7 @@ class JsonlWriter:
                 self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], keys))
         # a criterion that is one `number fact >= / <= constant` gets its shortfall written
         # directly (shortfall.Bound), without building Change objects and dicts: index -> parts
-        self.bounds: dict[int, tuple[Any, bytes, bytes]] = {}
+        self.bounds: dict[int, tuple[Bound, bytes, bytes, bytes]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
             if c.__class__ is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
