@@ -195,3 +195,15 @@ def test_the_command_writes_what_the_plain_path_renders(tmp_path, shipped_policy
         out = tmp_path / "out.jsonl"
         proc = cli("evaluate", str(path), "--as-of", AS_OF.isoformat(), "--output", str(out), *args)
         assert proc.returncode == 1 and out.read_text(encoding="utf-8") == expected, args
+
+
+def test_one_record_at_a_time_as_a_service_would(shipped_policy):
+    """jsonl_lines over [InputRecord(record)] (no source) is json.dumps(evaluate(record).to_dict()),
+    and an invalid record comes out as its error record, not an exception."""
+    records = list(population.partners(300, seed=13))
+    with Evaluator(shipped_policy, as_of=AS_OF, cache_size=0) as plain, Evaluator(shipped_policy, as_of=AS_OF) as served:
+        for record in records:
+            ((text, ok),) = jsonl_lines(served, [InputRecord(record)])
+            expected = list(plain.evaluate_many([InputRecord(record)]))[0]
+            assert ok == expected.ok and text == _dumps(expected.to_dict())
+            assert '"source"' not in text
