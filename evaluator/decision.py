@@ -35,6 +35,9 @@ def partner_id(policy: Any, record: Any) -> str | None:
 
 def jsonable(value: Any) -> Any:
     """A fact or measure value as it appears in a decision."""
+    cls = value.__class__
+    if cls is str or cls is int or cls is float or cls is bool or value is None:  # the common case, first
+        return value
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, tuple):

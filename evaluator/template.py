@@ -75,8 +75,11 @@ def dump(value: Any) -> bytes:
         return b"[" + b",".join(dump(v) for v in value) + b"]"
     try:
         out = orjson.dumps(value)
-    except TypeError:
-        raise _Fallback from None
+    except TypeError:  # an integer beyond 64 bits (a shortfall's amount), a lone surrogate
+        try:
+            return _json(value)
+        except UnicodeEncodeError:
+            raise _Fallback from None
     # orjson writes some floats differently from the json module (0.00001 / 1e-05): a dict with
     # such text in it is redone by the json module (plain substring tests: far cheaper than a regex)
     return _json(value) if b"e-" in out or b"e+" in out or b"0.0000" in out else out

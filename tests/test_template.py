@@ -38,8 +38,8 @@ def _check(policy, items: list[Any], *, as_of: _dt.date = AS_OF, cache_size: int
         assert len(results) == len(expected) == len(items)
         for i, (result, want) in enumerate(zip(results, expected)):
             line = jsonl_line(result)
-            if line is None:
-                assert not result.ok, f"record {i}: a valid decision was not written from its template"
+            if line is None:  # only an error record, or text holding what a marker would look like
+                assert not result.ok or "\\u0000" in want, f"record {i}: a valid decision was not templated"
                 continue
             fast += 1
             assert line == want, f"record {i} differs: {items[i]!r}"
