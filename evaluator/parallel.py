@@ -37,7 +37,7 @@ from .decision import Decision
 from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
-from .report import WRITERS
+from .report import WRITERS, has_nonfinite
 from .template import binary_of, jsonl_bytes, jsonl_line as template_line
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
@@ -53,16 +53,6 @@ def _json_line(data: Any) -> str:
 
 def _finite(value: Any) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
-
-
-def _has_nonfinite(data: Any) -> bool:
-    if isinstance(data, float):
-        return not math.isfinite(data)
-    if isinstance(data, dict):
-        return any(_has_nonfinite(v) for v in data.values())
-    if isinstance(data, (list, tuple)):
-        return any(_has_nonfinite(v) for v in data)
-    return False
 
 
 def jsonl_line(result: Any, *, finite_policy: bool = True) -> str:
@@ -116,7 +106,7 @@ def _die_with_parent(parent: int) -> None:
 def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int) -> None:
     _die_with_parent(parent)
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
-    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, finite_policy=not _has_nonfinite(policy.document))
+    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, finite_policy=not has_nonfinite(policy.document))
 
 
 class _LineStream:
