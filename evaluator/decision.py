@@ -150,6 +150,21 @@ class Decision:
     def ok(self) -> bool:
         return True
 
+    def statuses(self) -> list[tuple[Tier, str, list[tuple[str, str]]]]:
+        """Each tier in policy order with its status and each criterion's (id, status): what
+        `tiers` says, read from the engine's cached outcome while the explanation is not built
+        (a CSV row, a service that needs only what is met, pay nothing for explanations)."""
+        fast = self.__dict__.get("_fast")
+        if fast is None or "tiers" in self.__dict__:
+            return [(t.tier, t.status, [(c.id, c.status) for c in t.criteria]) for t in self.tiers]
+        outcome, plan = fast[1], fast[5]
+        out = []
+        n = 0
+        for tier, status in zip(plan.policy.tiers, outcome.tiers):
+            out.append((tier, status, [(c.id, s) for c, s in zip(tier.criteria, outcome.criteria[n:])]))
+            n += len(tier.criteria)
+        return out
+
     @property
     def benefits(self) -> list[dict[str, Any]]:
         return [dict(b) for b in self.tier.benefits] if self.tier is not None else []

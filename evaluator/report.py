@@ -97,10 +97,10 @@ def csv_row(result: Result) -> dict[str, Any]:
     if result.tier is not None:
         row.update(tier_id=result.tier.id, tier_name=result.tier.name, tier_rank=result.tier.rank)
     row["override"] = result.override.id if result.override else ""
-    for tier_result in result.tiers:
-        row[f"{tier_result.tier.id}.status"] = tier_result.status
-        for criterion in tier_result.criteria:
-            row[f"{tier_result.tier.id}.{criterion.id}"] = criterion.status
+    for tier, status, criteria in result.statuses():  # statuses only: no explanation is built
+        row[f"{tier.id}.status"] = status
+        for criterion_id, criterion_status in criteria:
+            row[f"{tier.id}.{criterion_id}"] = criterion_status
     for name, value in result.measures.items():
         row[f"measure.{name}"] = "" if value is None else value
     return row

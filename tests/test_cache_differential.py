@@ -187,3 +187,16 @@ def test_a_lazily_explained_decision_equals_the_eager_one_and_pickles(shipped_po
 def test_cache_size_must_not_be_negative(shipped_policy):
     with pytest.raises(ValueError):
         Evaluator(shipped_policy, cache_size=-1)
+
+
+def test_statuses_read_from_the_outcome_equal_the_built_results():
+    policy = load_policy(VARIED)
+    records = _varied_records(300, seed=6)
+    with Evaluator(policy, as_of=AS_OF) as cached, Evaluator(policy, as_of=AS_OF, cache_size=0) as plain:
+        for lazy, eager in zip(cached.evaluate_many(records), plain.evaluate_many(records)):
+            if not lazy.ok:
+                continue
+            quick = lazy.statuses()
+            assert "tiers" not in vars(lazy)  # read without building the explanation
+            assert quick == eager.statuses() == lazy.statuses()
+            assert quick == [(t.tier, t.status, [(c.id, c.status) for c in t.criteria]) for t in lazy.tiers]
