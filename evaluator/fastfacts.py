@@ -64,7 +64,7 @@ def _text_ok(spec: FactSpec) -> Callable[[str], bool] | None:
     return ok
 
 
-# --- the per-fact checks that are calls in the generated function ---------------------------
+# --- string lists and dates ------------------------------------------------------------------
 
 def _string_list_check(spec: FactSpec) -> Check:
     ok = _text_ok(spec)
@@ -158,18 +158,12 @@ def _boolean_check(spec: FactSpec) -> Check:
 
 
 def _string_check(spec: FactSpec) -> Check:
-    parts = _text_test(spec)
-    if parts is None:
+    ok = _text_ok(spec)
+    if ok is None:
         return _never
-    allowed, match = parts
-    search = _SURROGATE.search
 
-    def check(v: Any) -> Any:  # isascii() is one C pass: only non-ASCII text needs the search
-        if v.__class__ is not str or not (v.isascii() or not search(v)):
-            return _BAD
-        if (allowed is not None and v not in allowed) or (match is not None and not match(v)):
-            return _BAD
-        return v
+    def check(v: Any) -> Any:
+        return v if v.__class__ is str and ok(v) else _BAD
     return check
 
 
