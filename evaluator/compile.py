@@ -22,7 +22,7 @@ from typing import Any
 from .engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
 from .errors import Finding, PolicyError
 from .operators import OPERATORS, Lowered, Mismatch, Test
-from .policy import Comparison, Operand, Policy, comparisons
+from .policy import Operand, Policy, comparisons
 
 MAX_DISJUNCTS_PER_RULE = 30
 

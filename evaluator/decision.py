@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import digest as _digest
 from .errors import Finding
-from .policy import Operand, Override, Tier, canonical_json
+from .policy import Operand, Override, Tier
 
 if TYPE_CHECKING:
     from .shortfall import Change, Shortfall

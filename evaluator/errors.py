@@ -6,7 +6,7 @@ invalid, 2 usage or policy error.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 EXIT_OK = 0

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 from .decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult, TierResult
 from .measures import Context, Missing
-from .policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
+from .policy import All, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
 from .shortfall import Shortfall, leaf_change, shortfall
 
 

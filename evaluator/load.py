@@ -7,7 +7,6 @@ connection: `$schema` is a name for editors, not something fetched.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from .errors import Finding, PolicyError

@@ -10,17 +10,14 @@ and at most a few chunks per worker are in flight, so memory stays flat however 
   checking, deciding and serialising happen in the workers.
 - JSON and CSV input is parsed by the parent (a JSON document is one value; CSV rows need the
   header) and the records are sent.
-- jsonl output is serialised with orjson (about ten times faster than the json module on a
-  decision), falling back to the json module wherever the two would write different bytes, so
-  the text is identical to report.write_jsonl's; csv and json output use report.py's writers.
-  The table format (a summary for people) is written by one process.
+- jsonl output is written by template.py (per-encoding templates, the same writer as one
+  process) and sent back as UTF-8 bytes; csv and json output use report.py's writers. The table
+  format (a summary for people) is written by one process.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import io
-import json
-import math
 import multiprocessing
 import os
 import sys
@@ -30,54 +27,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import IO, Any, Iterable, Iterator
 
-import orjson
-
 from . import records as _records
-from .decision import Decision
 from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
-from .report import WRITERS, has_nonfinite
-from .template import binary_of, jsonl_bytes, jsonl_line as template_line
+from .report import WRITERS
+from .template import binary_of, jsonl_bytes
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
 IN_FLIGHT_PER_JOB = 3                # chunks queued or running per worker: bounds memory
-
-
-# --- serialisation ---------------------------------------------------------------------------
-
-def _json_line(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _finite(value: Any) -> bool:
-    return not isinstance(value, float) or math.isfinite(value)
-
-
-def jsonl_line(result: Any, *, finite_policy: bool = True) -> str:
-    """One result as report.write_jsonl writes it (without the newline), faster.
-
-    orjson and the json module write the same text for everything in a decision except: floats
-    below 1e-4 (`0.00001`/`1e-5` against `1e-05`: the output then contains "e-" or "0.0000" and
-    is redone), non-finite floats (orjson writes null; only a measure that overflowed, a value
-    in an input record kept with --with-input, or a policy constant can hold one: checked), and
-    what orjson refuses (integers beyond 64 bits, lone surrogates: redone, so errors match).
-    A decision from the cached path is written from its encoding's template (template.py)."""
-    line = template_line(result)
-    if line is not None:
-        return line
-    data = result.to_dict()
-    if (not finite_policy or getattr(result, "input", None) is not None
-            or (isinstance(result, Decision) and not all(_finite(v) for v in result.measures.values()))):
-        return _json_line(data)
-    try:
-        raw = orjson.dumps(data)
-    except TypeError:  # orjson.JSONEncodeError
-        return _json_line(data)
-    if b"e-" in raw or b"0.0000" in raw:
-        return _json_line(data)
-    return raw.decode("utf-8")
 
 
 # --- the worker side -------------------------------------------------------------------------
@@ -106,7 +65,7 @@ def _die_with_parent(parent: int) -> None:
 def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int) -> None:
     _die_with_parent(parent)
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
-    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, finite_policy=not has_nonfinite(policy.document))
+    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt)
 
 
 class _LineStream:
@@ -147,6 +106,7 @@ def _jsonl_records(first: int, lines: list[tuple[bytes, int]], name: str) -> Ite
 
 
 def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
+    """A chunk as csv rows or json records (jsonl goes through template.jsonl_bytes)."""
     fmt, policy = _worker["fmt"], _worker["policy"]
     total = invalid = 0
 
@@ -157,17 +117,13 @@ def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
             invalid += not result.ok
             yield result
 
-    if fmt == "jsonl":
-        finite = _worker["finite_policy"]
-        text = "".join(jsonl_line(r, finite_policy=finite) + "\n" for r in counted())
-    else:
-        buffer = io.StringIO()
-        WRITERS[fmt](counted(), buffer, policy)
-        text = buffer.getvalue()
-        if fmt == "csv":
-            text = text.split("\n", 1)[1]  # the header: the parent writes it once
-        else:  # json: "[\n" record (",\n" record)* "\n]\n" -> the records only
-            text = text[2:-3] if total else ""
+    buffer = io.StringIO()
+    WRITERS[fmt](counted(), buffer, policy)
+    text = buffer.getvalue()
+    if fmt == "csv":
+        text = text.split("\n", 1)[1]  # the header: the parent writes it once
+    else:  # json: "[\n" record (",\n" record)* "\n]\n" -> the records only
+        text = text[2:-3] if total else ""
     return text, total, invalid
 
 

@@ -24,13 +24,9 @@ import orjson
 from .decision import MET, Decision, InvalidRecord
 from .errors import EvaluatorError
 from .policy import Policy
-from .template import jsonl_line as template_line
+from .template import json_line as _dumps, jsonl_line as template_line
 
 Result = Decision | InvalidRecord
-
-
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def write_jsonl(results: Iterable[Result], out: IO[str], policy: Policy) -> None:

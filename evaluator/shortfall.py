@@ -648,10 +648,6 @@ class Bound:
         return up, by, self.to, self.reachable, text
 
 
-def bound_need(spec: Any, value: Any, actual: Any) -> tuple[bool, int | float, int | float, bool, str]:
-    return Bound(spec, value).need(actual)
-
-
 _BOUND_CACHE: dict[tuple[int, str], tuple[Any, Any, Bound]] = {}
 
 

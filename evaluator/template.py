@@ -47,8 +47,14 @@ class _Fallback(Exception):
     """This record is written by the ordinary path."""
 
 
+def json_line(data: Any) -> str:
+    """`data` as one line of JSON, the form report.write_jsonl writes (the reference every fast
+    path here is held to)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json_line(value).encode("utf-8")
 
 
 def dump(value: Any) -> bytes:
@@ -395,10 +401,6 @@ def jsonl_line(decision: Any) -> str | None:
     return writer_for(fast[5]).line(decision)
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # report.write_jsonl's form
-
-
 def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, bool]]:
     """Every record's line as report.write_jsonl writes it (UTF-8, without the newline), in input
     order, and whether it is a decision (False: an error record). A well-formed JSON record whose
@@ -437,7 +439,7 @@ def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes,
                             pass
             for result in evaluator.evaluate_many((item,)):  # the ordinary way: one result
                 line = jsonl_line(result)
-                yield (line if line is not None else _dumps(result.to_dict())).encode("utf-8"), result.ok
+                yield (line if line is not None else json_line(result.to_dict())).encode("utf-8"), result.ok
     finally:
         if plan is not None:
             evaluator._release(plan)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import jsonschema
 
 from .errors import Finding
-from .measures import MEASURES, names_in
+from .measures import names_in
 from .operators import OPERATORS, Mismatch
 from .patterns import problem as pattern_problem
 from .policy import NO_DEFAULT, Comparison, Policy, comparisons

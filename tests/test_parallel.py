@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.parallel import CHUNK_RECORDS, jsonl_line
+from evaluator.parallel import CHUNK_RECORDS
 from evaluator.records import MAX_LINE_BYTES
-from evaluator.report import write_jsonl
+from evaluator.template import jsonl_lines
 
 from conftest import REPO, policy_with_condition, write_json
 
@@ -116,37 +116,43 @@ def test_jobs_option_is_checked_and_zero_means_one_per_cpu(cli, tmp_path):
     assert result.returncode == reference.returncode and target.read_bytes() == reference.stdout
 
 
-# --- the serialiser ---------------------------------------------------------------------------
+# --- the JSONL writer against the json module ------------------------------------------------
 
-def _report_line(result) -> str:
-    import io
-    buffer = io.StringIO()
-    write_jsonl([result], buffer, None)  # type: ignore[arg-type]
-    return buffer.getvalue().rstrip("\n")
+def _written(evaluator, record) -> str:
+    """The line the CLI (one process or a worker) writes for `record`: template.jsonl_lines."""
+    ((text, _ok),) = jsonl_lines(evaluator, [record])
+    return text
+
+
+def _reference(policy, record, **options) -> str:
+    """The json module's line for the plain path's decision: what every writer must equal."""
+    with Evaluator(policy, cache_size=0, **options) as plain:
+        result = next(iter(plain.evaluate_many([record])))
+        return json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
 @pytest.mark.parametrize("value", [0.00001, 0.000012345, 1.5e-7, 9e15, 123456.789, 2 ** 53, 0])
-def test_jsonl_line_writes_the_json_modules_bytes_for_tiny_and_huge_numbers(value):
-    doc = policy_with_condition({"fact": "sales", "op": ">=", "value": 0.00001})
-    with Evaluator(load_policy(doc), as_of=_dt.date(2026, 1, 1)) as evaluator:
-        result = evaluator.evaluate({"partner_id": "p\u00e9\U0001F600\u2028", "sales": value, "regions": ["\x00\x1f"]})
-        assert jsonl_line(result) == _report_line(result)
+def test_the_writer_writes_the_json_modules_bytes_for_tiny_and_huge_numbers(value):
+    policy = load_policy(policy_with_condition({"fact": "sales", "op": ">=", "value": 0.00001}))
+    record = {"partner_id": "p\u00e9\U0001F600\u2028", "sales": value, "regions": ["\x00\x1f"]}
+    with Evaluator(policy, as_of=_dt.date(2026, 1, 1)) as evaluator:
+        for _ in range(2):  # the first builds the template, the second is filled from it
+            assert _written(evaluator, record) == _reference(policy, record, as_of=_dt.date(2026, 1, 1))
 
 
-def test_jsonl_line_falls_back_where_orjson_would_differ(shipped_policy):
+def test_the_writer_falls_back_where_orjson_would_differ(shipped_policy):
     # an input kept with --with-input may hold what orjson refuses (a 70-bit integer) or writes
     # differently (an infinite float parsed from 1e400)
     with Evaluator(shipped_policy, with_input=True) as evaluator:
         for record in ({"partner_id": "big", "extra": 2 ** 70}, {"partner_id": "inf", "extra": float("inf")},
                        {"partner_id": "neg", "annual_sales_usd": -1}):
-            result = next(iter(evaluator.evaluate_many([record])))
-            assert jsonl_line(result) == _report_line(result)
+            assert _written(evaluator, record) == _reference(shipped_policy, record, with_input=True)
     # a measure that overflows (the evaluator reports it as missing, never as infinity)
-    doc = policy_with_condition({"measure": "huge", "op": ">=", "value": 1},
-                                measures={"huge": {"description": "overflows", "compute": {"product": ["sales", 1e300, 1e300]}}})
-    with Evaluator(load_policy(doc)) as evaluator:
-        result = evaluator.evaluate({"partner_id": "p", "sales": 5})
-        assert jsonl_line(result) == _report_line(result)
+    policy = load_policy(policy_with_condition({"measure": "huge", "op": ">=", "value": 1}, measures={
+        "huge": {"description": "overflows", "compute": {"product": ["sales", 1e300, 1e300]}}}))
+    with Evaluator(policy) as evaluator:
+        for _ in range(2):
+            assert _written(evaluator, {"partner_id": "p", "sales": 5}) == _reference(policy, {"partner_id": "p", "sales": 5})
 
 
 # --- failures never hang ----------------------------------------------------------------------
@@ -158,7 +164,6 @@ def _die(task):
 
 def test_a_worker_that_dies_stops_the_run_with_an_error_instead_of_hanging(monkeypatch, shipped_policy):
     import io
-    import os
     import threading
 
     from evaluator import parallel
