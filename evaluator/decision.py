@@ -103,13 +103,6 @@ def tier_ref(tier: Tier | None) -> dict[str, Any] | None:
     return None if tier is None else {"id": tier.id, "name": tier.name, "rank": tier.rank}
 
 
-def defer_tiers(decision: "Decision", build: Any) -> None:
-    """Make `decision.tiers` be `build()`, called on first use (the evaluator's cached path:
-    a caller that reads only the tier does not pay for every criterion's explanation)."""
-    decision.__dict__.pop("tiers", None)
-    decision.__dict__["_build_tiers"] = build
-
-
 @dataclass
 class Decision:
     """The tier a partner gets, with every tier's and criterion's result."""
@@ -130,7 +123,8 @@ class Decision:
     error = None
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for an attribute not set: `tiers` deferred by defer_tiers is built here,
+        # Only reached for an attribute not set: `tiers` left to `_build_tiers` (the evaluator's
+        # cached path: a caller that reads only the tier pays for no explanation) is built here,
         # once (if two threads race, both build equal results and the first one is kept).
         if name == "tiers":
             build = self.__dict__.get("_build_tiers")
@@ -148,20 +142,15 @@ class Decision:
     def ok(self) -> bool:
         return True
 
-    def statuses(self) -> list[tuple[Tier, str, list[tuple[str, str]]]]:
+    def statuses(self) -> tuple[tuple[Tier, str, tuple[tuple[str, str], ...]], ...]:
         """Each tier in policy order with its status and each criterion's (id, status): what
-        `tiers` says, read from the engine's cached outcome while the explanation is not built
-        (a CSV row, a service that needs only what is met, pay nothing for explanations)."""
+        `tiers` says, without building explanations (a CSV row, a service that needs only what
+        is met, pay nothing for them). On the cached path it is the engine's outcome for the
+        record's encoding, made once and shared by every decision with that encoding."""
         fast = self.__dict__.get("_fast")
         if fast is None or "tiers" in self.__dict__:
-            return [(t.tier, t.status, [(c.id, c.status) for c in t.criteria]) for t in self.tiers]
-        outcome, plan = fast[1], fast[5]
-        out = []
-        n = 0
-        for tier, status in zip(plan.policy.tiers, outcome.tiers):
-            out.append((tier, status, [(c.id, s) for c, s in zip(tier.criteria, outcome.criteria[n:])]))
-            n += len(tier.criteria)
-        return out
+            return tuple((t.tier, t.status, tuple((c.id, c.status) for c in t.criteria)) for t in self.tiers)
+        return fast[1].rows
 
     @property
     def benefits(self) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 from . import __version__
 from .compile import CompiledPolicy, ListCodec, NumericCodec, compile_policy
 from .decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, InvalidRecord, TierResult,
-                       defer_tiers, input_sha256, partner_id)
+                       input_sha256, partner_id)
 from .engine import Engine
 from .errors import EngineError, Finding, RecordError
 from .explain import add_shortfalls, combine, criterion_result, render
@@ -43,6 +43,8 @@ from .facts import coerce_record
 from .fastfacts import compile_fast_coercer
 from .measures import Context, Missing, names_in, uses_as_of
 from .policy import Comparison, Operand, Override, Policy, Tier, comparisons
+
+_new_decision = object.__new__
 
 # The outcome cache is bounded by entries, sized from a memory budget and the policy's size.
 CACHE_BUDGET_BYTES = 16 * 1024 * 1024
@@ -63,14 +65,23 @@ class InputRecord:
 class Outcome:
     """What the engine decided for one distinct encoding: the status of every comparison (indexed
     like `_Plan.index`), of every criterion and tier (in policy order), the tier the result is,
-    and the overrides' results."""
+    and the overrides' results. `rows` is what Decision.statuses() gives: each tier with its
+    status and each criterion's (id, status), immutable, so every decision of this encoding
+    shares it."""
 
-    __slots__ = ("statuses", "criteria", "tiers", "chosen", "applied", "overrides")
+    __slots__ = ("statuses", "criteria", "tiers", "chosen", "applied", "overrides", "rows")
 
     def __init__(self, statuses: tuple[str, ...], criteria: tuple[str, ...], tiers: tuple[str, ...],
-                 chosen: Tier | None, applied: Override | None, overrides: tuple[tuple[Override, str], ...]):
+                 chosen: Tier | None, applied: Override | None, overrides: tuple[tuple[Override, str], ...],
+                 policy_tiers: tuple[Tier, ...] | list[Tier] = ()):
         self.statuses, self.criteria, self.tiers = statuses, criteria, tiers
         self.chosen, self.applied, self.overrides = chosen, applied, overrides
+        rows = []
+        n = 0
+        for tier, status in zip(policy_tiers, tiers):
+            rows.append((tier, status, tuple((c.id, s) for c, s in zip(tier.criteria, criteria[n:]))))
+            n += len(tier.criteria)
+        self.rows = tuple(rows)
 
 
 def default_cache_size(compiled: CompiledPolicy) -> int:
@@ -137,6 +148,13 @@ class _Plan:
         deps = {name: _fact_inputs(policy, name) for name in self.computes}
         self.memo_deps = {name: tuple(sorted(d)) for name, d in deps.items()
                           if d and all(policy.facts[f].type in MEMO_TYPES for f in d)}
+        # a measure that is {"count": a string_list fact} is the list's length whenever the fact
+        # is there (a checked list): read directly, the general path otherwise
+        counted = {name: expr["count"] for name, expr in self.computes.items()
+                   if isinstance(expr, dict) and list(expr) == ["count"] and isinstance(expr["count"], str)
+                   and name not in policy.facts and expr["count"] in policy.facts
+                   and policy.facts[expr["count"]].type == "string_list"}
+        self.measure_steps = tuple((name, counted.get(name), self.memo_deps.get(name)) for name in self.computes)
         self.memo: dict[tuple[Any, ...], Any] = {}
         self.fast_coerce = compile_fast_coercer(policy)
         self.cache_size = default_cache_size(compiled) if cache_size is None else cache_size
@@ -162,8 +180,12 @@ class _Plan:
         memo = self.memo
         ctx = None
         out = {}
-        for name in self.computes:
-            deps = self.memo_deps.get(name)
+        for name, counted, deps in self.measure_steps:
+            if counted is not None:
+                items = facts.get(counted)
+                if items.__class__ is list:
+                    out[name] = len(items)
+                    continue
             if deps is None:
                 if ctx is None:
                     ctx = Context(facts, self.computes, as_of, {})
@@ -232,7 +254,7 @@ class _Plan:
         applied, overrides = self.overrides(status_of)
         if applied is not None:
             chosen = self.policy.tier(applied.tier) if applied.tier is not None else None
-        return Outcome(statuses, tuple(criteria), tuple(tiers), chosen, applied, overrides)
+        return Outcome(statuses, tuple(criteria), tuple(tiers), chosen, applied, overrides, self.policy.tiers)
 
     def status_lookup(self, statuses: tuple[str, ...]) -> Callable[[Comparison], str]:
         index = self.index
@@ -430,6 +452,11 @@ class Evaluator:
                 if findings:
                     yield self._invalid(plan, data, findings, source, from_text)
                     continue
+                if not from_text and plan.outcome is not None and not self.with_input:
+                    facts = plan.fast_coerce(data)  # the common case, without _evaluate's steps
+                    if facts is not None:
+                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, input_sha256(data))
+                        continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)
                 except RecordError as exc:
@@ -445,25 +472,25 @@ class Evaluator:
         return invalid if data is None else self._provenance(invalid, data, from_text)
 
     def _decide(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,
-                source: dict[str, Any] | None) -> Decision:
+                source: dict[str, Any] | None, digest: str | None = None) -> Decision:
         """The cached path: the outcome of the record's encoding, explained on first use."""
-        measures = plan.measures_memo(facts, self.as_of)
+        as_of = self.as_of
+        measures = plan.measures_memo(facts, as_of)
         key = plan.key(facts, measures)
         outcome = plan.outcome(key)  # type: ignore[misc]
-        decision = Decision(
-            partner_id=partner_id,
-            tier=outcome.chosen,
-            tiers=[],
-            override=outcome.applied,
-            overrides=list(outcome.overrides),
-            measures={n: (None if v.__class__ is Missing else v) for n, v in measures.items()},
-            policy=plan.policy.ref,
-            evaluator_version=__version__,
-            as_of=self.as_of if plan.reads_as_of else None,
-            source=source,
-        )
-        defer_tiers(decision, functools.partial(plan.explain, outcome, facts, measures, self.as_of))
-        decision.__dict__["_fast"] = (key, outcome, facts, measures, self.as_of, plan)  # template.py writes from it
+        # every field at once rather than through __init__; `tiers` is built on first use
+        # (Decision.__getattr__) from `_build_tiers`
+        decision = _new_decision(Decision)
+        decision.__dict__ = {
+            "partner_id": partner_id, "tier": outcome.chosen, "override": outcome.applied,
+            "overrides": list(outcome.overrides),
+            "measures": {n: (None if v.__class__ is Missing else v) for n, v in measures.items()},
+            "policy": plan.policy.ref, "evaluator_version": __version__,
+            "as_of": as_of if plan.reads_as_of else None, "source": source, "input_sha256": digest,
+            "input": None, "input_is_text": False,
+            "_build_tiers": functools.partial(plan.explain, outcome, facts, measures, as_of),
+            "_fast": (key, outcome, facts, measures, as_of, plan),  # template.py writes from it
+        }
         return decision
 
     def _decide_plain(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,

@@ -6,8 +6,9 @@ holds its own Evaluator and turns a chunk into output text; the parent writes th
 in input order. The output is byte for byte what one process writes (tests/test_parallel.py),
 and at most a few chunks per worker are in flight, so memory stays flat however long the input.
 
-- JSONL input travels as raw lines: the parent only splits them (as records.py does); parsing,
-  checking, deciding and serialising happen in the workers.
+- JSONL input travels as raw lines: the parent only splits them (records._lines); the workers
+  read them as one process does (records.jsonl_records, numbered from the chunk's first line),
+  then check, decide and serialise.
 - JSON and CSV input is parsed by the parent (a JSON document is one value; CSV rows need the
   header) and the records are sent.
 - jsonl output is written by template.py (per-encoding templates, the same writer as one
@@ -24,7 +25,6 @@ import sys
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
 from typing import IO, Any, Iterable, Iterator
 
 from . import records as _records
@@ -68,43 +68,6 @@ def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: 
     _worker.update(evaluator=evaluator, policy=policy, fmt=fmt)
 
 
-class _LineStream:
-    """Feeds records.read_jsonl pre-split lines through `readline`, so the reader numbers,
-    checks and reports them exactly as when it reads the file itself. An over-long line (the
-    parent keeps only its first bytes and its length) is followed by filler up to that length,
-    which the reader skips and counts."""
-
-    def __init__(self, lines: list[tuple[bytes, int]], lead_blank: bool):
-        self._lines = iter(lines)
-        self._lead = lead_blank
-        self._filler = 0
-
-    def readline(self, limit: int = -1) -> bytes:
-        if self._filler:
-            n = min(self._filler, limit) if limit > 0 else self._filler
-            self._filler -= n
-            return b"x" * (n - 1) + (b"\n" if self._filler == 0 else b"x")
-        if self._lead:
-            self._lead = False
-            return b"\n"
-        for raw, length in self._lines:
-            self._filler = length - len(raw)
-            return raw
-        return b""
-
-
-def _jsonl_records(first: int, lines: list[tuple[bytes, int]], name: str) -> Iterator[InputRecord]:
-    # read_jsonl numbers lines from 1 and treats line 1 specially (a byte-order mark); a chunk
-    # that starts later is led by one blank line (skipped) and its numbers shifted back.
-    shift = 0 if first == 1 else first - 2
-    for record in _records.read_jsonl(_LineStream(lines, lead_blank=first != 1), name):  # type: ignore[arg-type]
-        if shift:
-            if record.source is not None and "line" in record.source:
-                record.source["line"] += shift
-            record.findings = [replace(f, line=f.line + shift) if f.line is not None else f for f in record.findings]
-        yield record
-
-
 def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
     """A chunk as csv rows or json records (jsonl goes through template.jsonl_bytes)."""
     fmt, policy = _worker["fmt"], _worker["policy"]
@@ -132,7 +95,7 @@ def _work(task: tuple[Any, ...]) -> tuple[str | bytes, int, int]:
     evaluator: Evaluator = _worker["evaluator"]
     if kind == "lines":
         first, lines, name = payload
-        items: Iterable[Any] = _jsonl_records(first, lines, name)
+        items: Iterable[Any] = _records.jsonl_records(lines, name, first)
     else:
         (items,) = payload
     if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process; as bytes

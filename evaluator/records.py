@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from .errors import Finding, InputError
 from .evaluate import InputRecord
@@ -138,7 +138,13 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
 
 
 def read_jsonl(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
-    for number, (raw, length) in enumerate(_lines(stream), start=1):
+    return jsonl_records(_lines(stream), name)
+
+
+def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1) -> Iterator[InputRecord]:
+    """Records of JSONL lines as _lines gives them, numbered from `first` (a --jobs worker reads
+    a chunk of lines that starts further down the file)."""
+    for number, (raw, length) in enumerate(lines, start=first):
         if number == 1:
             raw = raw.removeprefix(BOM)
         if not raw.strip():

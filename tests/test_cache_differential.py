@@ -198,5 +198,41 @@ def test_statuses_read_from_the_outcome_equal_the_built_results():
                 continue
             quick = lazy.statuses()
             assert "tiers" not in vars(lazy)  # read without building the explanation
-            assert quick == eager.statuses() == lazy.statuses()
-            assert quick == [(t.tier, t.status, [(c.id, c.status) for c in t.criteria]) for t in lazy.tiers]
+            assert lazy.statuses() is quick  # the outcome's, shared: nothing is built per call
+            assert quick == eager.statuses()
+            assert quick == tuple((t.tier, t.status, tuple((c.id, c.status) for c in t.criteria)) for t in lazy.tiers)
+            assert lazy.statuses() == quick  # built from the explanation now, still equal
+
+
+def test_a_cached_decision_has_every_field_of_the_dataclass(shipped_policy):
+    # the cached path sets a Decision's fields in one step, not through __init__: a field added
+    # to the dataclass later must not be missing from it
+    from dataclasses import fields
+    record = {"partner_id": "P1", "annual_sales_usd": 100000, "regions": ["ANZ"]}
+    with Evaluator(shipped_policy, as_of=AS_OF) as cached, Evaluator(shipped_policy, as_of=AS_OF, cache_size=0) as plain:
+        lazy, eager = next(cached.evaluate_many([record])), next(plain.evaluate_many([record]))
+    assert "_fast" in vars(lazy) and "tiers" not in vars(lazy)
+    assert {f.name for f in fields(Decision)} - {"tiers"} <= set(vars(lazy))
+    assert lazy == eager  # the dataclass's own comparison, field by field (builds tiers)
+
+
+@pytest.mark.parametrize("default", [None, [], ["A", "B"]])
+def test_a_count_measure_read_directly_equals_the_general_path(default):
+    # {"count": list fact} is read as the list's length on the cached path; absent, null, empty,
+    # defaulted and duplicated lists all give what the measure evaluator gives
+    spec = {"type": "string_list", "description": "tags"}
+    if default is not None:
+        spec["default"] = default
+    policy = load_policy(base_policy(
+        facts={"partner_id": {"type": "string", "description": "id", "required": True}, "tags": spec},
+        measures={"tag_count": {"description": "tags", "compute": {"count": "tags"}}},
+        tiers=[{"id": "t", "name": "T", "criteria": [
+            {"id": "two", "description": "two", "condition": {"measure": "tag_count", "op": ">=", "value": 2}}]}]))
+    records = [{"partner_id": "P1"}, {"partner_id": "P2", "tags": None}, {"partner_id": "P3", "tags": []},
+               {"partner_id": "P4", "tags": ["A"]}, {"partner_id": "P5", "tags": ["A", "A"]},
+               {"partner_id": "P6", "tags": ["A", "B", "C"]}, {"partner_id": "P7", "tags": "A"}]
+    _assert_same(policy, records)
+    with Evaluator(policy, as_of=AS_OF) as cached:
+        got = [r.measures.get("tag_count") if r.ok else "invalid" for r in cached.evaluate_many(records)]
+    absent = len(default) if default is not None else None
+    assert got == [absent, absent, 0, 1, 2, 3, "invalid"]

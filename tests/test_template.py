@@ -92,8 +92,8 @@ def test_the_evaluation_date_is_part_of_the_template():
 def test_the_lane_answers_without_decisions_once_an_encoding_has_its_template(shipped_policy, monkeypatch):
     records = [{"partner_id": f"P{i}", "annual_sales_usd": 30000 + i, "regions": ["ANZ"]} for i in range(50)]
     built = []
-    real = Evaluator._evaluate
-    monkeypatch.setattr(Evaluator, "_evaluate", lambda self, *a: built.append(1) or real(self, *a))
+    real = Evaluator._decide
+    monkeypatch.setattr(Evaluator, "_decide", lambda self, *a: built.append(1) or real(self, *a))
     with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
         lines = [line for line, ok in jsonl_lines(evaluator, records) if ok]
     assert len(lines) == 50 and len(built) == 1  # one encoding: one Decision, to cut its template
