@@ -123,20 +123,20 @@ class Decision:
     error = None
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for an attribute not set: `tiers` left to `_build_tiers` (the evaluator's
-        # cached path: a caller that reads only the tier pays for no explanation) is built here,
-        # once (if two threads race, both build equal results and the first one is kept).
+        # Only reached for an attribute not set: on the evaluator's cached path `tiers` is built
+        # here, on first use, from what `_fast` keeps (a caller that reads only the tier pays
+        # for no explanation); once (if two threads race, both build equal results and the
+        # first one is kept).
         if name == "tiers":
-            build = self.__dict__.get("_build_tiers")
-            if build is not None:
-                self.__dict__.setdefault("tiers", build())
-                self.__dict__.pop("_build_tiers", None)
-                return self.__dict__["tiers"]
+            fast = self.__dict__.get("_fast")
+            if fast is not None:
+                _key, outcome, facts, measures, as_of, plan = fast
+                return self.__dict__.setdefault("tiers", plan.explain(outcome, facts, measures, as_of))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> dict[str, Any]:
         self.tiers  # noqa: B018 - a deferred builder cannot be pickled: build it first
-        return {k: v for k, v in self.__dict__.items() if k not in ("_build_tiers", "_fast")}
+        return {k: v for k, v in self.__dict__.items() if k != "_fast"}
 
     @property
     def ok(self) -> bool:

@@ -455,7 +455,9 @@ class Evaluator:
                 if not from_text and plan.outcome is not None and not self.with_input:
                     facts = plan.fast_coerce(data)  # the common case, without _evaluate's steps
                     if facts is not None:
-                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, input_sha256(data))
+                        pid = data.get(plan.policy.id_fact)  # a str id as it is; partner_id() says for others
+                        yield self._decide(plan, facts, pid if pid.__class__ is str else partner_id(plan.policy, data),
+                                           source, input_sha256(data))
                         continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)
@@ -479,7 +481,7 @@ class Evaluator:
         key = plan.key(facts, measures)
         outcome = plan.outcome(key)  # type: ignore[misc]
         # every field at once rather than through __init__; `tiers` is built on first use
-        # (Decision.__getattr__) from `_build_tiers`
+        # (Decision.__getattr__) from `_fast`
         decision = _new_decision(Decision)
         decision.__dict__ = {
             "partner_id": partner_id, "tier": outcome.chosen, "override": outcome.applied,
@@ -488,7 +490,6 @@ class Evaluator:
             "policy": plan.policy.ref, "evaluator_version": __version__,
             "as_of": as_of if plan.reads_as_of else None, "source": source, "input_sha256": digest,
             "input": None, "input_is_text": False,
-            "_build_tiers": functools.partial(plan.explain, outcome, facts, measures, as_of),
             "_fast": (key, outcome, facts, measures, as_of, plan),  # template.py writes from it
         }
         return decision
