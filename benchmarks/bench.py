@@ -40,6 +40,7 @@ import argparse
 import datetime as _dt
 import gc
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -56,10 +57,12 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO))
+if importlib.util.find_spec("evaluator") is None:  # the installed package (compiled, from a wheel) if there is one
+    sys.path.insert(0, str(REPO))
 
 import population  # noqa: E402
-from evaluator import Evaluator, load_policy  # noqa: E402
+import evaluator  # noqa: E402
+from evaluator import Evaluator, compiled, load_policy  # noqa: E402
 
 SHIPPED = REPO / "policies" / "messagelabs-apac.json"
 AS_OF = _dt.date(2026, 1, 1)
@@ -85,7 +88,7 @@ def machine() -> dict[str, Any]:
     from importlib.metadata import version
     return {"cpu": cpu, "cores": usable, "python": platform.python_version(),
             "durable-rules": version("durable-rules"), "platform": platform.platform(terse=True),
-            "load": os.getloadavg()}
+            "load": os.getloadavg(), "compiled": compiled(), "package": str(Path(evaluator.__file__).parent)}
 
 
 def rss_mb() -> float:
@@ -498,6 +501,7 @@ def main() -> None:
     m = report["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} usable core(s), Python {m['python']}, durable-rules {m['durable-rules']}, "
           f"load average {m['load'][0]:.2f}")
+    print(f"evaluator: {'compiled (Cython)' if m['compiled'] else 'pure Python'}, from {m['package']}")
 
     if not args.skip_library:
         report["library"], report["reload"] = library_report(args)

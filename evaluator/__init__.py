@@ -14,7 +14,18 @@ from .errors import EvaluatorError, PolicyError, RecordError  # noqa: E402
 from .evaluate import Evaluator, InputRecord  # noqa: E402
 from .load import default_policy, load_policy  # noqa: E402
 
+
+
+def compiled() -> bool:
+    """True when the evaluation path runs compiled (a wheel built with Cython, see hatch_build.py),
+    False when it runs as plain Python (an editable install, or no C compiler at build time).
+    Decisions are the same either way; only the speed differs."""
+    from . import evaluate
+    return not evaluate.__file__.endswith(".py")
+
+
 __all__ = [
+    "compiled",
     "Decision",
     "Evaluator",
     "EvaluatorError",

@@ -18,7 +18,7 @@ from typing import IO, Any, Iterator
 
 import click
 
-from . import __version__
+from . import __version__, compiled
 from .errors import EXIT_INVALID_RECORDS, EXIT_OK, EvaluatorError, PolicyError
 from .evaluate import Evaluator
 from .load import read_document, validate_document, load_policy
@@ -78,7 +78,8 @@ policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", 
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="evaluator")
+@click.version_option(__version__, prog_name="evaluator",
+                      message=f"%(prog)s %(version)s ({'compiled' if compiled() else 'pure Python'})")
 def cli() -> None:
     """Evaluate channel partners against a partner program written as a JSON policy."""
 

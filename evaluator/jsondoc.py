@@ -240,7 +240,8 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH, offset: int = 0) -> Any:
     except json.JSONDecodeError as exc:
         raise _decode_problem(exc, text, offset) from None
     except _BadNumber as exc:
-        token = next((m for m in _STRING_OR_NUMBER.finditer(text) if m.group(1) == exc.text), None)
+        bad = exc.text  # (not exc itself in the generator: compiled, a closure cannot hold it)
+        token = next((m for m in _STRING_OR_NUMBER.finditer(text) if m.group(1) == bad), None)
         line, column = _position(text, token.start()) if token else (None, None)
         shown = exc.text if len(exc.text) <= 40 else exc.text[:37] + "..."
         raise JSONProblem(f"number {shown} {exc.why}", line and line + offset, column,

@@ -1,0 +1,70 @@
+"""Build hook: compile the evaluation path's modules with Cython when building a wheel.
+
+The modules stay plain Python: the same .py files are compiled as they are (no Cython syntax),
+and both the .py and the compiled module are installed; Python imports the compiled one. The
+evaluation path runs ~1.4x faster compiled (benchmarks/bench.py prints which kind it ran).
+
+- An editable install (`pip install -e .`) is never compiled, so an edited .py is what runs.
+- EVALUATOR_PURE=1 builds a pure-Python wheel; so does a build where Cython or a C compiler is
+  missing or fails (with a warning): the package works the same either way, only slower.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+# The modules every record goes through (reading, checking, deciding, explaining, writing).
+COMPILED = ("records", "jsondoc", "fastfacts", "facts", "patterns", "measures", "evaluate", "decision",
+            "explain", "shortfall", "digest", "template", "report", "parallel")
+
+
+class CompileHook(BuildHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if self.target_name != "wheel" or version == "editable" or os.environ.get("EVALUATOR_PURE"):
+            return
+        try:
+            built = self._compile()
+        except Exception as exc:  # no Cython, no compiler, a compile error: a pure wheel instead
+            print(f"evaluator: not compiled ({type(exc).__name__}: {exc}); building pure Python", file=sys.stderr)
+            return
+        for path, target in built:
+            build_data["force_include"][path] = target
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+
+    def _compile(self) -> list[tuple[str, str]]:
+        from Cython.Build import cythonize
+        from setuptools import Distribution, Extension
+        from setuptools.command.build_ext import build_ext
+
+        root = Path(self.root)
+        work = Path(tempfile.mkdtemp(prefix="evaluator-build-"))
+        self._work = work
+        flags = ["-g0"] if os.name == "posix" else []  # no debug symbols: a fifth of the size, faster to build
+        extensions = [Extension(f"evaluator.{name}", [str(root / "evaluator" / f"{name}.py")], extra_compile_args=flags)
+                      for name in COMPILED]
+        extensions = cythonize(extensions, build_dir=str(work / "c"), quiet=True, nthreads=os.cpu_count() or 1,
+                               compiler_directives={"language_level": 3, "binding": True})
+        command = build_ext(Distribution({"ext_modules": extensions, "script_name": "hatch_build.py"}))
+        command.build_lib, command.build_temp = str(work / "lib"), str(work / "temp")
+        command.parallel = os.cpu_count() or 1
+        command.ensure_finalized()
+        command.run()
+        out = []
+        for extension in extensions:
+            path = Path(command.get_ext_fullpath(extension.name))
+            out.append((str(path), f"evaluator/{path.name}"))
+        return out
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        work = getattr(self, "_work", None)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
