@@ -30,6 +30,10 @@ Library (one core, in process):
                          one untimed warm-up pass; skipped (with the reason) without node, or if
                          `npm ci` or the script fails
   if-chain               a hand-written Python tier function, tier only, no validation
+The package is imported from where it is installed (compiled when installed from a wheel, see
+hatch_build.py; the source tree when nothing is installed). When it is compiled, the cached
+library rows and the CLI with --jobs N are also run from the source tree as plain Python, in a
+child process, as the same-run baseline of what compiling buys (--no-pure skips them).
 CLI (`evaluator evaluate FILE --format jsonl`, stdout to a file): partners/s end to end
 including start-up, and peak memory of the whole process tree (RSS of the parent, and the
 sum of PSS over parent and workers: shared pages counted once), --jobs 1 (baseline) and --jobs N.
@@ -115,6 +119,9 @@ def median_rate(n: int, run: Callable[[], None], runs: int) -> tuple[float, list
     return statistics.median(rates), rates, statistics.median(cpu_rates)
 
 
+CACHED_ROWS = ("cached_tier", "cached_statuses", "cached_lines")
+
+
 def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], runs: int) -> dict[str, Any]:
     policy = load_policy(SHIPPED)
     info: dict[str, Any] = {}
@@ -131,6 +138,11 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
                 result.tier  # noqa: B018
 
     out: dict[str, Any] = {}
+    if os.environ.get("BENCH_CACHED_ONLY"):  # the pure-Python baseline's child: the cached rows only
+        out["cached_tier"] = median_rate(len(records), cached_tier, runs)
+        out["cached_statuses"] = median_rate(len(records), lambda: _statuses(policy, records), runs)
+        out["cached_lines"] = median_rate(len(records), lambda: _lines(policy, records), runs)
+        return out
     out["plain"] = median_rate(len(plain_records), plain, runs)
     out["cached_tier"] = median_rate(len(records), cached_tier, runs)
     out["cached_statuses"] = median_rate(len(records), lambda: _statuses(policy, records), runs)
@@ -337,15 +349,19 @@ def _kb(path: str, field: str) -> int:
     return 0
 
 
-def run_cli(path: Path, jobs: int, out_path: Path) -> dict[str, Any]:
-    """One `evaluator evaluate` run: wall time, and peak memory sampled every 20 ms."""
-    args = [str(EVALUATOR_BIN), "evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
+def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[str, Any]:
+    """One `evaluator evaluate` run: wall time, and peak memory sampled every 20 ms. `pure`:
+    the same command run from the source tree, as plain Python."""
+    env = dict(os.environ, PYTHONPATH=str(REPO)) if pure else None
+    command = [sys.executable, "-P", "-c", "import sys; from evaluator.cli import main; sys.argv[0] = 'evaluator'; main()"] \
+        if pure else [str(EVALUATOR_BIN)]
+    args = command + ["evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
             "--jobs", str(jobs)]
     peak = {"pss_tree": 0, "rss_tree": 0, "parent_hwm": 0}
     done = threading.Event()
     with open(out_path, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE, env=env)
 
         def sample() -> None:
             while not done.is_set():
@@ -379,7 +395,8 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool = True) -> list[dict[str, Any]]:
+def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool = True,
+        pure: bool = False) -> list[dict[str, Any]]:
     """For each size: --jobs 1 (the baseline) and --jobs N. Outputs of a million records and more
     (about 5 KB per decision) go to /dev/null instead of being compared."""
     results = []
@@ -389,12 +406,14 @@ def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool
             population.write_jsonl(str(data), n, seed=1)
         row: dict[str, Any] = {"partners": n}
         digests = set()
-        modes = (("jobs1", 1), (f"jobs{jobs}", jobs)) if baseline else ((f"jobs{jobs}", jobs),)
-        for label, j in modes:
+        modes = [("jobs1", 1, False), (f"jobs{jobs}", jobs, False)] if baseline else [(f"jobs{jobs}", jobs, False)]
+        if pure:  # the pure-Python baseline of the compiled package, same run
+            modes.append((f"jobs{jobs}_pure", jobs, True))
+        for label, j, as_pure in modes:
             times, measures = [], []
             for _ in range(runs):
-                out = workdir / f"out-{n}-{j}.jsonl" if n < 1_000_000 else Path(os.devnull)
-                m = run_cli(data, j, out)
+                out = workdir / f"out-{n}-{j}-{as_pure}.jsonl" if n < 1_000_000 else Path(os.devnull)
+                m = run_cli(data, j, out, pure=as_pure)
                 times.append(m["seconds"])
                 measures.append(m)
                 if out != Path(os.devnull):
@@ -412,9 +431,24 @@ def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool
 
 # --- report ------------------------------------------------------------------------------
 
+def pure_library(args: argparse.Namespace) -> dict[str, Any]:
+    """The cached rows once more in a child process that imports the package from the source
+    tree, as plain Python: the baseline for what compiling buys, in the same run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "pure.json"
+        subprocess.run([sys.executable, "-P", str(Path(__file__).resolve()), "--skip-cli", "--pure-child",
+                        "--records", str(args.records), "--runs", str(args.runs), "--json", str(out)],
+                       env=dict(os.environ, PYTHONPATH=str(REPO), BENCH_CACHED_ONLY="1"), check=True,
+                       stdout=subprocess.DEVNULL)
+        return json.loads(out.read_text(encoding="utf-8"))["library"]
+
+
 def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     records = list(population.partners(args.records, seed=1))
     plain_records = records[:args.plain_records]
+    if os.environ.get("BENCH_CACHED_ONLY"):
+        lib = library(records, plain_records, args.runs)
+        return {k: {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]} for k, v in lib.items()}, {}
     lib = library(records, plain_records, args.runs)
     base, base_cpu = lib["plain"][0], lib["plain"][2]
     print(f"\nlibrary, one core, median of {args.runs} runs (decisions/s by the clock and per CPU-second; "
@@ -435,13 +469,23 @@ def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     print(f"  cached, tier: {per['cached_tier']:.1f} us of CPU per record, of which checking the record's facts "
           f"(fastfacts) {per['coerce_record']:.1f} us and its provenance digest (input_sha256) "
           f"{per['input_sha256']:.1f} us")
+    if compiled() and not args.no_pure:
+        pure = pure_library(args)
+        lib["pure"] = pure
+        print("  the same cached rows as plain Python (the source tree, in a child process, same run):")
+        for label, key in rows:
+            if key in pure:
+                rate = pure[key]["median"]
+                print(f"    {label:<38} {rate:>11,.0f}/s   compiled x{lib[key][0] / rate:.2f}")
     cache = lib["cache"]
     print(f"  distinct encodings decided by durable-rules: {cache['misses']:,} of {cache['hits'] + cache['misses']:,} "
           f"valid records (cache {cache['size']:,}/{cache['maxsize']:,})")
     print(f"  peak RSS of this process so far: {peak_rss_mb():.0f} MB")
     out: dict[str, Any] = {k: {"skipped": v} if isinstance(v, str) else
                            {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]}
-                           for k, v in lib.items() if k != "cache"}
+                           for k, v in lib.items() if k not in ("cache", "pure")}
+    if "pure" in lib:
+        out["pure"] = lib["pure"]
     out["cache"] = cache
     out["peak_rss_mb"] = peak_rss_mb()
     rel = reloads(args.reloads)
@@ -468,7 +512,8 @@ def print_targets(report: dict[str, Any], jobs: int) -> None:
     rows = report.get("cli") or []
     if rows:
         best = max(row[f"jobs{jobs}"]["partners_per_s"] for row in rows)
-        pss = max(row[label]["tree_pss_mb"] for row in rows for label in row if label.startswith("jobs"))
+        pss = max(row[label]["tree_pss_mb"] for row in rows for label in row if label.startswith("jobs")
+                  and not label.endswith("_pure"))
         print(f"  CLI, JSONL -> JSONL >= 50,000 partners/s: {best:,.0f}/s with --jobs {jobs} "
               f"({'met' if best >= 50_000 else 'not met'})")
         print(f"  CLI peak memory <= 150 MB (PSS of the process tree): {pss:.0f} MB "
@@ -489,6 +534,9 @@ def main() -> None:
     parser.add_argument("--skip-library", action="store_true", help="only the CLI (and --huge)")
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--no-pure", action="store_true",
+                        help="skip the pure-Python baseline rows (run when the installed package is compiled)")
+    parser.add_argument("--pure-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help="where the CLI inputs are generated (default: a temporary directory)")
     args = parser.parse_args()
     if args.quick:
@@ -503,6 +551,10 @@ def main() -> None:
           f"load average {m['load'][0]:.2f}")
     print(f"evaluator: {'compiled (Cython)' if m['compiled'] else 'pure Python'}, from {m['package']}")
 
+    if args.pure_child:
+        report["library"], _ = library_report(args)
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        return
     if not args.skip_library:
         report["library"], report["reload"] = library_report(args)
 
@@ -510,21 +562,25 @@ def main() -> None:
         sizes = [int(s) for s in args.cli_sizes.split(",") if s]
         with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
             work = Path(tmp)
-            rows_cli = cli(sizes, jobs, args.cli_runs, work)
+            rows_cli = cli(sizes, jobs, args.cli_runs, work, pure=compiled() and not args.no_pure)
             if args.huge:
                 rows_cli += cli([args.huge], jobs, 1, work, baseline=False)
         print(f"\nCLI, JSONL -> JSONL, median of {args.cli_runs} (partners/s end to end; peak memory in MB):")
         for row in rows_cli:
-            for label in ("jobs1", f"jobs{jobs}"):
+            for label in ("jobs1", f"jobs{jobs}", f"jobs{jobs}_pure"):
                 if label not in row:
                     continue
                 r = row[label]
-                print(f"  {row['partners']:>10,} partners, --jobs {label[4:]:<2} {r['partners_per_s']:>10,.0f}/s "
+                name = f"--jobs {jobs}, pure" if label.endswith("_pure") else f"--jobs {label[4:]:<2}"
+                print(f"  {row['partners']:>10,} partners, {name:<14} {r['partners_per_s']:>10,.0f}/s "
                       f"({r['seconds']:.1f} s)   parent RSS {r['parent_max_rss_mb']:.0f}, "
                       f"tree PSS {r['tree_pss_mb']:.0f}, tree RSS {r['tree_rss_mb']:.0f}")
             if "jobs1" in row:
                 speedup = row[f"jobs{jobs}"]["partners_per_s"] / row["jobs1"]["partners_per_s"]
                 print(f"  {'':>10}  --jobs {jobs} / --jobs 1: x{speedup:.2f}; output identical: {row['identical_output']}")
+            if f"jobs{jobs}_pure" in row:
+                gain = row[f"jobs{jobs}"]["partners_per_s"] / row[f"jobs{jobs}_pure"]["partners_per_s"]
+                print(f"  {'':>10}  compiled / pure Python (--jobs {jobs}): x{gain:.2f}")
         report["cli"] = rows_cli
     print_targets(report, jobs)
     report["machine"]["load_after"] = os.getloadavg()

@@ -79,7 +79,7 @@ policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evaluator",
-                      message=f"%(prog)s %(version)s ({'compiled' if compiled() else 'pure Python'})")
+                      message=f"%(prog)s, version %(version)s ({'compiled' if compiled() else 'pure Python'})")
 def cli() -> None:
     """Evaluate channel partners against a partner program written as a JSON policy."""
 

@@ -20,6 +20,8 @@ def no_traceback(proc) -> None:
 def test_version(cli):
     proc = cli("--version")
     assert proc.returncode == 0 and "evaluator, version" in proc.stdout_text
+    # and whether the installed package runs compiled (a wheel built with Cython) or pure Python
+    assert proc.stdout_text.rstrip().endswith(("(compiled)", "(pure Python)"))
 
 
 def test_evaluate_jsonl_sample_every_decision_matches_the_schema(cli):
