@@ -15,30 +15,44 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+try:
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+except ImportError:  # imported by the tests, where hatchling (a build requirement only) may be absent
+    BuildHookInterface = object  # type: ignore[assignment,misc]
 
 # The modules every record goes through (reading, checking, deciding, explaining, writing).
 COMPILED = ("records", "jsondoc", "fastfacts", "facts", "patterns", "measures", "evaluate", "decision",
             "explain", "shortfall", "digest", "template", "report", "parallel")
 
 
+def wanted(target_name: str, version: str, environ: Mapping[str, str]) -> bool:
+    """Compile for a wheel, not for an sdist, an editable install or EVALUATOR_PURE=1."""
+    return target_name == "wheel" and version != "editable" and not environ.get("EVALUATOR_PURE")
+
+
+def add_compiled(build_data: dict[str, Any], compile_modules: Callable[[], list[tuple[str, str]]]) -> bool:
+    """Put the compiled modules in the wheel (a platform wheel then); on any failure leave the
+    build data alone, so the wheel is pure Python, and say why."""
+    try:
+        built = compile_modules()
+    except Exception as exc:  # no Cython, no compiler, a compile error: a pure wheel instead
+        print(f"evaluator: not compiled ({type(exc).__name__}: {exc}); building pure Python", file=sys.stderr)
+        return False
+    for path, target in built:
+        build_data["force_include"][path] = target
+    build_data["pure_python"] = False
+    build_data["infer_tag"] = True
+    return True
+
+
 class CompileHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel" or version == "editable" or os.environ.get("EVALUATOR_PURE"):
-            return
-        try:
-            built = self._compile()
-        except Exception as exc:  # no Cython, no compiler, a compile error: a pure wheel instead
-            print(f"evaluator: not compiled ({type(exc).__name__}: {exc}); building pure Python", file=sys.stderr)
-            return
-        for path, target in built:
-            build_data["force_include"][path] = target
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
+        if wanted(self.target_name, version, os.environ):
+            add_compiled(build_data, self._compile)
 
     def _compile(self) -> list[tuple[str, str]]:
         from Cython.Build import cythonize
