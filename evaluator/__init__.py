@@ -15,7 +15,6 @@ from .evaluate import Evaluator, InputRecord  # noqa: E402
 from .load import default_policy, load_policy  # noqa: E402
 
 
-
 def compiled() -> bool:
     """True when the evaluation path runs compiled (a wheel built with Cython, see hatch_build.py),
     False when it runs as plain Python (an editable install, or no C compiler at build time).

@@ -135,7 +135,7 @@ class Decision:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> dict[str, Any]:
-        self.tiers  # noqa: B018 - a deferred builder cannot be pickled: build it first
+        self.tiers  # noqa: B018 - built now: `_fast` (what builds it) holds the evaluator's plan, not pickled
         return {k: v for k, v in self.__dict__.items() if k != "_fast"}
 
     @property

@@ -44,7 +44,7 @@ from .fastfacts import compile_fast_coercer
 from .measures import Context, Missing, names_in, uses_as_of
 from .policy import Comparison, Operand, Override, Policy, Tier, comparisons
 
-_new_decision = object.__new__
+_new_decision = object.__new__  # the cached path makes a Decision without __init__ (see _decide)
 
 # The outcome cache is bounded by entries, sized from a memory budget and the policy's size.
 CACHE_BUDGET_BYTES = 16 * 1024 * 1024
@@ -73,7 +73,7 @@ class Outcome:
 
     def __init__(self, statuses: tuple[str, ...], criteria: tuple[str, ...], tiers: tuple[str, ...],
                  chosen: Tier | None, applied: Override | None, overrides: tuple[tuple[Override, str], ...],
-                 policy_tiers: tuple[Tier, ...] | list[Tier] = ()):
+                 policy_tiers: tuple[Tier, ...] | list[Tier]):
         self.statuses, self.criteria, self.tiers = statuses, criteria, tiers
         self.chosen, self.applied, self.overrides = chosen, applied, overrides
         rows = []
