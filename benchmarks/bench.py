@@ -121,10 +121,8 @@ def median_rate(n: int, run: Callable[[], None], runs: int) -> tuple[float, list
     return statistics.median(rates), rates, statistics.median(cpu_rates)
 
 
-CACHED_ROWS = ("cached_tier", "cached_statuses", "cached_lines")
-
-
-def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], runs: int) -> dict[str, Any]:
+def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], runs: int,
+            cached_only: bool = False) -> dict[str, Any]:
     policy = load_policy(SHIPPED)
     info: dict[str, Any] = {}
 
@@ -140,16 +138,13 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
                 result.tier  # noqa: B018
 
     out: dict[str, Any] = {}
-    if os.environ.get("BENCH_CACHED_ONLY"):  # the pure-Python baseline's child: the cached rows only
-        out["cached_tier"] = median_rate(len(records), cached_tier, runs)
-        out["cached_statuses"] = median_rate(len(records), lambda: _statuses(policy, records), runs)
-        out["cached_lines"] = median_rate(len(records), lambda: _lines(policy, records), runs)
-        return out
-    out["plain"] = median_rate(len(plain_records), plain, runs)
     out["cached_tier"] = median_rate(len(records), cached_tier, runs)
     out["cached_statuses"] = median_rate(len(records), lambda: _statuses(policy, records), runs)
-    out["cached_full"] = median_rate(len(records), lambda: _full(policy, records), runs)
     out["cached_lines"] = median_rate(len(records), lambda: _lines(policy, records), runs)
+    if cached_only:  # the pure-Python baseline's child
+        return out
+    out["plain"] = median_rate(len(plain_records), plain, runs)
+    out["cached_full"] = median_rate(len(records), lambda: _full(policy, records), runs)
     out["bare"] = median_rate(len(plain_records), lambda: _bare_durable(plain_records), runs)
     out["if_chain"] = median_rate(len(records), lambda: _if_chain(records), runs)
     out["bare_post"] = median_rate(len(plain_records), lambda: _bare_durable_post(plain_records), runs)
@@ -441,7 +436,7 @@ def pure_library(args: argparse.Namespace) -> dict[str, Any]:
         out = Path(tmp) / "pure.json"
         subprocess.run([sys.executable, "-P", str(Path(__file__).resolve()), "--skip-cli", "--pure-child",
                         "--records", str(args.records), "--runs", str(args.runs), "--json", str(out)],
-                       env=dict(os.environ, PYTHONPATH=str(REPO), BENCH_CACHED_ONLY="1"), check=True,
+                       env=dict(os.environ, PYTHONPATH=str(REPO)), check=True,
                        stdout=subprocess.DEVNULL)
         return json.loads(out.read_text(encoding="utf-8"))["library"]
 
@@ -449,8 +444,8 @@ def pure_library(args: argparse.Namespace) -> dict[str, Any]:
 def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     records = list(population.partners(args.records, seed=1))
     plain_records = records[:args.plain_records]
-    if os.environ.get("BENCH_CACHED_ONLY"):
-        lib = library(records, plain_records, args.runs)
+    if args.pure_child:
+        lib = library(records, plain_records, args.runs, cached_only=True)
         return {k: {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]} for k, v in lib.items()}, {}
     lib = library(records, plain_records, args.runs)
     base, base_cpu = lib["plain"][0], lib["plain"][2]
