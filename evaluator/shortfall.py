@@ -635,17 +635,23 @@ class Bound:
         self.reachable, self.why = _within(spec, self.to)
         self.whole = value.__class__ is int
 
+    def amount(self, actual: Any) -> tuple[bool, int | float]:
+        """(up, by): whether the value must rise, and by how much."""
+        if self.whole and actual.__class__ is int:  # exact without decimals
+            return self.value > actual, abs(self.value - actual)
+        current = _dec(actual)
+        return self.target > current, _plain(abs(self.target - current))
+
+    def text_parts(self, up: bool) -> tuple[str, str, str]:
+        """The text of `need` around its two numbers: before `by`, between `by` and the actual
+        value, after it."""
+        return f"{self.name} must {'rise' if up else 'fall'} by ", ", from ", f" to {self.to_text}{self.unit}{self.why}"
+
     def need(self, actual: Any) -> tuple[bool, int | float, int | float, bool, str]:
         """(up, by, to, reachable, text) for this actual value."""
-        if self.whole and actual.__class__ is int:  # exact without decimals
-            up, by = self.value > actual, abs(self.value - actual)
-        else:
-            current = _dec(actual)
-            up = self.target > current
-            by = _plain(abs(self.target - current))
-        text = (f"{self.name} must {'rise' if up else 'fall'} by {show(by)}, from {show(actual)} to "
-                f"{self.to_text}{self.unit}{self.why}")
-        return up, by, self.to, self.reachable, text
+        up, by = self.amount(actual)
+        before, between, after = self.text_parts(up)
+        return up, by, self.to, self.reachable, before + show(by) + between + show(actual) + after
 
 
 _BOUND_CACHE: dict[tuple[int, str], tuple[Any, Any, Bound]] = {}

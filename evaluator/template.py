@@ -91,6 +91,13 @@ def dump(value: Any) -> bytes:
     return _json(value) if b"e-" in out or b"e+" in out or b"0.0000" in out else out
 
 
+def _escaped(text: str | bytes) -> bytes:
+    """Text as it is written inside a JSON string (or JSON as it is), with each % doubled, to be
+    part of a bytes % format."""
+    written = dump(text)[1:-1] if text.__class__ is str else text
+    return written.replace(b"%", b"%%")  # type: ignore[union-attr]
+
+
 def _single(names: set[str]) -> str | None:
     return next(iter(names)) if len(names) == 1 else None
 
@@ -152,7 +159,7 @@ class JsonlWriter:
                 self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], keys))
         # a criterion that is one `number fact >= / <= constant` gets its shortfall written
         # directly (shortfall.Bound), without building Change objects and dicts: index -> parts
-        self.bounds: dict[int, tuple[Bound, bytes, bytes, bytes]] = {}
+        self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes], tuple[bytes, bytes]]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
             if c.__class__ is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
@@ -163,7 +170,18 @@ class JsonlWriter:
                         + b',"value":' + dump(jsonable(c.value)) + b',"actual":')
                 tail = (b',"to":' + dump(bound.to) + (b"" if spec.unit is None else b',"unit":' + dump(spec.unit))
                         + (b"" if bound.reachable else b',"reachable":false') + b',"text":')
-                self.bounds[index] = (bound, head, b',"pointer":' + dump(c.pointer), tail)
+                pointer = b',"pointer":' + dump(c.pointer)
+                formats = []
+                for up in (True, False):
+                    # the text's fixed parts escaped once; its two numbers (by, actual) are
+                    # written by repr, which JSON never escapes
+                    before, between, after = (_escaped(part) for part in bound.text_parts(up))
+                    text = b'"' + before + b"%s" + between + b"%s" + after + b'"'
+                    amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":%s'
+                               + _escaped(tail) + text + b"}")
+                    formats.append((b'{"text":' + text + b',"changes":[{' + _escaped(head) + b"%s"
+                                    + _escaped(pointer) + amounts + b"]}", b"{" + amounts[1:]))
+                self.bounds[index] = (bound, formats[0], formats[1])
         self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
         self.template_bytes = 0
@@ -288,14 +306,13 @@ class JsonlWriter:
 
     def _bound(self, index: int, actual: Any) -> tuple[bytes, list[bytes | None]]:
         """The shortfall of `fact >= / <= constant` as Shortfall.to_dict and Change.to_check_dict
-        write it (one change; no strict, facts or on_fact), from Bound.need's figures."""
-        bound, head, pointer, tail = self.bounds[index]
-        up, by, _to, _reachable, text = bound.need(actual)
-        written = dump(text)
-        amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":' + repr(by).encode()
-                   + tail + written + b"}")
-        whole = b'{"text":' + written + b',"changes":[{' + head + repr(actual).encode() + pointer + amounts + b"]}"
-        return whole, [b"{" + amounts[1:]]
+        write it (one change; no strict, facts or on_fact), from Bound.amount's figures."""
+        bound, up_formats, down_formats = self.bounds[index]
+        up, by = bound.amount(actual)
+        whole, check = up_formats if up else down_formats
+        by_text, actual_text = repr(by).encode(), repr(actual).encode()
+        return (whole % (by_text, actual_text, actual_text, by_text, by_text, actual_text),
+                [check % (by_text, by_text, actual_text)])
 
     # -- once per encoding --
     def _build(self, tkey: tuple[Any, ...], decision: Decision) -> _Template | None:

@@ -130,6 +130,26 @@ def test_small_floats_and_odd_strings_are_written_as_the_json_module_writes_them
         assert dump(value).decode() == expected
 
 
+def test_bound_shortfalls_with_percent_quotes_and_unicode_in_their_text():
+    """The `fact >= / <= number` shortfall is written from a bytes % format: a % sign, a quote
+    or a non-ASCII letter in the fixed text (unit, the reason a value cannot be reached) is
+    escaped like the rest, and amounts up and down, whole and decimal, land in their places."""
+    doc = base_policy()
+    doc["facts"]["sales"]["unit"] = '% "pts" é '
+    doc["facts"]["sales"]["maximum"] = 150
+    doc["facts"]["referrals"]["unit"] = "100%s"
+    doc["tiers"][0]["criteria"].append({"id": "cap", "description": "cap",
+                                        "condition": {"fact": "referrals", "op": "<=", "value": 3}})
+    doc["tiers"][0]["criteria"].append({"id": "high", "description": "unreachable",
+                                        "condition": {"fact": "sales", "op": ">=", "value": 200}})
+    policy = load_policy(doc)
+    items = [InputRecord({"partner_id": f"P{i}", "sales": sales, "referrals": referrals},
+                         {"file": "p%s.jsonl", "line": i + 1})
+             for i, (sales, referrals) in enumerate([(5, 7), (99.99, 4), (0.5, 3), (100, 0), (120.25, 2 ** 53),
+                                                     (9, 2), (5, 7), (99.99, 4)])]
+    assert _check(policy, items) == len(items)
+
+
 @settings(max_examples=60, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(cases())
 def test_fuzzed_policies_and_records(case):
