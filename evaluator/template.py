@@ -320,12 +320,10 @@ class JsonlWriter:
         decision is explained the ordinary way (its `tiers`) only to be cut: the statuses,
         texts and structure are those of every record with this encoding."""
         data = decision.to_dict()
-        template = None
-        if _NUL not in _json(data):  # a marker must not be mistaken for text
-            try:
-                template = self._cut(data, decision)
-            except (KeyError, IndexError, TypeError, ValueError):  # a shape not foreseen: the ordinary path
-                template = None
+        try:
+            template = self._cut(data, decision)
+        except (KeyError, IndexError, TypeError, ValueError, _Fallback):  # a shape not foreseen: the ordinary path
+            template = None
         with self.lock:
             if self.template_bytes > TEMPLATE_BUDGET_BYTES:
                 self.templates.clear()
@@ -388,7 +386,9 @@ class JsonlWriter:
                     if need["criterion"] not in next_index:
                         return None
                     need["shortfall"] = mark("sf", next_index[need["criterion"]])
-        text = _json(out)
+        text = dump(out)
+        if text.count(_NUL) != 2 * len(slots):  # the record's own text holds a NUL: a marker could be mistaken
+            return None
         fragments: list[bytes] = []
         order: list[tuple[Any, ...]] = []
         start = 0
@@ -428,29 +428,34 @@ def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes,
 
     plan = evaluator._acquire()
     try:
+        as_of = evaluator.as_of
+        fast: Any = None   # what the templated branch uses, looked up once per plan (not per record)
         for number, item in enumerate(items, start=1):
             if evaluator._plan is not plan:  # reloaded (or closed): move to the current plan
                 evaluator._release(plan)
                 plan = None
                 plan = evaluator._acquire()
+                fast = None
             if item.__class__ is InputRecord:
                 data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
             else:
                 data, source, findings, from_text = item, {"index": number}, None, False
                 item = InputRecord(data, source)
-            if not findings and not from_text and not evaluator.with_input and plan.outcome is not None:
-                facts = plan.fast_coerce(data)
+            if fast is None and not evaluator.with_input and plan.outcome is not None:
+                writer = writer_for(plan)
+                fast = (plan.fast_coerce, plan.measures_memo, plan.key, plan.outcome, writer.templates.get,
+                        writer._fill, as_of if plan.reads_as_of else None, plan.policy)
+            if fast is not None and not findings and not from_text:
+                coerce, measures_of, key_of, outcome_of, template_of, fill, reads_as_of, policy = fast
+                facts = coerce(data)
                 if facts is not None:
-                    writer = plan.__dict__.get("jsonl") or writer_for(plan)
-                    as_of = evaluator.as_of
-                    measures = plan.measures_memo(facts, as_of)
-                    key = plan.key(facts, measures)
-                    template = writer.templates.get((key, as_of, as_of if plan.reads_as_of else None,
-                                                     source is None, False))
+                    measures = measures_of(facts, as_of)
+                    key = key_of(facts, measures)
+                    template = template_of((key, as_of, reads_as_of, source is None, False))
                     if template is not None:
                         try:
-                            yield writer._fill(template, plan.outcome(key), facts, measures, as_of,
-                                               partner_id(plan.policy, data), source, input_sha256(data)), True
+                            yield fill(template, outcome_of(key), facts, measures, as_of, partner_id(policy, data),
+                                       source, input_sha256(data)), True
                             continue
                         except _Fallback:
                             pass

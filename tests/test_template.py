@@ -122,6 +122,19 @@ def test_text_that_looks_like_a_marker_disables_the_template():
         assert "\\u0000" in _dumps(decision.to_dict())
 
 
+def test_record_text_that_looks_like_a_marker_is_written_as_it_is():
+    """A record's own values are slots, never part of the cut text: a partner id or country that
+    looks like a marker (or holds an escaped one) is written exactly, from the template."""
+    doc = base_policy()
+    doc["tiers"][0]["criteria"].append({"id": "where", "description": "where",
+                                        "condition": {"fact": "country", "op": "!=", "value": "XX"}})
+    policy = load_policy(doc)
+    items = [InputRecord({"partner_id": pid, "sales": sales, "country": country}, {"file": "p.jsonl", "line": i + 1})
+             for i, (pid, sales, country) in enumerate([("P\u00000\u0000", 5, "\x001\x00"),
+                                                         ("\x000\x00", 50, "\\u0000"), ("Q", 500, "\x00")])]
+    assert _check(policy, items) == len(items)
+
+
 def test_small_floats_and_odd_strings_are_written_as_the_json_module_writes_them():
     for value in (1e-05, 0.00012, 5e-324, 1e16, -0.0, 123456.78, 2 ** 53, "a\"\\\n\x7f\u2028\U0001F600", None,
                   True, ["x", "y"], _dt.date(2026, 1, 2), {"by": 1e-07, "text": "rise by 1e-07"}):
