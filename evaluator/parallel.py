@@ -6,8 +6,9 @@ holds its own Evaluator and turns a chunk into output text; the parent writes th
 in input order. The output is byte for byte what one process writes (tests/test_parallel.py),
 and at most a few chunks per worker are in flight, so memory stays flat however long the input.
 
-- JSONL input travels as raw lines: the parent only splits them (records._lines); the workers
-  read them as one process does (records.jsonl_records, numbered from the chunk's first line),
+- JSONL input travels as raw blocks of whole lines: the parent only cuts the input at a line
+  end and counts line ends (no work per line); the workers split the lines and read them as one
+  process does (records._lines, records.jsonl_records, numbered from the block's first line),
   then check, decide and serialise.
 - JSON and CSV input is parsed by the parent (a JSON document is one value; CSV rows need the
   header) and the records are sent.
@@ -28,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, Iterable, Iterator
 
 from . import records as _records
+from .records import MAX_LINE_BYTES
 from .errors import EngineError, InputError
 from .evaluate import Evaluator, InputRecord
 from .policy import Policy
@@ -36,6 +38,7 @@ from .template import binary_of, jsonl_bytes
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
+BLOCK_BYTES = 128 * 1024             # JSONL input per task (~800 partners of the shipped program)
 IN_FLIGHT_PER_JOB = 3                # chunks queued or running per worker: bounds memory
 
 
@@ -93,9 +96,12 @@ def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
 def _work(task: tuple[Any, ...]) -> tuple[str | bytes, int, int]:
     kind, payload = task[0], task[1:]
     evaluator: Evaluator = _worker["evaluator"]
-    if kind == "lines":
+    if kind == "block":
+        first, block, name = payload
+        items: Iterable[Any] = _records.jsonl_records(_records._lines(io.BytesIO(block)), name, first)
+    elif kind == "lines":
         first, lines, name = payload
-        items: Iterable[Any] = _records.jsonl_records(lines, name, first)
+        items = _records.jsonl_records(lines, name, first)
     else:
         (items,) = payload
     if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process; as bytes
@@ -113,18 +119,38 @@ class Counts:
         self.invalid = 0
 
 
-def _chunks_of_lines(stream: IO[bytes], name: str) -> Iterator[tuple[Any, ...]]:
-    # records._lines splits exactly as read_jsonl does (an over-long line is cut to its start)
-    lines: list[tuple[bytes, int]] = []
-    first = number = 1
-    for raw, length in _records._lines(stream):
-        lines.append((raw, length))
-        number += 1
-        if len(lines) >= CHUNK_RECORDS:
-            yield ("lines", first, lines, name)
-            lines, first = [], number
-    if lines:
-        yield ("lines", first, lines, name)
+def _chunks_of_blocks(stream: IO[bytes], name: str, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[Any, ...]]:
+    """JSONL input as blocks of whole lines, each with the number of its first line: per block
+    one read, one search for its last line end and one count of line ends, and no work per line
+    (the workers split the lines, with records._lines, as one process does). A line longer than
+    MAX_LINE_BYTES is never held whole: its start and its full length are sent alone, as
+    records._lines gives them."""
+    number = 1
+    carry = b""   # the start of a line the last block cut
+    while True:
+        block = stream.read(block_bytes)
+        if not block:
+            if carry:
+                yield ("block", number, carry, name)
+            return
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield ("block", number, data[:cut], name)
+            number += data.count(b"\n", 0, cut)
+        carry = data[cut:]
+        if len(carry) > MAX_LINE_BYTES:  # an over-long line: its start, then skip to its end
+            head, length = carry[:MAX_LINE_BYTES + 1], len(carry)
+            carry = b""
+            while True:
+                more = stream.read(block_bytes)
+                end = more.find(b"\n") + 1
+                length += end or len(more)
+                if end or not more:
+                    carry = more[end:] if end else b""
+                    break
+            yield ("lines", number, [(head, length)], name)
+            number += 1
 
 
 def _chunks_of_records(records: Iterator[InputRecord]) -> Iterator[tuple[Any, ...]]:
@@ -153,7 +179,7 @@ def _tasks(path: str, input_format: str) -> Iterator[tuple[Any, ...]]:
         _records.check_text(head, name)
         fmt = _records.detect_format(name, head) if input_format == "auto" else input_format
         if fmt == "jsonl":
-            tasks = _chunks_of_lines(stream, name)
+            tasks = _chunks_of_blocks(stream, name)
         else:
             tasks = _chunks_of_records(_records.READERS[fmt](stream, name))
     except BaseException:

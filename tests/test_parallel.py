@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.util
+import io
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from evaluator import Evaluator, load_policy
+from evaluator import Evaluator, load_policy, parallel, records
 from evaluator.parallel import CHUNK_RECORDS
 from evaluator.records import MAX_LINE_BYTES
 from evaluator.template import jsonl_lines
@@ -225,3 +227,36 @@ def test_workers_end_when_the_parent_is_killed(tmp_path):
     alive = [w for w in workers if os.path.exists(f"/proc/{w}")
              and open(f"/proc/{w}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
     assert not alive, f"workers {alive} outlived their parent"
+
+
+# --- the parent's cut of JSONL input into blocks ------------------------------------------------
+
+def _lines_of_tasks(tasks) -> list[tuple[int, bytes, int]]:
+    """(line number, raw line, full length) of every line the tasks carry, as the workers read them."""
+    out = []
+    for kind, first, payload, _name in tasks:
+        lines = payload if kind == "lines" else list(records._lines(io.BytesIO(payload)))
+        out.extend((first + i, raw, length) for i, (raw, length) in enumerate(lines))
+    return out
+
+
+LINE_PARTS = st.sampled_from([b"{}", b'{"a": 1}', b"x" * 7, b"y" * 30, b"\r", b"", b"\xef\xbb\xbf", b" "])
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(lines=st.lists(st.lists(LINE_PARTS, max_size=4).map(b"".join), max_size=30), final_newline=st.booleans(),
+       block=st.integers(1, 64))
+def test_blocks_carry_every_line_once_numbered_and_cut_as_one_process_reads_them(lines, final_newline, block):
+    """Whatever the block size against the line lengths (lines cut by blocks, lines longer than
+    a block, over-long lines cut to their start, CRLF, no final line end), the blocks' lines are
+    exactly records._lines' lines of the whole input, with the same numbers."""
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(records, "MAX_LINE_BYTES", 24)
+        patch.setattr(parallel, "MAX_LINE_BYTES", 24)
+        expected = [(i, raw, length) for i, (raw, length) in enumerate(records._lines(io.BytesIO(data)), start=1)]
+        tasks = list(parallel._chunks_of_blocks(io.BytesIO(data), "in.jsonl", block))
+        got = _lines_of_tasks(tasks)
+    assert got == expected
+    for kind, _first, payload, _name in tasks:  # only an over-long line's start travels alone
+        assert kind == "block" or (len(payload) == 1 and payload[0][1] > 24)
