@@ -487,10 +487,13 @@ def jsonl_bytes(evaluator: "Evaluator", items: Iterable[Any]) -> tuple[bytes, in
 
 
 def binary_of(out: Any) -> Any:
-    """The byte stream under a UTF-8 text stream (flushed, so the two stay in order), or None."""
+    """The byte stream under a UTF-8 text stream (flushed, so the two stay in order), or None.
+    The stream's error handler does not matter (stdout under a C.UTF-8 locale has
+    surrogateescape): UTF-8 encodes every code point but a lone surrogate, and the bytes written
+    here were encoded strictly, so hold none; any handler would write the same bytes."""
     buffer = getattr(out, "buffer", None)
     encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if buffer is None or encoding != "utf8" or getattr(out, "errors", "strict") != "strict":
+    if buffer is None or encoding != "utf8":
         return None
     out.flush()
     return buffer

@@ -240,3 +240,28 @@ def test_one_record_at_a_time_as_a_service_would(shipped_policy):
             expected = list(plain.evaluate_many([InputRecord(record)]))[0]
             assert ok == expected.ok and text == _dumps(expected.to_dict())
             assert '"source"' not in text
+
+
+def test_the_byte_stream_is_used_under_any_utf8_text_stream(shipped_policy):
+    """write_jsonl writes bytes straight to the buffer of a UTF-8 text stream whatever its error
+    handler (stdout has surrogateescape under a C.UTF-8 locale), and text to any other stream:
+    the same bytes either way."""
+    import io
+    from evaluator.template import binary_of, write_jsonl
+    records = [InputRecord(r, {"file": "p.jsonl", "line": i + 1})
+               for i, r in enumerate(population.partners(200, seed=8))]
+    written = {}
+    for errors in ("strict", "surrogateescape", "replace"):
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding="utf-8", errors=errors, newline="")
+        assert binary_of(out) is raw
+        with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
+            write_jsonl(evaluator, records, out)
+        written[errors] = raw.getvalue()
+    text = io.StringIO()
+    assert binary_of(text) is None
+    latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    assert binary_of(latin) is None
+    with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
+        write_jsonl(evaluator, records, text)
+    assert written["strict"] == written["surrogateescape"] == written["replace"] == text.getvalue().encode("utf-8")
