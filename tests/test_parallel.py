@@ -7,6 +7,8 @@ import datetime as _dt
 import importlib.util
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,38 @@ def test_jsonl_with_bad_lines_is_byte_identical_and_in_order(cli, messy_jsonl):
     long = by_line[CHUNK_RECORDS + 12]["error"]
     assert f"{MAX_LINE_BYTES + 53} bytes" in json.dumps(long)     # its true length, though only the start was sent
     assert out[-1]["partner_id"] == "last-no-newline" and out[-1]["tier"]["id"] == "certified_partner"
+
+
+def test_jsonl_output_to_a_file_appended_to_a_pipe_and_in_process_is_the_same(cli, messy_jsonl, tmp_path):
+    """The workers' jsonl output reaches the parent through spool files, copied by sendfile to a
+    file or a pipe, and by reads and writes where sendfile cannot write (a file opened to
+    append, a stream with no file descriptor): the same bytes every way."""
+    from conftest import EVALUATOR_BIN
+    one, many = _both(cli, str(messy_jsonl), "--format", "jsonl")  # stdout: a pipe
+    assert many.stdout == one.stdout
+    appended = tmp_path / "appended.jsonl"
+    appended.write_bytes(b"kept\n")
+    with open(appended, "ab") as fh:  # O_APPEND: sendfile refuses it
+        proc = subprocess.run([str(EVALUATOR_BIN), "evaluate", str(messy_jsonl), "--as-of", AS_OF, "--jobs", "2"],
+                              stdout=fh, stderr=subprocess.PIPE, timeout=120)
+    assert proc.returncode == 1 and appended.read_bytes() == b"kept\n" + one.stdout
+    out = io.StringIO()
+    counts = parallel.evaluate_parallel(load_policy(str(REPO / "policies" / "messagelabs-apac.json")),
+                                        str(messy_jsonl), "auto", "jsonl", out, jobs=2,
+                                        as_of=_dt.date.fromisoformat(AS_OF))
+    assert out.getvalue().encode("utf-8") == one.stdout and counts.total == len(one.stdout.splitlines())
+
+
+def test_spool_files_are_closed_after_a_run(shipped_policy, tmp_path):
+    """No descriptor is left open by a run, finished or stopped by a failing worker."""
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _population(300, seed=3)), encoding="utf-8")
+    before = open_fds()
+    for _ in range(3):
+        parallel.evaluate_parallel(shipped_policy, str(path), "auto", "jsonl", io.StringIO(), jobs=2)
+    assert open_fds() == before
 
 
 def test_csv_and_json_input_and_output(cli, tmp_path):
@@ -159,7 +193,7 @@ def test_the_writer_falls_back_where_orjson_would_differ(shipped_policy):
 
 # --- failures never hang ----------------------------------------------------------------------
 
-def _die(task):
+def _die(task, slot=None):
     import os
     os._exit(7)
 
