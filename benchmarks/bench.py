@@ -38,7 +38,8 @@ library rows and the CLI with --jobs N are also run from the source tree as plai
 child process, as the same-run baseline of what compiling buys (--no-pure skips them).
 CLI (`evaluator evaluate FILE --format jsonl`, stdout to a file): partners/s end to end
 including start-up, and peak memory of the whole process tree (RSS of the parent, and the
-sum of PSS over parent and workers: shared pages counted once), --jobs 1 (baseline) and --jobs N.
+sum of PSS over parent and workers: shared pages counted once; both include the --jobs spool
+files, output in flight held in memory outside any process), --jobs 1 (baseline) and --jobs N.
 """
 from __future__ import annotations
 
@@ -346,6 +347,22 @@ def _kb(path: str, field: str) -> int:
     return 0
 
 
+def _spool_kb(pid: int) -> int:
+    """Memory held in the --jobs spool files (in-memory files, in no process's RSS or PSS)."""
+    total = 0
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            link = f"/proc/{pid}/fd/{fd}"
+            try:
+                if os.readlink(link).startswith("/memfd:evaluator-chunk"):
+                    total += os.stat(link).st_blocks // 2  # 512-byte blocks: what is allocated
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return total
+
+
 def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[str, Any]:
     """One `evaluator evaluate` run: wall time, and peak memory sampled every 20 ms. `pure`:
     the same command run from the source tree, as plain Python."""
@@ -354,7 +371,7 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[s
         if pure else [str(EVALUATOR_BIN)]
     args = command + ["evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
             "--jobs", str(jobs)]
-    peak = {"pss_tree": 0, "rss_tree": 0, "parent_hwm": 0}
+    peak = {"pss_tree": 0, "rss_tree": 0, "parent_hwm": 0, "spool": 0}
     done = threading.Event()
     with open(out_path, "wb") as out:
         start = time.perf_counter()
@@ -363,8 +380,11 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[s
         def sample() -> None:
             while not done.is_set():
                 pids = _tree(proc.pid)
-                peak["pss_tree"] = max(peak["pss_tree"], sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
-                peak["rss_tree"] = max(peak["rss_tree"], sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
+                spool = _spool_kb(proc.pid)  # counted with the processes: it is their output in flight
+                peak["spool"] = max(peak["spool"], spool)
+                peak["pss_tree"] = max(peak["pss_tree"],
+                                       spool + sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
+                peak["rss_tree"] = max(peak["rss_tree"], spool + sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
                 # the parent's own peak (VmHWM is reset by exec; wait4's ru_maxrss is not: it would
                 # report this benchmark's size)
                 peak["parent_hwm"] = max(peak["parent_hwm"], _kb(f"/proc/{proc.pid}/status", "VmHWM:"))
@@ -381,7 +401,7 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[s
     if proc.returncode not in (0, 1):
         raise SystemExit(f"evaluator failed ({proc.returncode}): {stderr}")
     return {"seconds": elapsed, "parent_max_rss_mb": peak["parent_hwm"] / 1e3, "tree_pss_mb": peak["pss_tree"] / 1e3,
-            "tree_rss_mb": peak["rss_tree"] / 1e3}
+            "tree_rss_mb": peak["rss_tree"] / 1e3, "spool_mb": peak["spool"] / 1e3}
 
 
 def _digest(path: Path) -> str:
@@ -420,7 +440,8 @@ def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool
             row[label] = {"partners_per_s": n / statistics.median(times), "seconds": statistics.median(times),
                           "parent_max_rss_mb": max(m["parent_max_rss_mb"] for m in measures),
                           "tree_pss_mb": max(m["tree_pss_mb"] for m in measures),
-                          "tree_rss_mb": max(m["tree_rss_mb"] for m in measures)}
+                          "tree_rss_mb": max(m["tree_rss_mb"] for m in measures),
+                          "spool_mb": max(m["spool_mb"] for m in measures)}
         row["identical_output"] = len(digests) == 1 if digests else None
         results.append(row)
         data.unlink() if n >= 1_000_000 else None
@@ -578,7 +599,8 @@ def main() -> None:
                 name = f"--jobs {jobs}, pure" if label.endswith("_pure") else f"--jobs {label[4:]:<2}"
                 print(f"  {row['partners']:>10,} partners, {name:<14} {r['partners_per_s']:>10,.0f}/s "
                       f"({r['seconds']:.1f} s)   parent RSS {r['parent_max_rss_mb']:.0f}, "
-                      f"tree PSS {r['tree_pss_mb']:.0f}, tree RSS {r['tree_rss_mb']:.0f}; into {row['output']}")
+                      f"tree PSS {r['tree_pss_mb']:.0f}, tree RSS {r['tree_rss_mb']:.0f} (spool files "
+                      f"{r['spool_mb']:.0f}); into {row['output']}")
             if "jobs1" in row:
                 speedup = row[f"jobs{jobs}"]["partners_per_s"] / row["jobs1"]["partners_per_s"]
                 print(f"  {'':>10}  --jobs {jobs} / --jobs 1: x{speedup:.2f}; output identical: {row['identical_output']}")
