@@ -111,8 +111,11 @@ def _work(task: tuple[Any, ...], slot: int | None = None) -> tuple[str | bytes |
         if slot is None:
             return data, total, invalid
         view, written = memoryview(data), 0
-        while written < len(data):
-            written += os.pwrite(slot, view[written:], written)
+        try:
+            while written < len(data):
+                written += os.pwrite(slot, view[written:], written)
+        except OSError:  # no memory for the spool file: the bytes come back through the pipe
+            return data, total, invalid
         return len(data), total, invalid
     return _write_chunk(evaluator.evaluate_many(items))
 
@@ -299,7 +302,7 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
 
     binary = None
 
-    def write(future: Future) -> None:
+    def write(future: Future, slot: int | None) -> None:
         nonlocal binary
         try:
             text, total, invalid = future.result()
@@ -309,7 +312,7 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
             out.write("\n" if counts.total == 0 else ",\n")
         if text.__class__ is int:  # jsonl, left in the chunk's spool file
             binary = binary or binary_of(out)
-            spool.copy_out(slots.popleft(), text, binary, out)
+            spool.copy_out(slot, text, binary, out)  # type: ignore[arg-type]
         elif text.__class__ is bytes:  # jsonl: UTF-8 already, to the byte stream when there is one
             binary = binary or binary_of(out)
             if binary is not None:
@@ -329,20 +332,17 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
         out.write("[")
     _fixed_mmap_threshold()
     spool = _Spool(jobs * IN_FLIGHT_PER_JOB + 1) if fmt == "jsonl" else _Spool(0)
-    slots: deque[int] = deque()   # the spool file of each pending chunk, in order
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
                                initargs=(policy, as_of, with_input, fmt, os.getpid()))
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Future, int | None]] = deque()   # each chunk in flight and its spool file
     try:
         for number, task in enumerate(tasks):
             slot = spool.slot(number)
-            if slot is not None:
-                slots.append(slot)
-            pending.append(pool.submit(_work, task, slot))
+            pending.append((pool.submit(_work, task, slot), slot))
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:  # bounded: memory does not grow with the input
-                write(pending.popleft())
+                write(*pending.popleft())
         while pending:
-            write(pending.popleft())
+            write(*pending.popleft())
     except BaseException:
         # stopped (a signal, Ctrl-C, a failed chunk): end the workers now rather than let the
         # executor finish the chunks in flight at exit

@@ -93,6 +93,21 @@ def test_jsonl_output_to_a_file_appended_to_a_pipe_and_in_process_is_the_same(cl
     assert out.getvalue().encode("utf-8") == one.stdout and counts.total == len(one.stdout.splitlines())
 
 
+def test_a_worker_that_cannot_write_its_spool_file_sends_its_output_back(monkeypatch, messy_jsonl, cli):
+    """No memory for a spool file (pwrite fails in the worker): the chunk's bytes come back
+    through the pipe instead, and the output is the same."""
+    import errno
+
+    def no_space(*_args):
+        raise OSError(errno.ENOSPC, "no space left on device")
+    one = cli("evaluate", str(messy_jsonl), "--as-of", AS_OF, "--format", "jsonl")
+    monkeypatch.setattr(os, "pwrite", no_space)  # the workers are forked from this process
+    out = io.StringIO()
+    parallel.evaluate_parallel(load_policy(str(REPO / "policies" / "messagelabs-apac.json")), str(messy_jsonl),
+                               "auto", "jsonl", out, jobs=2, as_of=_dt.date.fromisoformat(AS_OF))
+    assert out.getvalue().encode("utf-8") == one.stdout
+
+
 def test_spool_files_are_closed_after_a_run(shipped_policy, tmp_path):
     """No descriptor is left open by a run, finished or stopped by a failing worker."""
     def open_fds() -> int:
