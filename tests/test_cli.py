@@ -24,6 +24,23 @@ def test_version(cli):
     assert proc.stdout_text.rstrip().endswith(("(compiled)", "(pure Python)"))
 
 
+def test_commands_in_modules_of_their_own_are_imported_when_used():
+    """Start-up of `evaluate` does not import diff, report, test, doc, explain or replay; each
+    is listed in the help and imported when it runs."""
+    import subprocess
+    import sys
+    from evaluator.cli import EXTRA_COMMANDS
+    modules = sorted({"evaluator" + target.split(":")[0] for target in EXTRA_COMMANDS.values()})
+    script = ("import sys\nfrom evaluator.cli import cli\n"
+              "print(sorted(m for m in sys.modules if m in %r))\n"
+              "print(sorted(cli.list_commands(None)))\n"
+              "cmd = cli.get_command(None, 'diff')\nprint(cmd.name, 'evaluator.cli_diff' in sys.modules)" % modules)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "[]"
+    assert all(name in out[1] for name in [*EXTRA_COMMANDS, "evaluate", "validate", "schema"])
+    assert out[2] == "diff True"
+
+
 def test_evaluate_jsonl_sample_every_decision_matches_the_schema(cli):
     proc = cli("evaluate", str(EXAMPLES / "partners.jsonl"))
     assert proc.returncode == 0, proc.stderr_text
