@@ -77,12 +77,22 @@ policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", 
                              help="Policy file (default: the shipped MessageLabs APAC program).")
 
 
+class _ReaderGone(Exception):
+    """The reader of our output went away (`| head`): not an error of ours."""
+
+
 class _LazyGroup(click.Group):
     """The commands of EXTRA_COMMANDS are imported when they are run or listed, not at start-up:
     `evaluate` does not pay for the modules of diff, report or test (~80 ms of ~0.4 s)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *EXTRA_COMMANDS})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:  # click would exit 1 on it, which here means "records invalid"
+            raise _ReaderGone() from exc
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in EXTRA_COMMANDS and name not in self.commands:
@@ -240,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     except EvaluatorError as exc:
         click.echo(exc.show(), err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, _ReaderGone):
         # the reader went away (e.g. `| head`): not an error of ours
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")

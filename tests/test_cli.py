@@ -41,6 +41,24 @@ def test_commands_in_modules_of_their_own_are_imported_when_used():
     assert out[2] == "diff True"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path, jobs):
+    """`evaluator evaluate ... | head -1`: the reader closes the pipe; the run stops with exit 0,
+    quietly (click alone would exit 1, which here means "some records were invalid")."""
+    import subprocess
+    from conftest import EVALUATOR_BIN
+    path = tmp_path / "p.jsonl"
+    records = [{"partner_id": f"P{i}", "annual_sales_usd": i * 1000, "regions": ["ANZ"]} for i in range(3000)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    proc = subprocess.Popen([str(EVALUATOR_BIN), "evaluate", str(path), "--format", "jsonl", "--jobs", jobs],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away with most of the output unread (~15 MB)
+    _, err = proc.communicate(timeout=120)
+    assert json.loads(first)["partner_id"] == "P0"
+    assert proc.returncode == 0 and b"Traceback" not in err and b"error" not in err, err
+
+
 def test_evaluate_jsonl_sample_every_decision_matches_the_schema(cli):
     proc = cli("evaluate", str(EXAMPLES / "partners.jsonl"))
     assert proc.returncode == 0, proc.stderr_text
