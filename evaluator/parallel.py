@@ -18,6 +18,7 @@ and at most a few chunks per worker are in flight, so memory stays flat however 
 """
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import io
 import multiprocessing
@@ -38,7 +39,9 @@ from .template import binary_of, jsonl_bytes
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
-BLOCK_BYTES = 128 * 1024             # JSONL input per task (~800 partners of the shipped program)
+BLOCK_BYTES = 128 * 1024             # JSONL input read at a time (~800 partners of the shipped program)
+SPOOL_READ_BYTES = 8 * 1024 * 1024   # read at a time from a spool file where sendfile cannot write
+CHUNK_LINES = 1000                   # at most, per JSONL task: bounds the output of a chunk of short lines
 IN_FLIGHT_PER_JOB = 3                # chunks queued or running per worker: bounds memory
 
 
@@ -130,35 +133,47 @@ class Counts:
         self.invalid = 0
 
 
-def _chunks_of_blocks(stream: IO[bytes], name: str, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[Any, ...]]:
+def _chunks_of_blocks(stream: IO[bytes], name: str, block_bytes: int = BLOCK_BYTES,
+                      max_lines: int = CHUNK_LINES) -> Iterator[tuple[Any, ...]]:
     """JSONL input as blocks of whole lines, each with the number of its first line: per block
     one read, one search for its last line end and one count of line ends, and no work per line
-    (the workers split the lines, with records._lines, as one process does). A line longer than
-    MAX_LINE_BYTES is never held whole: its start and its full length are sent alone, as
-    records._lines gives them."""
+    (the workers split the lines, with records._lines, as one process does). A block holds at
+    most `max_lines` lines, as a chunk of records did: a decision is kilobytes whatever its line's
+    length, so short lines are cut by count (then line by line) to bound what a chunk writes. A
+    line longer than MAX_LINE_BYTES is never held whole: its start and its full length are sent
+    alone, as records._lines gives them."""
     number = 1
     carry = b""   # the start of a line the last block cut
     while True:
         block = stream.read(block_bytes)
-        if not block:
-            if carry:
-                yield ("block", number, carry, name)
-            return
         data = carry + block if carry else block
-        cut = data.rfind(b"\n") + 1
-        if cut:
-            yield ("block", number, data[:cut], name)
-            number += data.count(b"\n", 0, cut)
-        carry = data[cut:]
+        if not data:
+            return
+        end = data.rfind(b"\n") + 1 if block else len(data)   # data[:end] is whole lines (all, at the end)
+        start = 0
+        while start < end:
+            lines = data.count(b"\n", start, end)
+            cut = end
+            if lines > max_lines:
+                cut = start
+                for _ in range(max_lines):
+                    cut = data.index(b"\n", cut) + 1
+                lines = max_lines
+            yield ("block", number, data[start:cut], name)
+            number += lines
+            start = cut
+        if not block:
+            return
+        carry = data[end:]
         if len(carry) > MAX_LINE_BYTES:  # an over-long line: its start, then skip to its end
             head, length = carry[:MAX_LINE_BYTES + 1], len(carry)
             carry = b""
             while True:
                 more = stream.read(block_bytes)
-                end = more.find(b"\n") + 1
-                length += end or len(more)
-                if end or not more:
-                    carry = more[end:] if end else b""
+                found = more.find(b"\n") + 1
+                length += found or len(more)
+                if found or not more:
+                    carry = more[found:] if found else b""
                     break
             yield ("lines", number, [(head, length)], name)
             number += 1
@@ -244,15 +259,16 @@ class _Spool:
                     sent += done
             except (OSError, ValueError, io.UnsupportedOperation):
                 pass  # not a file descriptor, or one sendfile cannot write to (O_APPEND): copy it here
+        decoder = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
         while sent < size:
-            data = os.pread(fd, min(size - sent, 8 * 1024 * 1024), sent)
+            data = os.pread(fd, min(size - sent, SPOOL_READ_BYTES), sent)
             if not data:
                 raise EngineError("a worker's output was cut short; the run stopped")
+            sent += len(data)
             if binary is not None:
                 binary.write(data)
             else:
-                out.write(data.decode("utf-8"))
-            sent += len(data)
+                out.write(decoder.decode(data, final=sent >= size))
         os.ftruncate(fd, 0)
 
     def close(self) -> None:

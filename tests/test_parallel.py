@@ -108,6 +108,23 @@ def test_a_worker_that_cannot_write_its_spool_file_sends_its_output_back(monkeyp
     assert out.getvalue().encode("utf-8") == one.stdout
 
 
+def test_spool_read_back_in_small_pieces_keeps_every_character(monkeypatch, tmp_path, cli):
+    """Where the output has no descriptor (a text stream), a spool file is read back in pieces
+    that can end inside a multi-byte character: the text is still whole; and a file of short
+    lines (more than a chunk's worth in one block) comes out whole and in order."""
+    path = tmp_path / "p.jsonl"
+    rows = [{"partner_id": f"Pé\u2028\U0001F600{i}", "annual_sales_usd": i * 997} for i in range(300)]
+    rows += [{"partner_id": str(i)} for i in range(2500)]  # ~20 bytes a line: cut by count
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    one = cli("evaluate", str(path), "--as-of", AS_OF, "--format", "jsonl")
+    monkeypatch.setattr(parallel, "SPOOL_READ_BYTES", 7)
+    out = io.StringIO()
+    parallel.evaluate_parallel(load_policy(str(REPO / "policies" / "messagelabs-apac.json")), str(path), "auto",
+                               "jsonl", out, jobs=2, as_of=_dt.date.fromisoformat(AS_OF))
+    assert "é\u2028\U0001F600".encode("utf-8") in one.stdout  # the error records quote the ids they refuse
+    assert out.getvalue().encode("utf-8") == one.stdout
+
+
 def test_spool_files_are_closed_after_a_run(shipped_policy, tmp_path):
     """No descriptor is left open by a run, finished or stopped by a failing worker."""
     def open_fds() -> int:
@@ -294,18 +311,21 @@ LINE_PARTS = st.sampled_from([b"{}", b'{"a": 1}', b"x" * 7, b"y" * 30, b"\r", b"
 
 @settings(max_examples=300, derandomize=True, deadline=None, database=None)
 @given(lines=st.lists(st.lists(LINE_PARTS, max_size=4).map(b"".join), max_size=30), final_newline=st.booleans(),
-       block=st.integers(1, 64))
-def test_blocks_carry_every_line_once_numbered_and_cut_as_one_process_reads_them(lines, final_newline, block):
+       block=st.integers(1, 64), max_lines=st.integers(1, 8))
+def test_blocks_carry_every_line_once_numbered_and_cut_as_one_process_reads_them(lines, final_newline, block,
+                                                                                 max_lines):
     """Whatever the block size against the line lengths (lines cut by blocks, lines longer than
-    a block, over-long lines cut to their start, CRLF, no final line end), the blocks' lines are
-    exactly records._lines' lines of the whole input, with the same numbers."""
+    a block, over-long lines cut to their start, CRLF, no final line end) and however many short
+    lines a block holds, the blocks' lines are exactly records._lines' lines of the whole input,
+    with the same numbers, at most `max_lines` to a block."""
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(records, "MAX_LINE_BYTES", 24)
         patch.setattr(parallel, "MAX_LINE_BYTES", 24)
         expected = [(i, raw, length) for i, (raw, length) in enumerate(records._lines(io.BytesIO(data)), start=1)]
-        tasks = list(parallel._chunks_of_blocks(io.BytesIO(data), "in.jsonl", block))
+        tasks = list(parallel._chunks_of_blocks(io.BytesIO(data), "in.jsonl", block, max_lines))
         got = _lines_of_tasks(tasks)
     assert got == expected
     for kind, _first, payload, _name in tasks:  # only an over-long line's start travels alone
         assert kind == "block" or (len(payload) == 1 and payload[0][1] > 24)
+        assert kind == "lines" or payload.count(b"\n") <= max_lines
