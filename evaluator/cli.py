@@ -83,7 +83,7 @@ class _ReaderGone(Exception):
 
 class _LazyGroup(click.Group):
     """The commands of EXTRA_COMMANDS are imported when they are run or listed, not at start-up:
-    `evaluate` does not pay for the modules of diff, report or test (~80 ms of ~0.4 s)."""
+    `evaluate` does not pay for the modules of diff, report or test (about 0.1 s of its start-up)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *EXTRA_COMMANDS})
