@@ -26,6 +26,8 @@ def partner_id(policy: Any, record: Any) -> str | None:
     """The partner's id as a decision names it: the policy's id fact, if a string or integer."""
     if isinstance(record, dict):
         value = record.get(policy.id_fact)
+        if value.__class__ is str:  # the common case, first: the id as it is
+            return value
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             return str(value)
     return None

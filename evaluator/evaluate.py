@@ -455,9 +455,7 @@ class Evaluator:
                 if not from_text and plan.outcome is not None and not self.with_input:
                     facts = plan.fast_coerce(data)  # the common case, without _evaluate's steps
                     if facts is not None:
-                        pid = data.get(plan.policy.id_fact)  # a str id as it is; partner_id() says for others
-                        yield self._decide(plan, facts, pid if pid.__class__ is str else partner_id(plan.policy, data),
-                                           source, input_sha256(data))
+                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, input_sha256(data))
                         continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)

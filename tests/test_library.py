@@ -147,3 +147,17 @@ def test_decision_round_trips_through_json(shipped):
     DECISION.validate(data)
     assert data["tier"] == {"id": "certified_partner", "name": "Certified Partner", "rank": 3}
     assert data["measures"] == {"region_count": None, "country_count": 1}
+
+
+def test_partner_id_as_a_decision_names_it():
+    from types import SimpleNamespace
+    from evaluator.decision import partner_id
+
+    class Text(str):
+        pass
+    policy = SimpleNamespace(id_fact="id")
+    assert partner_id(policy, {"id": "P-1"}) == "P-1"
+    named = partner_id(policy, {"id": Text("P-2")})
+    assert named == "P-2" and named.__class__ is str   # a str subclass is named as a plain str
+    assert partner_id(policy, {"id": 7}) == "7"
+    assert [partner_id(policy, r) for r in ({"id": True}, {"id": 1.5}, {"id": None}, {}, ["P-1"])] == [None] * 5
