@@ -26,7 +26,7 @@ def partner_id(policy: Any, record: Any) -> str | None:
     """The partner's id as a decision names it: the policy's id fact, if a string or integer."""
     if isinstance(record, dict):
         value = record.get(policy.id_fact)
-        if value.__class__ is str:  # the common case, first: the id as it is
+        if type(value) is str:  # the common case, first: the id as it is
             return value
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             return str(value)
@@ -35,7 +35,7 @@ def partner_id(policy: Any, record: Any) -> str | None:
 
 def jsonable(value: Any) -> Any:
     """A fact or measure value as it appears in a decision."""
-    cls = value.__class__
+    cls = type(value)
     if cls is str or cls is int or cls is float or cls is bool or value is None:  # the common case, first
         return value
     if isinstance(value, _dt.date):

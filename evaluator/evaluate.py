@@ -183,7 +183,7 @@ class _Plan:
         for name, counted, deps in self.measure_steps:
             if counted is not None:
                 items = facts.get(counted)
-                if items.__class__ is list:
+                if type(items) is list:
                     out[name] = len(items)
                     continue
             if deps is None:
@@ -191,7 +191,7 @@ class _Plan:
                     ctx = Context(facts, self.computes, as_of, {})
                 out[name] = ctx.value(name)
                 continue
-            key = (name, *[tuple(v) if v.__class__ is list else v for v in map(facts.get, deps)])
+            key = (name, *[tuple(v) if type(v) is list else v for v in map(facts.get, deps)])
             value = memo.get(key, _ABSENT)
             if value is _ABSENT:
                 if ctx is None:
@@ -218,7 +218,7 @@ class _Plan:
         out = []
         for is_fact, name, encode, is_list, constants in self.encoders:
             value = facts.get(name) if is_fact else measures[name]
-            if value is None or value.__class__ is Missing:
+            if value is None or type(value) is Missing:
                 out.append(None)
             elif constants is not None:  # NumericCodec.encode, inlined: the hottest line
                 i = bisect_left(constants, value)
@@ -303,7 +303,7 @@ class _Plan:
                 missing: set[str] = set()
                 for comparison, i in checks_layout:
                     value = values[operand_of[i][0]]
-                    if value.__class__ is Missing:
+                    if type(value) is Missing:
                         missing |= value.facts
                         value = None
                     actual.setdefault(comparison.operand.name, value)
@@ -484,7 +484,7 @@ class Evaluator:
         decision.__dict__ = {
             "partner_id": partner_id, "tier": outcome.chosen, "override": outcome.applied,
             "overrides": list(outcome.overrides),
-            "measures": {n: (None if v.__class__ is Missing else v) for n, v in measures.items()},
+            "measures": {n: (None if type(v) is Missing else v) for n, v in measures.items()},
             "policy": plan.policy.ref, "evaluator_version": __version__,
             "as_of": as_of if plan.reads_as_of else None, "source": source, "input_sha256": digest,
             "input": None, "input_is_text": False,

@@ -9,7 +9,7 @@ would not. JSON input only (from_text=False): CSV text goes through coerce_recor
 Each fact's check is one small function made when the policy is compiled (bounds folded into one
 range test, enum as a frozenset, pattern compiled once with the same RE2 `compile_pattern`,
 default coerced once), one per fact type in CHECKS. Only exact built-in types take the fast path
-(`x.__class__ is int`, not isinstance): a subclass could behave differently, so it falls back.
+(`type(x) is int`, not isinstance): a subclass could behave differently, so it falls back.
 """
 from __future__ import annotations
 
@@ -39,13 +39,13 @@ def _text_test(spec: FactSpec) -> tuple[frozenset[str] | None, Callable[[str], b
     """(enum set, pattern test) for an exact str; None if the fast path cannot tell for this spec."""
     allowed: frozenset[str] | None = None
     if spec.enum is not None:
-        if not all(item.__class__ is str for item in spec.enum):
+        if not all(type(item) is str for item in spec.enum):
             return None
         allowed = frozenset(spec.enum)  # exact strs: set membership is the tuple's == membership
     match: Callable[[str], bool] | None = None
     if spec.pattern is not None:
         try:
-            match = compile_pattern(spec.pattern).fullmatch  # also rejects what the slow path rejects
+            match = compile_pattern(spec.pattern).test  # also rejects what the slow path rejects
         except Exception:
             return None
     return allowed, match
@@ -68,7 +68,7 @@ def _text_ok(spec: FactSpec) -> Callable[[str], bool] | None:
 
 def _string_list_check(spec: FactSpec) -> Check:
     ok = _text_ok(spec)
-    if ok is None or (spec.max_items is not None and spec.max_items.__class__ is not int):
+    if ok is None or (spec.max_items is not None and type(spec.max_items) is not int):
         return _never
     max_items = spec.max_items
     # Lists of regions and countries repeat a lot: remember whole lists and single items found
@@ -77,10 +77,10 @@ def _string_list_check(spec: FactSpec) -> Check:
     items: set[str] = set()
 
     def check(value: Any) -> Any:
-        if value.__class__ is not list or (max_items is not None and len(value) > max_items):
+        if type(value) is not list or (max_items is not None and len(value) > max_items):
             return _BAD
         for item in value:  # also keeps the memo exact: its keys hold only real strs
-            if item.__class__ is not str:
+            if type(item) is not str:
                 return _BAD
         key = tuple(value)
         if key not in lists:
@@ -108,7 +108,7 @@ def _date_check(spec: FactSpec) -> Check:
     fromisoformat, shape = _dt.date.fromisoformat, _ASCII_DATE.fullmatch
 
     def check(value: Any) -> Any:
-        if value.__class__ is not str:
+        if type(value) is not str:
             return _BAD
         text = value.strip()
         if not shape(text):
@@ -122,7 +122,7 @@ def _date_check(spec: FactSpec) -> Check:
 
 
 def _plain_number(value: Any) -> bool:
-    return value.__class__ is int or (value.__class__ is float and math.isfinite(value))
+    return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
 # --- one check per fact type -------------------------------------------------------------------
@@ -136,12 +136,12 @@ def _number_check(spec: FactSpec) -> Check:
     high = MAX_EXACT if spec.maximum is None else min(MAX_EXACT, spec.maximum)
     if spec.type == "number":
         def check(v: Any) -> Any:
-            c = v.__class__
+            c = type(v)
             return v if (c is int or c is float) and low <= v <= high else _BAD
         return check
 
     def check_integer(v: Any) -> Any:
-        c = v.__class__
+        c = type(v)
         if c is float:
             if not v.is_integer():  # False for NaN and inf too
                 return _BAD
@@ -164,7 +164,7 @@ def _string_check(spec: FactSpec) -> Check:
         return _never
 
     def check(v: Any) -> Any:
-        return v if v.__class__ is str and ok(v) else _BAD
+        return v if type(v) is str and ok(v) else _BAD
     return check
 
 
@@ -200,7 +200,7 @@ def compile_fast_coercer(policy: Policy) -> Callable[[Any], dict[str, Any] | Non
                  for name, spec in policy.facts.items())
 
     def fast(record: Any) -> dict[str, Any] | None:
-        if record.__class__ is not dict:
+        if type(record) is not dict:
             return None
         get = record.get
         facts = {}

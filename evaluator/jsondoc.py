@@ -211,16 +211,16 @@ def loads_flat(raw: bytes) -> dict[str, Any] | None:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    if data.__class__ is not dict:
+    if type(data) is not dict:
         return None
     for value in data.values():
-        cls = value.__class__
+        cls = type(value)
         if cls is float:
             if not -_BIG < value < _BIG:
                 return None
         elif cls is list:
             for item in value:
-                kind = item.__class__
+                kind = type(item)
                 if kind is list or kind is dict or (kind is float and not -_BIG < item < _BIG):
                     return None
         elif cls is dict:

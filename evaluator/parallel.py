@@ -326,11 +326,11 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
             raise EngineError(f"a worker process died ({exc}); no output was lost silently: the run stopped") from None
         if fmt == "json" and text:
             out.write("\n" if counts.total == 0 else ",\n")
-        if text.__class__ is not str:  # jsonl, UTF-8 already: to the byte stream when there is one
+        if type(text) is not str:  # jsonl, UTF-8 already: to the byte stream when there is one
             binary = binary or binary_of(out)
-        if text.__class__ is int:  # left in the chunk's spool file
+        if type(text) is int:  # left in the chunk's spool file
             spool.copy_out(slot, text, binary, out)  # type: ignore[arg-type]
-        elif text.__class__ is bytes:
+        elif type(text) is bytes:
             if binary is not None:
                 binary.write(text)
             else:

@@ -147,7 +147,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 def show(value: Any) -> str:
     """A value as written in explanations: numbers and strings as in JSON, dates as YYYY-MM-DD."""
-    cls = value.__class__
+    cls = type(value)
     if cls is int or (cls is float and value - value == 0):  # the common case first: finite numbers
         return repr(value)
     if isinstance(value, bool) or value is None:
@@ -616,7 +616,7 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
     if op in _BOUNDS and operand.kind == "fact":  # the commonest case, `sales >= 100000`: a short cut
         spec = policy.facts[operand.name]
         actual = ctx.value(operand.name)
-        if spec.type in _NUMERIC and actual.__class__ in (int, float):
+        if spec.type in _NUMERIC and type(actual) in (int, float):
             return _bound_change(spec, comparison, op, actual)
     return _leaf_change(policy, comparison, op, ctx)
 
@@ -633,11 +633,11 @@ class Bound:
         self.to_text = show(self.to)
         self.unit = f" {spec.unit}" if spec.unit else ""
         self.reachable, self.why = _within(spec, self.to)
-        self.whole = value.__class__ is int
+        self.whole = type(value) is int
 
     def amount(self, actual: Any) -> tuple[bool, int | float]:
         """(up, by): whether the value must rise, and by how much."""
-        if self.whole and actual.__class__ is int:  # exact without decimals
+        if self.whole and type(actual) is int:  # exact without decimals
             return self.value > actual, abs(self.value - actual)
         current = _dec(actual)
         return self.target > current, _plain(abs(self.target - current))

@@ -10,6 +10,8 @@ import json
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evaluator import load_policy
 from evaluator.errors import PolicyError
@@ -211,6 +213,59 @@ def test_re2_and_python_agree_on_the_patterns_policies_use(text):
         assert pattern.fullmatch(value) == (re.fullmatch(text, value) is not None), (text, value)
         assert pattern.fullmatch(value) == (pattern._regexp.fullmatch(value) is not None)
 
+
+
+# Patterns simple enough for Python's `re` (patterns._single_pass) must match exactly as RE2.
+_CHARS = "aAzZ09._-é日🙂\n "
+_ITEMS = st.sampled_from(["a", "Z", "é", "日", "🙂", "\\.", "-", "_", "[A-Z]", "[a-z0-9]", "[A-Za-z0-9._-]",
+                          "[é日]", "[🙂a]", "[0-9]", "[-a]", "[ -~]"])
+_COUNTS = st.sampled_from(["", "{2}", "{0}", "{1,3}", "*", "+", "?", "{2,}"])
+
+
+@st.composite
+def _simple_patterns(draw):
+    items = draw(st.lists(st.tuples(_ITEMS, _COUNTS), max_size=4))
+    return "".join(item + count for item, count in items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_simple_patterns(), st.lists(st.text(alphabet=_CHARS, max_size=8), min_size=1, max_size=6))
+def test_patterns_python_matches_give_re2_answers(text, values):
+    from evaluator.patterns import _single_pass
+    if problem(text) is not None:
+        return
+    pattern = compile_pattern(text)
+    for value in values:
+        assert pattern.fullmatch(value) == (pattern._regexp.fullmatch(value) is not None), (text, value)
+        assert bool(pattern.test(value)) == pattern.fullmatch(value)
+    # the shapes _single_pass takes are the ones with at most one variable count
+    variable = sum(count not in ("", "{2}", "{0}") for count in _COUNTS_OF(text))
+    assert _single_pass(text) == (variable <= 1)
+
+
+def _COUNTS_OF(text):
+    import re
+    return [m.group(2) for m in re.finditer(r"(\[[^\]]*\]|[^\[{*+?])(\{[^}]*\}|[*+?]|)", text)]
+
+
+@pytest.mark.parametrize("text, python", [
+    ("[A-Za-z0-9][A-Za-z0-9._-]*", True), ("[A-Z]{2}", True), ("a|b", True), ("", True), ("é+", True),
+    ("a*b*", False), ("(ab)*", False), ("[^a]*", False), ("\\d+", False), (".*", False), ("^a", False),
+    ("[A-Z]{2,3}x*", False), ("(?i)a", False), ("\\w", False)])
+def test_only_single_pass_patterns_leave_re2(text, python):
+    import re
+    pattern = compile_pattern(text)
+    assert (getattr(pattern.test, "__self__", None).__class__ is re.Pattern) is python
+
+
+def test_a_single_pass_pattern_is_linear_for_python_re_too():
+    """The one variable item backtracks at most once per character: a megabyte that fails at
+    its very end is still quick."""
+    pattern = compile_pattern("[A-Za-z0-9][A-Za-z0-9._-]*[0-9]{3}")
+    value = "a" * 1_000_000 + "!"
+    started = time.monotonic()
+    assert not pattern.fullmatch(value)
+    assert time.monotonic() - started < 3
 
 # --- conditions beyond the engine's limits evaluate, correctly, without hanging --------------
 
