@@ -147,7 +147,7 @@ def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1)
     for number, (raw, length) in enumerate(lines, start=first):
         if number == 1:
             raw = raw.removeprefix(BOM)
-        if not raw.strip():
+        if raw[:1] != b"{" and not raw.strip():  # (a record's line starts with "{": no copy made)
             continue
         source = {"file": name, "line": number}
         if length > MAX_LINE_BYTES:
@@ -156,10 +156,10 @@ def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1)
                                                      found=f"{length} bytes")])
             continue
         try:
-            line = raw.rstrip(b"\r\n")
-            data = loads_flat(line)
+            # the line end is JSON whitespace to orjson: loads_flat reads the line as it is
+            data = loads_flat(raw)
             if data is None:
-                data = loads(decode_text(line, "line"))
+                data = loads(decode_text(raw.rstrip(b"\r\n"), "line"))
         except JSONProblem as exc:
             yield InputRecord(None, source, [Finding(str(exc), "", name, number, exc.column, exc.expected, exc.found)])
             continue

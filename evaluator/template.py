@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import operator
 import re
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
@@ -59,7 +60,7 @@ def _json(value: Any) -> bytes:
 
 def dump(value: Any) -> bytes:
     """One JSON value exactly as the json module writes it (ensure_ascii=False, no spaces)."""
-    cls = value.__class__
+    cls = type(value)
     if value is None:
         return b"null"
     if cls is str:
@@ -94,7 +95,7 @@ def dump(value: Any) -> bytes:
 def _escaped(text: str | bytes) -> bytes:
     """Text as it is written inside a JSON string (or JSON as it is), with each % doubled, to be
     part of a bytes % format."""
-    written = dump(text)[1:-1] if text.__class__ is str else text
+    written = dump(text)[1:-1] if type(text) is str else text
     return written.replace(b"%", b"%%")  # type: ignore[union-attr]
 
 
@@ -104,23 +105,29 @@ def _single(names: set[str]) -> str | None:
 
 def _tag(value: Any) -> Any:
     """A fact value as a memo key: 1, 1.0 and True are different keys (they print differently)."""
-    if value.__class__ is list:
+    if type(value) is list:
         return tuple(value)
-    return (value.__class__, value)
+    return (type(value), value)
 
 
 class _Template:
     """Fragments of one encoding's JSON and, between each two, a slot: an index into the record's
     atoms (its distinct values, written once each), grouped by kind so filling is a few tight loops."""
 
-    __slots__ = ("parts", "count", "index", "values", "measures", "shortfalls", "checks", "missing", "pid",
-                 "source", "digest", "size")
+    __slots__ = ("parts", "count", "index", "gather", "values", "measures", "shortfalls", "checks", "missing",
+                 "pid", "source", "digest", "size")
 
     def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]], operands: tuple[Any, ...]):
+        # a measure in `measures` is written as the same measure as an operand: one atom for both
+        operand_at = {operand.name: pos for pos, operand in enumerate(operands) if operand.kind == "measure"}
+        slots = [("value", operand_at[slot[1]]) if slot[0] == "measure" and slot[1] in operand_at else slot
+                 for slot in slots]
         atoms = list(dict.fromkeys(slots))
         where = {atom: i for i, atom in enumerate(atoms)}
         self.count = len(atoms)
         self.index = [where[slot] for slot in slots]
+        # the atoms in slot order, as one tuple (one C call); itemgetter of one index gives no tuple
+        self.gather = operator.itemgetter(*self.index) if len(self.index) > 1 else None
         self.parts: list[bytes] = [b""] * (2 * len(slots) + 1)
         self.parts[0::2] = fragments
         self.size = sum(map(len, fragments)) + 64 * len(slots)
@@ -162,7 +169,7 @@ class JsonlWriter:
         self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes], tuple[bytes, bytes]]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
-            if c.__class__ is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
+            if type(c) is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
                     and policy.facts[c.operand.name].type in ("number", "integer"):
                 spec = policy.facts[c.operand.name]
                 bound = Bound(spec, c.value)
@@ -213,13 +220,13 @@ class JsonlWriter:
         atoms: list[bytes] = [b""] * template.count
         for i, is_fact, name in template.values:
             value = facts.get(name) if is_fact else measures[name]
-            cls = value.__class__
+            cls = type(value)
             # dump's commonest cases inline: a fact or measure is never a non-finite float
             atoms[i] = (repr(value).encode() if cls is int or cls is float else
                         b"null" if value is None or cls is Missing else dump(value))
         for i, name in template.measures:
             value = measures[name]
-            cls = value.__class__
+            cls = type(value)
             atoms[i] = repr(value).encode() if cls is int or cls is float else \
                 b"null" if cls is Missing else dump(value)
         found: dict[int, tuple[bytes, list[bytes | None]]] = {}
@@ -237,10 +244,10 @@ class JsonlWriter:
             atoms[template.pid] = dump(partner_id)
         if template.source >= 0:
             line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr]
-            head = self.sources.get(source.get("file")) if line.__class__ is int else None  # type: ignore[union-attr]
+            head = self.sources.get(source.get("file")) if type(line) is int else None  # type: ignore[union-attr]
             if head is None:
                 atoms[template.source] = dump(source)
-                if line.__class__ is int and list(source) == ["file", "line"]:  # type: ignore[arg-type]
+                if type(line) is int and list(source) == ["file", "line"]:  # type: ignore[arg-type]
                     name = source["file"]  # type: ignore[index]
                     if len(self.sources) > 64:
                         self.sources.clear()
@@ -250,7 +257,7 @@ class JsonlWriter:
         if template.digest >= 0:
             atoms[template.digest] = dump(digest)
         parts = template.parts[:]
-        parts[1::2] = [atoms[i] for i in template.index]
+        parts[1::2] = template.gather(atoms) if template.gather is not None else [atoms[i] for i in template.index]
         return b"".join(parts)
 
     def _missing(self, index: int, facts: dict[str, Any], measures: dict[str, Any]) -> bytes:
@@ -259,7 +266,7 @@ class JsonlWriter:
             operand = comparison.operand
             value = facts.get(operand.name, Missing(frozenset([operand.name]))) \
                 if operand.kind == "fact" else measures[operand.name]
-            if value.__class__ is Missing:
+            if type(value) is Missing:
                 missing |= value.facts
         return b',"missing_facts":' + dump(sorted(missing)) if missing else b""
 
@@ -272,13 +279,13 @@ class JsonlWriter:
         if len(read) == 1:  # most criteria read one fact
             name, by_length = read[0]
             value = facts.get(name)
-            cls = value.__class__
+            cls = type(value)
             mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else tuple(value)) if cls is list
                                      else value)
         else:
-            mkey = (index, as_of, *[len(v) if by_length and v.__class__ is list else _tag(v)
+            mkey = (index, as_of, *[len(v) if by_length and type(v) is list else _tag(v)
                                     for v, by_length in ((facts.get(name), by_length) for name, by_length in read)])
-        bound = index in self.bounds and (value.__class__ is int or value.__class__ is float)
+        bound = index in self.bounds and (type(value) is int or type(value) is float)
         # amounts (sales) rarely repeat and would crowd out the rest: they are kept apart
         memo = self.bound_memo if bound else self.memo
         found = memo.get(mkey)
@@ -289,7 +296,7 @@ class JsonlWriter:
         else:
             ctx = Context(facts, self.plan.computes, as_of, dict(measures))
             condition = criterion.condition
-            if condition.__class__ is Comparison:  # not met (or missing): its one change, as shortfall() gives it
+            if type(condition) is Comparison:  # not met (or missing): its one change, as shortfall() gives it
                 result = Shortfall([leaf_change(self.policy, condition, False, ctx)])
             else:
                 statuses = outcome.statuses
@@ -412,7 +419,7 @@ def writer_for(plan: "_Plan") -> JsonlWriter:
 def jsonl_line(decision: Any) -> str | None:
     """`decision` as report.write_jsonl writes it (without the newline), from its encoding's
     template; None when it must be written the ordinary way."""
-    fast = decision.__dict__.get("_fast") if decision.__class__ is Decision else None
+    fast = decision.__dict__.get("_fast") if type(decision) is Decision else None
     if fast is None:
         return None
     return writer_for(fast[5]).line(decision)
@@ -429,24 +436,26 @@ def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes,
     plan = evaluator._acquire()
     try:
         as_of = evaluator.as_of
-        fast: Any = None   # what the templated branch uses, looked up once per plan (not per record)
+        current: Any = None  # the plan the locals below were looked up for (once per plan, not per record)
         for number, item in enumerate(items, start=1):
             if evaluator._plan is not plan:  # reloaded (or closed): move to the current plan
                 evaluator._release(plan)
                 plan = None
                 plan = evaluator._acquire()
-                fast = None
-            if item.__class__ is InputRecord:
+            if current is not plan:
+                current = plan
+                fast = not evaluator.with_input and plan.outcome is not None
+                if fast:
+                    writer = writer_for(plan)
+                    coerce, measures_of, key_of, outcome_of = plan.fast_coerce, plan.measures_memo, plan.key, plan.outcome
+                    template_of, fill, policy = writer.templates.get, writer._fill, plan.policy
+                    reads_as_of = as_of if plan.reads_as_of else None
+            if type(item) is InputRecord:
                 data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
             else:
                 data, source, findings, from_text = item, {"index": number}, None, False
                 item = InputRecord(data, source)
-            if fast is None and not evaluator.with_input and plan.outcome is not None:
-                writer = writer_for(plan)
-                fast = (plan.fast_coerce, plan.measures_memo, plan.key, plan.outcome, writer.templates.get,
-                        writer._fill, as_of if plan.reads_as_of else None, plan.policy)
-            if fast is not None and not findings and not from_text:
-                coerce, measures_of, key_of, outcome_of, template_of, fill, reads_as_of, policy = fast
+            if fast and not findings and not from_text:
                 facts = coerce(data)
                 if facts is not None:
                     measures = measures_of(facts, as_of)

@@ -30,6 +30,27 @@ def test_jsonl_bad_line_is_an_error_record_and_the_rest_are_read():
     assert "duplicate key 'a'" in records[3].findings[0].message
 
 
+
+def test_jsonl_line_ends_and_blank_lines_read_as_the_strict_reader_reads_them():
+    """The fast reader takes a line with its end (CRLF, LF, spaces, tabs: JSON whitespace);
+    what it reads is what the strict reader reads from the stripped line, and whatever is not
+    JSON whitespace after a record is still an error with its column."""
+    from evaluator.jsondoc import JSONProblem, loads
+    lines = [b'{"a":1}\r\n', b'{"a":2} \t\r\n', b'  {"a":3}\n', b"   \n", b"\r\n", b"\t\r\n",
+             b'{"a":4}\x0b\n', b'{"a":5,"a":6}\r\n', b'{"a":[1,"x"]}\r\n', b'{"a":7}\r']
+    records = read(b"".join(lines), "x.jsonl")
+    expected = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            expected.append((number, loads(line.rstrip(b"\r\n").decode()), None))
+        except JSONProblem as exc:
+            expected.append((number, None, exc.column))
+    got = [(r.source["line"], r.data, r.findings[0].column if r.findings else None) for r in records]
+    assert got == expected
+    assert [number for number, data, _ in got if data is None] == [7, 8]
+
 def test_jsonl_invalid_utf8_line_is_an_error_record():
     records = read(b'{"partner_id": "a"}\n{"partner_id": "\xff"}\n{"partner_id": "c"}\n', "x.jsonl")
     assert [bool(r.findings) for r in records] == [False, True, False]
