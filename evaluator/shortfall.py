@@ -635,11 +635,12 @@ class Bound:
         self.reachable, self.why = _within(spec, self.to)
         self.whole = type(value) is int
 
-    def amount(self, actual: Any) -> tuple[bool, int | float]:
-        """(up, by): whether the value must rise, and by how much."""
+    def amount(self, actual: Any, text: str | None = None) -> tuple[bool, int | float]:
+        """(up, by): whether the value must rise, and by how much. `text`: a float's repr, when
+        the caller has it already (what _dec would make)."""
         if self.whole and type(actual) is int:  # exact without decimals
             return self.value > actual, abs(self.value - actual)
-        current = _dec(actual)
+        current = Decimal(text) if text is not None else _dec(actual)
         return self.target > current, _plain(abs(self.target - current))
 
     def text_parts(self, up: bool) -> tuple[str, str, str]:

@@ -194,6 +194,9 @@ class JsonlWriter:
         self.template_bytes = 0
         self.memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
         self.bound_memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
+        # the last float value written and its repr (the same sales figure is written, and its
+        # shortfalls worked out, several times per record); the float is held, so `is` is safe
+        self.last_float: tuple[float | None, str] = (None, "")
         self.lock = threading.Lock()
 
     # -- per record --
@@ -222,8 +225,13 @@ class JsonlWriter:
             value = facts.get(name) if is_fact else measures[name]
             cls = type(value)
             # dump's commonest cases inline: a fact or measure is never a non-finite float
-            atoms[i] = (repr(value).encode() if cls is int or cls is float else
-                        b"null" if value is None or cls is Missing else dump(value))
+            if cls is float:  # a float's repr is slow: kept for its bound shortfalls (_bound)
+                text = repr(value)
+                self.last_float = (value, text)
+                atoms[i] = text.encode()
+            else:
+                atoms[i] = (repr(value).encode() if cls is int else
+                            b"null" if value is None or cls is Missing else dump(value))
         for i, name in template.measures:
             value = measures[name]
             cls = type(value)
@@ -315,9 +323,16 @@ class JsonlWriter:
         """The shortfall of `fact >= / <= constant` as Shortfall.to_dict and Change.to_check_dict
         write it (one change; no strict, facts or on_fact), from Bound.amount's figures."""
         bound, up_formats, down_formats = self.bounds[index]
-        up, by = bound.amount(actual)
+        if type(actual) is float:
+            last = self.last_float  # one read: another thread may replace it
+            text = last[1] if last[0] is actual else repr(actual)
+            up, by = bound.amount(actual, text)
+            actual_text = text.encode()
+        else:
+            up, by = bound.amount(actual)
+            actual_text = repr(actual).encode()
         whole, check = up_formats if up else down_formats
-        by_text, actual_text = repr(by).encode(), repr(actual).encode()
+        by_text = repr(by).encode()
         return (whole % (by_text, actual_text, actual_text, by_text, by_text, actual_text),
                 [check % (by_text, by_text, actual_text)])
 

@@ -103,6 +103,30 @@ def test_threads_consuming_batches_and_single_calls_together(shipped_policy):
         assert results == (expected if k % 2 else expected_one)
 
 
+
+def test_threads_sharing_the_jsonl_template_writer_write_the_single_thread_lines(shipped_policy):
+    """One Evaluator's template writer (its templates, shortfall memos and the last float it
+    wrote, all shared) used by many threads at once writes exactly what one thread writes; the
+    records are served in different orders so different sales figures interleave."""
+    from evaluator.evaluate import InputRecord
+    from evaluator.template import jsonl_lines
+    records = _population(600, seed=11)
+    with Evaluator(shipped_policy, as_of=AS_OF) as single:
+        expected = [line for line, _ok in jsonl_lines(single, records)]
+    got: dict[int, list[str]] = {}
+    with Evaluator(shipped_policy, as_of=AS_OF) as shared:
+        def work(k: int) -> None:
+            start = k * 97 % len(records)
+            order = list(range(start, len(records))) + list(range(start))
+            lines = {}
+            for i in order:
+                lines[i] = next(jsonl_lines(shared, [InputRecord(records[i], {"index": i + 1})]))[0]
+            got[k] = [lines[i] for i in range(len(records))]
+
+        _run_threads(work)
+    for k in range(THREADS):
+        assert got[k] == expected, f"thread {k} differs from the single-thread lines"
+
 def _valid(evaluator: Evaluator, record) -> bool:
     from evaluator.facts import coerce_record
     return not coerce_record(evaluator.policy, record)[1]
