@@ -209,6 +209,43 @@ def test_bound_short_cut_equals_the_general_path(kind, op, negated, constant, ac
         assert Decimal(repr(fast.to)) == Decimal(repr(constant))
 
 
+
+# --- finding the markers in a decision's JSON ---------------------------------------------------
+
+_PIECES = st.sampled_from([b'"\\u0000', b'\\u0000"', b',"\\u0000', b'\\u0000":null', b":null", b",", b'"', b"{", b"}",
+                           b"[", b"]", b"0", b"12", b"x", b"\\u", b"\\u000", b"\\u00001", b'":', b" "])
+
+
+@st.composite
+def _texts(draw):
+    """JSON-like bytes with markers of both forms, numbers of any width, and near-misses."""
+    out = []
+    for _ in range(draw(st.integers(0, 12))):
+        kind = draw(st.integers(0, 3))
+        n = str(draw(st.integers(0, 10 ** 6))).encode()
+        if kind == 0:
+            out.append(b'"\\u0000' + n + b'\\u0000"')
+        elif kind == 1:
+            out.append(b',"\\u0000' + n + b'\\u0000":null')
+        else:
+            out.append(b"".join(draw(st.lists(_PIECES, max_size=4))))
+    return b"".join(out)
+
+
+@settings(max_examples=1500, derandomize=True, deadline=None, database=None)
+@given(_texts())
+def test_markers_are_found_as_the_marker_expression_finds_them(text):
+    """template._marks (bytes.find) gives the regular expression's matches wherever _cut uses
+    it: on text whose escaped NULs are all markers' (it counts them first); elsewhere it may
+    stop early (then _cut gives up), never give a different match."""
+    from evaluator.template import _ANY_MARK, _marks
+    expected = [(m.start(), m.end(), int(m.group(1) or m.group(2))) for m in _ANY_MARK.finditer(text)]
+    got = list(_marks(text))
+    if text.count(b"\\u0000") == 2 * len(expected):
+        assert got == expected
+    else:
+        assert got == expected[:len(got)]
+
 # --- the installed command, as a user runs it -------------------------------------------------
 
 def test_the_command_writes_what_the_plain_path_renders(tmp_path, shipped_policy, cli):
