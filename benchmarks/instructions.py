@@ -8,7 +8,9 @@ to same-run baselines for that reason); the number of instructions a path execut
 it is the figure to compare two versions of the code by. Each path runs under callgrind in two
 child processes, one making one pass over the population and one making three, both warm after
 their first pass (the templates and the outcome cache filled): the difference, over two passes,
-is what one more partner costs, start-up and first decisions excluded. Paths:
+is what one more partner costs, start-up and first decisions excluded. A third child makes no
+pass: one pass minus none is the first pass, where each distinct encoding is decided by the
+engine (and, in the JSONL lane, cut into its template) once. Paths:
 
   jsonl lane   what a --jobs worker (and `evaluate --format jsonl` in one process) does per
                partner: read its JSONL line, check its facts, decide (cached), write its line
@@ -106,11 +108,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         data = os.path.join(workdir, "partners.jsonl")
         population.write_jsonl(data, args.partners, seed=1)
-        print(f"instructions per partner, warm ({args.partners:,} partners; 3 passes minus 1, over 2):")
-        with ThreadPoolExecutor(2) as pool:  # the two children of a path side by side
+        print(f"instructions per partner ({args.partners:,} partners): warm (3 passes minus 1, over 2), and the"
+              " first pass (1 pass minus 0: with each encoding's first decision)")
+        with ThreadPoolExecutor(2) as pool:  # the children of a path side by side
             for mode in PATHS:
-                one, three = pool.map(lambda passes: _count(data, mode, passes, workdir), (1, 3))
-                print(f"  {mode:12s} {(three - one) / (2 * args.partners):10,.0f}")
+                zero, one, three = pool.map(lambda passes: _count(data, mode, passes, workdir), (0, 1, 3))
+                print(f"  {mode:12s} {(three - one) / (2 * args.partners):10,.0f} warm"
+                      f" {(one - zero) / args.partners:10,.0f} first pass")
 
 
 if __name__ == "__main__":
