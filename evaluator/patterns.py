@@ -208,7 +208,7 @@ def _single_pass(pattern: str) -> bool:
         return False
     variable = 0
     for op, arg in _items(parsed):
-        if op in _REPEATS and op is not None:
+        if op in _REPEATS:
             if not _one_char(arg[2]):
                 return False
             variable += arg[0] != arg[1]
