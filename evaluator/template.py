@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import operator
-import re
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -39,16 +38,15 @@ TEMPLATE_BUDGET_BYTES = 16 * 1024 * 1024   # fragments kept, all encodings toget
 SHORTFALL_MEMO_ENTRIES = 2048
 
 # A marker is a string no policy or record text holds (checked): "\x00<n>\x00", which the json
-# module writes as "\u0000<n>\u0000". An optional member is a marker *key* with a null value.
-_ANY_MARK = re.compile(rb',"\\u0000(\d+)\\u0000":null|"\\u0000(\d+)\\u0000"')
+# module writes as "\u0000<n>\u0000". An optional member is a marker *key* with a null value:
+# ,"\u0000<n>\u0000":null
 _NUL = b"\\u0000"
 
 
 def _marks(text: bytes) -> Iterator[tuple[int, int, int]]:
-    """(start, end, number) of each marker in `text`, left to right: what _ANY_MARK.finditer
-    finds (tests/test_template.py holds the two equal), found with bytes.find rather than the
-    regular expression, which tried both of its branches at every byte of a 5 KB decision.
-    `text` holds no escaped NUL but the markers' own (_cut counts them first)."""
+    """(start, end, number) of each marker in `text`, left to right, found with bytes.find (a
+    regular expression tried its two forms at every byte of a 5 KB decision; tests/test_template.py
+    holds the two equal). `text` holds no escaped NUL but the markers' own (_cut counts them first)."""
     at = text.find(_NUL)
     last = 0  # where the previous marker ended: markers do not overlap
     while at >= 0:

@@ -239,11 +239,11 @@ def test_patterns_python_matches_give_re2_answers(text, values):
         assert pattern.fullmatch(value) == (pattern._regexp.fullmatch(value) is not None), (text, value)
         assert bool(pattern.test(value)) == pattern.fullmatch(value)
     # the shapes _single_pass takes are the ones with at most one variable count
-    variable = sum(count not in ("", "{2}", "{0}") for count in _COUNTS_OF(text))
+    variable = sum(count not in ("", "{2}", "{0}") for count in _counts_of(text))
     assert _single_pass(text) == (variable <= 1)
 
 
-def _COUNTS_OF(text):
+def _counts_of(text):
     import re
     return [m.group(2) for m in re.finditer(r"(\[[^\]]*\]|[^\[{*+?])(\{[^}]*\}|[*+?]|)", text)]
 
