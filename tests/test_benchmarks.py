@@ -1,7 +1,10 @@
 """The benchmark scripts still run: benchmarks/instructions.py's measured work for every path
-(without valgrind, which the suite does not need), and its message when valgrind is missing."""
+(without valgrind, which the suite does not need), and its message when valgrind is missing; and
+bench.py reads the issue's targets right (at each threshold, one below, without baselines)."""
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -31,3 +34,58 @@ def test_without_valgrind_it_says_so_and_exits_2(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path)}  # no valgrind on this PATH
     proc = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2 and "valgrind is not installed" in proc.stderr
+
+
+def _report(statuses, cli_rate, pss, jre=25_000.0):
+    """A bench.py --json report with just what target_lines reads."""
+    lib = {"cached_statuses": {"median": statuses}, "cached_lines": {"median": 40_000.0},
+           "jre": {"median": jre}, "bare_post": {"median": 20_000.0}, "if_chain": {"median": 2_700_000.0}}
+    row = {"partners": 5_000_000, "output": "/dev/null", "jobs2": {"partners_per_s": cli_rate, "tree_pss_mb": pss}}
+    return {"library": lib, "cli": [row]}
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_targets_are_met_exactly_at_each_threshold(bench):
+    lines = bench.target_lines(_report(100_000.0, 50_000.0, 150.0), 2)
+    assert "this host against the issue's machine" in lines[0] and "json-rules-engine, tier only 25,000/s (x0.50" in lines[0]
+    statuses = next(line for line in lines if "every criterion's result" in line)
+    assert ">= 100,000/s met" in statuses and "twice json-rules-engine here (50,000/s) met, x4.00" in statuses
+    cli = next(line for line in lines if line.startswith("CLI --jobs 2"))
+    # 50,000/s scaled by each baseline's rate here over the issue's: 25,000, 25,000 and 50,000
+    assert ">= 50,000/s met" in cli and "json-rules-engine, tier only 25,000/s met" in cli
+    assert "durable-rules bare, tier only 25,000/s met" in cli and "hand-written if-chain 50,000/s met" in cli
+    assert lines[-1].endswith("150 MB; <= 150 MB met")
+
+
+def test_targets_one_below_each_threshold_are_not_met(bench):
+    lines = bench.target_lines(_report(99_999.0, 49_999.0, 151.0, jre=50_000.0), 2)
+    statuses = next(line for line in lines if "every criterion's result" in line)
+    assert ">= 100,000/s not met" in statuses and "(100,000/s) not met, x2.00" in statuses
+    cli = next(line for line in lines if line.startswith("CLI --jobs 2"))
+    assert ">= 50,000/s not met" in cli and "json-rules-engine, tier only 50,000/s not met" in cli
+    assert lines[-1].endswith("<= 150 MB not met")
+
+
+def test_targets_without_baselines_give_the_absolute_figures_only(bench):
+    report = _report(120_000.0, 60_000.0, 100.0)
+    for key in ("jre", "bare_post", "if_chain"):
+        report["library"][key] = {"skipped": "node is not installed"}
+    lines = bench.target_lines(report, 2)
+    assert not any("issue's machine" in line or "scaled" in line or "twice" in line for line in lines)
+    assert any(">= 100,000/s met" in line for line in lines) and any(">= 50,000/s met" in line for line in lines)
+
+
+def test_targets_from_a_saved_report(bench, tmp_path):
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps({**_report(100_000.0, 50_000.0, 150.0), "jobs": 2}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--targets", str(saved)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("\ntargets (this run):") and "CLI --jobs 2, 5,000,000 partners" in proc.stdout
