@@ -125,6 +125,33 @@ def test_spool_read_back_in_small_pieces_keeps_every_character(monkeypatch, tmp_
     assert out.getvalue().encode("utf-8") == one.stdout
 
 
+@pytest.mark.parametrize("to_file", [True, False], ids=["sendfile", "read back"])
+def test_a_spool_file_keeps_its_pages_and_only_the_chunk_is_copied(monkeypatch, tmp_path, to_file):
+    """A spool file is not emptied after its chunk (the next chunk written into it reuses the
+    pages): a shorter chunk after a longer one is copied alone, without the longer one's tail,
+    whether sendfile copies it or it is read back; a file over SPOOL_KEEP_BYTES is emptied."""
+    spool = parallel._Spool(1)
+    if not spool.fds:
+        pytest.skip("no memfd or no fork here: output comes back through the pipe")
+    fd = spool.fds[0]
+    target = tmp_path / "out.jsonl"
+    try:
+        with open(target, "wb") as binary:
+            text = io.StringIO()
+            for chunk in (b"a" * 100 + b"\n", "é€\n".encode("utf-8"), b""):
+                os.pwrite(fd, chunk, 0)
+                spool.copy_out(fd, len(chunk), binary if to_file else None, text)
+                assert os.fstat(fd).st_size == 101  # the longest chunk's pages kept
+            monkeypatch.setattr(parallel, "SPOOL_KEEP_BYTES", 10)
+            os.pwrite(fd, b"b" * 11, 0)
+            spool.copy_out(fd, 11, binary if to_file else None, text)
+            assert os.fstat(fd).st_size == 0  # over the limit: emptied, its memory given back
+        written = target.read_bytes() if to_file else text.getvalue().encode("utf-8")
+        assert written == b"a" * 100 + "\né€\n".encode("utf-8") + b"b" * 11
+    finally:
+        spool.close()
+
+
 def test_spool_files_are_closed_after_a_run(shipped_policy, tmp_path):
     """No descriptor is left open by a run, finished or stopped by a failing worker."""
     def open_fds() -> int:
