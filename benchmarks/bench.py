@@ -40,7 +40,10 @@ child process, as the same-run baseline of what compiling buys (--no-pure skips 
 CLI (`evaluator evaluate FILE --format jsonl`, stdout to a file): partners/s end to end
 including start-up, and peak memory of the whole process tree (RSS of the parent, and the
 sum of PSS over parent and workers: shared pages counted once; both include the --jobs spool
-files, output in flight held in memory outside any process), --jobs 1 (baseline) and --jobs N.
+files, output in flight held in memory outside any process), --jobs 1 (baseline) and --jobs N;
+and partners per CPU-second of the process tree, with the share of the machine's CPU time the
+hypervisor gave to other guests during the run (steal, from /proc/stat): on a shared host the
+reason a run is slow. The targets at the end are read against this run's baselines too.
 """
 from __future__ import annotations
 
@@ -97,6 +100,25 @@ def machine() -> dict[str, Any]:
     return {"cpu": cpu, "cores": usable, "python": platform.python_version(),
             "durable-rules": version("durable-rules"), "platform": platform.platform(terse=True),
             "load": os.getloadavg(), "compiled": compiled(), "package": str(Path(evaluator.__file__).parent)}
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(all CPU time of this machine, the part of it stolen by the hypervisor) in ticks, from
+    /proc/stat; None where there is none. Stolen time is when this VM's CPUs were ready to run
+    and the host ran another guest: on a shared host it is what makes a run's figures slow."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:9]]  # user .. steal (guest is in user)
+    except (OSError, ValueError):
+        return None
+    return sum(fields), fields[7] if len(fields) > 7 else 0
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the machine's CPU time stolen between two cpu_ticks() readings."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
 
 
 def rss_mb() -> float:
@@ -375,6 +397,7 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[s
     peak = {"pss_tree": 0, "rss_tree": 0, "parent_hwm": 0, "spool": 0}
     done = threading.Event()
     with open(out_path, "wb") as out:
+        ticks = cpu_ticks()
         start = time.perf_counter()
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE, env=env)
 
@@ -393,8 +416,9 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[s
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, _usage = os.wait4(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)  # the parent's usage with its workers' (reaped)
         elapsed = time.perf_counter() - start
+        steal = steal_share(ticks, cpu_ticks())
         done.set()
         sampler.join()
         stderr = proc.stderr.read().decode() if proc.stderr else ""
@@ -402,7 +426,13 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[s
     if proc.returncode not in (0, 1):
         raise SystemExit(f"evaluator failed ({proc.returncode}): {stderr}")
     return {"seconds": elapsed, "parent_max_rss_mb": peak["parent_hwm"] / 1e3, "tree_pss_mb": peak["pss_tree"] / 1e3,
-            "tree_rss_mb": peak["rss_tree"] / 1e3, "spool_mb": peak["spool"] / 1e3}
+            "tree_rss_mb": peak["rss_tree"] / 1e3, "spool_mb": peak["spool"] / 1e3,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime, "steal": steal}
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def _digest(path: Path) -> str:
@@ -442,7 +472,9 @@ def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool
                           "parent_max_rss_mb": max(m["parent_max_rss_mb"] for m in measures),
                           "tree_pss_mb": max(m["tree_pss_mb"] for m in measures),
                           "tree_rss_mb": max(m["tree_rss_mb"] for m in measures),
-                          "spool_mb": max(m["spool_mb"] for m in measures)}
+                          "spool_mb": max(m["spool_mb"] for m in measures),
+                          "partners_per_cpu_s": n / statistics.median(m["cpu_seconds"] for m in measures),
+                          "steal": _median_or_none([m["steal"] for m in measures])}
         row["identical_output"] = len(digests) == 1 if digests else None
         results.append(row)
         data.unlink() if n >= 1_000_000 else None
@@ -469,7 +501,9 @@ def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     if args.pure_child:
         lib = library(records, plain_records, args.runs, cached_only=True)
         return {k: {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]} for k, v in lib.items()}, {}
+    ticks = cpu_ticks()
     lib = library(records, plain_records, args.runs)
+    lib["steal"] = steal_share(ticks, cpu_ticks())
     base, base_cpu = lib["plain"][0], lib["plain"][2]
     print(f"\nlibrary, one core, median of {args.runs} runs (decisions/s by the clock and per CPU-second; "
           "ratio to the plain baseline, same run):")
@@ -500,10 +534,12 @@ def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     cache = lib["cache"]
     print(f"  distinct encodings decided by durable-rules: {cache['misses']:,} of {cache['hits'] + cache['misses']:,} "
           f"valid records (cache {cache['size']:,}/{cache['maxsize']:,})")
-    print(f"  peak RSS of this process so far: {peak_rss_mb():.0f} MB")
+    print(f"  peak RSS of this process so far: {peak_rss_mb():.0f} MB; CPU time stolen by the host during these "
+          f"rows: {'unknown' if lib['steal'] is None else format(lib['steal'], '.0%')}")
     out: dict[str, Any] = {k: {"skipped": v} if isinstance(v, str) else
                            {"median": v[0], "runs": v[1], "median_per_cpu_second": v[2]}
-                           for k, v in lib.items() if k not in ("cache", "pure")}
+                           for k, v in lib.items() if k not in ("cache", "pure", "steal")}
+    out["steal"] = lib["steal"]
     if "pure" in lib:
         out["pure"] = lib["pure"]
     out["cache"] = cache
@@ -540,6 +576,8 @@ def target_lines(report: dict[str, Any], jobs: int) -> list[str]:
         lines.append("this host against the issue's machine (same baselines, this run): " + "; ".join(
             f"{name} {here:,.0f}/s (x{scale:.2f} of the issue's)" for name, scale, here in scales))
     jre = _median(lib, "jre")
+    if lib.get("steal"):
+        lines.append(f"library rows: {lib['steal']:.0%} of the CPU time stolen by the host while they ran")
     for key, label in (("cached_statuses", "every criterion's result (met/not_met/missing)"),
                        ("cached_lines", "every criterion explained, as JSONL lines"),
                        ("cached_full", "every criterion explained, as Decision.tiers objects")):
@@ -559,6 +597,9 @@ def target_lines(report: dict[str, Any], jobs: int) -> list[str]:
                   for name, scale, _ in scales]
         if scaled:
             line += "; scaled by " + ", ".join(scaled)
+        steal = row[f"jobs{jobs}"].get("steal")
+        if steal:  # what the two cores would have done had the host not run other guests on them
+            line += f"; {steal:.0%} of the CPU time stolen by the host, without it ~{rate / (1 - steal):,.0f}/s"
         lines.append(line)
     if rows:
         pss = max(row[label]["tree_pss_mb"] for row in rows for label in row
@@ -637,6 +678,10 @@ def main() -> None:
                       f"({r['seconds']:.1f} s)   parent RSS {r['parent_max_rss_mb']:.0f}, "
                       f"tree PSS {r['tree_pss_mb']:.0f}, tree RSS {r['tree_rss_mb']:.0f} (spool files "
                       f"{r['spool_mb']:.0f}); into {row['output']}")
+                steal = r.get("steal")
+                print(f"  {'':>10}  {r['partners_per_cpu_s']:>10,.0f} partners per CPU-second of the process tree; "
+                      f"CPU time stolen by the host during the run: "
+                      f"{'unknown' if steal is None else f'{steal:.0%}'}")
             if "jobs1" in row:
                 speedup = row[f"jobs{jobs}"]["partners_per_s"] / row["jobs1"]["partners_per_s"]
                 print(f"  {'':>10}  --jobs {jobs} / --jobs 1: x{speedup:.2f}; output identical: {row['identical_output']}")

@@ -82,6 +82,27 @@ def test_targets_without_baselines_give_the_absolute_figures_only(bench):
     assert any(">= 100,000/s met" in line for line in lines) and any(">= 50,000/s met" in line for line in lines)
 
 
+def test_stolen_cpu_time_is_reported_and_taken_out_of_the_cli_rate(bench):
+    report = _report(120_000.0, 30_000.0, 100.0)
+    report["library"]["steal"] = 0.25
+    report["cli"][0]["jobs2"]["steal"] = 0.4
+    lines = bench.target_lines(report, 2)
+    assert "library rows: 25% of the CPU time stolen by the host" in "\n".join(lines)
+    cli = next(line for line in lines if line.startswith("CLI --jobs 2"))
+    assert ">= 50,000/s not met" in cli and "40% of the CPU time stolen by the host, without it ~50,000/s" in cli
+    report["cli"][0]["jobs2"]["steal"] = None  # not Linux: nothing said
+    assert "stolen" not in next(line for line in bench.target_lines(report, 2) if line.startswith("CLI"))
+
+
+def test_steal_share_reads_proc_stat_deltas(bench):
+    assert bench.steal_share((1000, 10), (2000, 260)) == 0.25
+    assert bench.steal_share(None, (2000, 260)) is None and bench.steal_share((2000, 0), (2000, 0)) is None
+    ticks = bench.cpu_ticks()
+    if ticks is not None:  # Linux
+        total, steal = ticks
+        assert 0 <= steal <= total
+
+
 def test_targets_from_a_saved_report(bench, tmp_path):
     saved = tmp_path / "run.json"
     saved.write_text(json.dumps({**_report(100_000.0, 50_000.0, 150.0), "jobs": 2}), encoding="utf-8")
