@@ -41,7 +41,7 @@ FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
 BLOCK_BYTES = 128 * 1024             # JSONL input read at a time (~800 partners of the shipped program)
 SPOOL_READ_BYTES = 8 * 1024 * 1024   # read at a time from a spool file where sendfile cannot write
-SPOOL_KEEP_BYTES = 16 * 1024 * 1024  # a spool file up to this size keeps its pages for the next chunk
+SPOOL_KEEP_BYTES = 6 * 1024 * 1024   # a spool file up to this size keeps its pages for the next chunk
 CHUNK_LINES = 1000                   # at most, per JSONL task: bounds the output of a chunk of short lines
 IN_FLIGHT_PER_JOB = 3                # chunks queued or running per worker: bounds memory
 
@@ -232,8 +232,9 @@ class _Spool:
     pipe (five copies of several MB per chunk, and the parent's share of the CPU). A file keeps
     its pages for the next chunk written into it (only `size` bytes are ever read): emptying it
     after every chunk made the kernel free, then allocate and zero, ~1,000 pages per chunk: 40%
-    of a run's system time; every file is full at once when the workers are ahead, so
-    this holds no more than the peak did. One over SPOOL_KEEP_BYTES is emptied.
+    of a run's system time. One over SPOOL_KEEP_BYTES is emptied, so what is kept is bounded
+    (7 files of at most 6 MB with --jobs 2) whatever the size of a policy's decisions: a shipped
+    program's chunk is ~4 MB.
     A file is used again only after its chunk was written: chunks are written in order, and at
     most `slots - 1` are in flight. Without memfd or fork (not Linux), output comes back as bytes."""
 
