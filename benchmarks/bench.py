@@ -42,7 +42,7 @@ including start-up, and peak memory of the whole process tree (RSS of the parent
 sum of PSS over parent and workers: shared pages counted once; both include the --jobs spool
 files, output in flight held in memory outside any process), --jobs 1 (baseline) and --jobs N;
 and partners per CPU-second of the process tree, with the share of the machine's CPU time the
-hypervisor gave to other guests during the run (steal, from /proc/stat): on a shared host the
+hypervisor gave to other guests during the run (steal, from /proc/stat): on a shared host one
 reason a run is slow. The targets at the end are read against this run's baselines too.
 """
 from __future__ import annotations
@@ -105,7 +105,7 @@ def machine() -> dict[str, Any]:
 def cpu_ticks() -> tuple[int, int] | None:
     """(all CPU time of this machine, the part of it stolen by the hypervisor) in ticks, from
     /proc/stat; None where there is none. Stolen time is when this VM's CPUs were ready to run
-    and the host ran another guest: on a shared host it is what makes a run's figures slow."""
+    and the host ran another guest: on a shared host, one reason a run's figures are slow."""
     try:
         with open("/proc/stat") as fh:
             fields = [int(x) for x in fh.readline().split()[1:9]]  # user .. steal (guest is in user)
@@ -609,8 +609,8 @@ def target_lines(report: dict[str, Any], jobs: int) -> list[str]:
     return lines
 
 
-def print_targets(report: dict[str, Any], jobs: int) -> None:
-    print("\ntargets (this run):")
+def print_targets(report: dict[str, Any], jobs: int, source: str = "this run") -> None:
+    print(f"\ntargets ({source}):")
     for line in target_lines(report, jobs):
         print(f"  {line}")
 
@@ -643,7 +643,7 @@ def main() -> None:
     from evaluator.parallel import jobs_count
     if args.targets:
         saved = json.loads(Path(args.targets).read_text(encoding="utf-8"))
-        print_targets(saved, saved.get("jobs") or jobs_count(args.jobs))
+        print_targets(saved, saved.get("jobs") or jobs_count(args.jobs), args.targets)
         return
     jobs = jobs_count(args.jobs)
 

@@ -109,4 +109,4 @@ def test_targets_from_a_saved_report(bench, tmp_path):
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--targets", str(saved)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("\ntargets (this run):") and "CLI --jobs 2, 5,000,000 partners" in proc.stdout
+    assert proc.stdout.startswith(f"\ntargets ({saved}):") and "CLI --jobs 2, 5,000,000 partners" in proc.stdout
