@@ -25,6 +25,7 @@ from .decision import MET, Decision, InvalidRecord
 from .errors import EvaluatorError
 from .policy import Policy
 from .template import json_line as _dumps, jsonl_line as template_line
+from .writeback import Writeback
 
 Result = Decision | InvalidRecord
 
@@ -158,7 +159,9 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
 
     The new file keeps the mode of the file it replaces (else the umask's default); a symlink is
     followed, not replaced; a device or pipe (`/dev/null`, a FIFO) cannot be replaced atomically
-    and is written directly. A path that cannot be written is an EvaluatorError (exit 2)."""
+    and is written directly. A path that cannot be written is an EvaluatorError (exit 2).
+    The file is made durable (fsync) before the rename; it is written to disk as it grows
+    (writeback.Writeback), so that fsync waits for the last few megabytes, not the whole file."""
     target = os.path.realpath(path)
     try:
         existing = os.stat(target)
@@ -182,8 +185,9 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
     try:
         os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
+            with Writeback(fh.fileno()):  # written to disk as it grows: the fsync below waits for the end only
+                yield fh
+                fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException as exc:
