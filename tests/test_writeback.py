@@ -48,9 +48,9 @@ def test_the_file_is_written_out_once_a_step_more_is_there(fd):
         os.write(fd, b"x")
         assert wait_for(lambda: wb.calls == 1)
         assert wb.synced == MB
-        os.write(fd, b"y" * (2 * MB))
-        assert wait_for(lambda: wb.calls == 2)
-        assert wb.synced == 3 * MB
+        os.write(fd, b"y" * (2 * MB))  # the thread may see it half written: then once more
+        assert wait_for(lambda: wb.synced == 3 * MB)
+        assert wb.calls in (2, 3)
     assert not wb.running() and threads() == []
 
 
