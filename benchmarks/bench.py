@@ -386,17 +386,18 @@ def _spool_kb(pid: int) -> int:
     return total
 
 
-def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False) -> dict[str, Any]:
+def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False, option: bool = False) -> dict[str, Any]:
     """One `evaluator evaluate` run: wall time, and peak memory sampled every 20 ms. `pure`:
-    the same command run from the source tree, as plain Python."""
+    the same command run from the source tree, as plain Python. `option`: written with
+    `--output FILE` (atomic, on disk before the run ends) rather than to standard output."""
     env = dict(os.environ, PYTHONPATH=str(REPO)) if pure else None
     command = [sys.executable, "-P", "-c", "import sys; from evaluator.cli import main; sys.argv[0] = 'evaluator'; main()"] \
         if pure else [str(EVALUATOR_BIN)]
     args = command + ["evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
-            "--jobs", str(jobs)]
+            "--jobs", str(jobs)] + (["--output", str(out_path)] if option else [])
     peak = {"pss_tree": 0, "rss_tree": 0, "parent_hwm": 0, "spool": 0}
     done = threading.Event()
-    with open(out_path, "wb") as out:
+    with open(os.devnull if option else out_path, "wb") as out:
         ticks = cpu_ticks()
         start = time.perf_counter()
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE, env=env)
@@ -445,8 +446,9 @@ def _digest(path: Path) -> str:
 
 def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool = True,
         pure: bool = False, to_file: bool = False) -> list[dict[str, Any]]:
-    """For each size: --jobs 1 (the baseline) and --jobs N. Outputs of a million records and more
-    (about 5 KB per decision) go to /dev/null instead of being compared."""
+    """For each size: --jobs 1 (the baseline) and --jobs N into standard output, and --jobs N
+    with --output FILE where the output is a file. Outputs of a million records and more (about
+    5 KB per decision) go to /dev/null instead of being compared."""
     results = []
     for n in sizes:
         data = workdir / f"partners-{n}.jsonl"
@@ -454,20 +456,24 @@ def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool
             population.write_jsonl(str(data), n, seed=1)
         row: dict[str, Any] = {"partners": n}
         digests = set()
-        modes = [("jobs1", 1, False), (f"jobs{jobs}", jobs, False)] if baseline else [(f"jobs{jobs}", jobs, False)]
+        to_a_file = n < 1_000_000 or to_file
+        modes = [("jobs1", 1, False, False), (f"jobs{jobs}", jobs, False, False)] if baseline \
+            else [(f"jobs{jobs}", jobs, False, False)]
         if pure:  # the pure-Python baseline of the compiled package, same run
-            modes.append((f"jobs{jobs}_pure", jobs, True))
-        for label, j, as_pure in modes:
+            modes.append((f"jobs{jobs}_pure", jobs, True, False))
+        if to_a_file:  # how the CLI writes a file itself: atomically, made durable before the rename
+            modes.append((f"jobs{jobs}_o", jobs, False, True))
+        for label, j, as_pure, option in modes:
             times, measures = [], []
             for _ in range(runs):
-                out = workdir / f"out-{n}-{j}-{as_pure}.jsonl" if n < 1_000_000 or to_file else Path(os.devnull)
-                m = run_cli(data, j, out, pure=as_pure)
+                out = workdir / f"out-{n}-{j}-{as_pure}-{option}.jsonl" if to_a_file else Path(os.devnull)
+                m = run_cli(data, j, out, pure=as_pure, option=option)
                 times.append(m["seconds"])
                 measures.append(m)
                 if out != Path(os.devnull):
                     digests.add(_digest(out))
                     out.unlink()
-            row["output"] = "file" if n < 1_000_000 or to_file else "/dev/null"
+            row["output"] = "file" if to_a_file else "/dev/null"
             row[label] = {"partners_per_s": n / statistics.median(times), "seconds": statistics.median(times),
                           "parent_max_rss_mb": max(m["parent_max_rss_mb"] for m in measures),
                           "tree_pss_mb": max(m["tree_pss_mb"] for m in measures),
@@ -589,15 +595,17 @@ def target_lines(report: dict[str, Any], jobs: int) -> list[str]:
             line += f"; >= twice json-rules-engine here ({2 * jre:,.0f}/s) {'met' if rate >= 2 * jre else 'not met'}, x{rate / jre:.2f}"
         lines.append(line)
     rows = report.get("cli") or []
-    for row in rows:
-        rate = row[f"jobs{jobs}"]["partners_per_s"]
-        line = (f"CLI --jobs {jobs}, {row['partners']:,} partners into {row['output']}: {rate:,.0f}/s; "
+    runs = [(row, label, into) for row in rows for label, into in
+            ((f"jobs{jobs}", row["output"]), (f"jobs{jobs}_o", "--output FILE")) if label in row]
+    for row, label, into in runs:
+        rate = row[label]["partners_per_s"]
+        line = (f"CLI --jobs {jobs}, {row['partners']:,} partners into {into}: {rate:,.0f}/s; "
                 f">= {CLI_TARGET:,}/s {'met' if rate >= CLI_TARGET else 'not met'}")
         scaled = [f"{name} {CLI_TARGET * scale:,.0f}/s {'met' if rate >= CLI_TARGET * scale else 'not met'}"
                   for name, scale, _ in scales]
         if scaled:
             line += "; scaled by " + ", ".join(scaled)
-        steal = row[f"jobs{jobs}"].get("steal")
+        steal = row[label].get("steal")
         if steal:  # what the two cores would have done had the host not run other guests on them
             line += f"; {steal:.0%} of the CPU time stolen by the host, without it ~{rate / (1 - steal):,.0f}/s"
         lines.append(line)
@@ -669,15 +677,16 @@ def main() -> None:
                 rows_cli += cli([args.huge], jobs, 1, work, baseline=False, to_file=args.huge_to_file)
         print(f"\nCLI, JSONL -> JSONL, median of {args.cli_runs} (partners/s end to end; peak memory in MB):")
         for row in rows_cli:
-            for label in ("jobs1", f"jobs{jobs}", f"jobs{jobs}_pure"):
+            for label in ("jobs1", f"jobs{jobs}", f"jobs{jobs}_pure", f"jobs{jobs}_o"):
                 if label not in row:
                     continue
                 r = row[label]
-                name = f"--jobs {jobs}, pure" if label.endswith("_pure") else f"--jobs {label[4:]:<2}"
-                print(f"  {row['partners']:>10,} partners, {name:<14} {r['partners_per_s']:>10,.0f}/s "
+                name = f"--jobs {jobs}, pure" if label.endswith("_pure") else f"--jobs {jobs}, -o FILE" \
+                    if label.endswith("_o") else f"--jobs {label[4:]:<2}"
+                print(f"  {row['partners']:>10,} partners, {name:<17} {r['partners_per_s']:>10,.0f}/s "
                       f"({r['seconds']:.1f} s)   parent RSS {r['parent_max_rss_mb']:.0f}, "
                       f"tree PSS {r['tree_pss_mb']:.0f}, tree RSS {r['tree_rss_mb']:.0f} (spool files "
-                      f"{r['spool_mb']:.0f}); into {row['output']}")
+                      f"{r['spool_mb']:.0f}); into {'file, by --output' if label.endswith('_o') else row['output']}")
                 steal = r.get("steal")
                 print(f"  {'':>10}  {r['partners_per_cpu_s']:>10,.0f} partners per CPU-second of the process tree; "
                       f"CPU time stolen by the host during the run: "

@@ -94,6 +94,16 @@ def test_stolen_cpu_time_is_reported_and_taken_out_of_the_cli_rate(bench):
     assert "stolen" not in next(line for line in bench.target_lines(report, 2) if line.startswith("CLI"))
 
 
+def test_the_output_option_row_is_read_against_the_targets_too(bench):
+    report = _report(120_000.0, 60_000.0, 100.0)
+    report["cli"][0].update(output="file", jobs2_o={"partners_per_s": 49_999.0, "tree_pss_mb": 151.0})
+    lines = bench.target_lines(report, 2)
+    redirect = next(line for line in lines if line.startswith("CLI --jobs 2, 5,000,000 partners into file"))
+    option = next(line for line in lines if line.startswith("CLI --jobs 2, 5,000,000 partners into --output FILE"))
+    assert "60,000/s; >= 50,000/s met" in redirect and "49,999/s; >= 50,000/s not met" in option
+    assert lines[-1].endswith("151 MB; <= 150 MB not met")  # its memory counts
+
+
 def test_steal_share_reads_proc_stat_deltas(bench):
     assert bench.steal_share((1000, 10), (2000, 260)) == 0.25
     assert bench.steal_share(None, (2000, 260)) is None and bench.steal_share((2000, 0), (2000, 0)) is None
