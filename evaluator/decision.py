@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import digest as _digest
@@ -119,7 +119,10 @@ class Decision:
     evaluator_version: str
     as_of: _dt.date | None = None
     source: dict[str, Any] | None = None
-    input_sha256: str | None = None  # sha256 of the canonical JSON of the input record
+    # sha256 of the canonical JSON of the input record. A default_factory leaves no class
+    # attribute, so on the cached path (no value set) reading it reaches __getattr__, which hashes
+    # the record's canonical bytes taken when it was decided
+    input_sha256: str | None = field(default_factory=lambda: None)
     input: Any = None  # the input record itself, kept when asked (evaluate --with-input)
     input_is_text: bool = False  # the record's values are text (CSV cells), parsed by fact type
     error = None
@@ -134,11 +137,16 @@ class Decision:
             if fast is not None:
                 _key, outcome, facts, measures, as_of, plan = fast
                 return self.__dict__.setdefault("tiers", plan.explain(outcome, facts, measures, as_of))
+        elif name == "input_sha256":
+            data = self.__dict__.get("_input_bytes")
+            if data is not None:
+                return self.__dict__.setdefault("input_sha256", _digest.sha256_hex(data))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> dict[str, Any]:
         self.tiers  # noqa: B018 - built now: `_fast` (what builds it) holds the evaluator's plan, not pickled
-        return {k: v for k, v in self.__dict__.items() if k != "_fast"}
+        self.input_sha256  # noqa: B018 - hashed now, from `_input_bytes`
+        return {k: v for k, v in self.__dict__.items() if k != "_fast" and k != "_input_bytes"}
 
     @property
     def ok(self) -> bool:

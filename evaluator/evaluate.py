@@ -36,6 +36,7 @@ from . import __version__
 from .compile import CompiledPolicy, ListCodec, NumericCodec, compile_policy
 from .decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, InvalidRecord, TierResult,
                        input_sha256, partner_id)
+from .digest import input_snapshot
 from .engine import Engine
 from .errors import EngineError, Finding, RecordError
 from .explain import add_shortfalls, combine, criterion_result, render
@@ -455,7 +456,7 @@ class Evaluator:
                 if not from_text and plan.outcome is not None and not self.with_input:
                     facts = plan.fast_coerce(data)  # the common case, without _evaluate's steps
                     if facts is not None:
-                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, input_sha256(data))
+                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, input_snapshot(data))
                         continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)
@@ -472,8 +473,9 @@ class Evaluator:
         return invalid if data is None else self._provenance(invalid, data, from_text)
 
     def _decide(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,
-                source: dict[str, Any] | None, digest: str | None = None) -> Decision:
-        """The cached path: the outcome of the record's encoding, explained on first use."""
+                source: dict[str, Any] | None, digest: bytes | str | None = None) -> Decision:
+        """The cached path: the outcome of the record's encoding, explained on first use. `digest`
+        is the input's digest, or its canonical bytes (digest.input_snapshot), hashed on first use."""
         as_of = self.as_of
         measures = plan.measures_memo(facts, as_of)
         key = plan.key(facts, measures)
@@ -481,15 +483,19 @@ class Evaluator:
         # every field at once rather than through __init__; `tiers` is built on first use
         # (Decision.__getattr__) from `_fast`
         decision = _new_decision(Decision)
-        decision.__dict__ = {
+        decision.__dict__ = fields = {
             "partner_id": partner_id, "tier": outcome.chosen, "override": outcome.applied,
             "overrides": list(outcome.overrides),
             "measures": {n: (None if type(v) is Missing else v) for n, v in measures.items()},
             "policy": plan.policy.ref, "evaluator_version": __version__,
-            "as_of": as_of if plan.reads_as_of else None, "source": source, "input_sha256": digest,
+            "as_of": as_of if plan.reads_as_of else None, "source": source,
             "input": None, "input_is_text": False,
             "_fast": (key, outcome, facts, measures, as_of, plan),  # template.py writes from it
         }
+        if type(digest) is bytes:  # hashed when read (Decision.__getattr__): most callers never do
+            fields["_input_bytes"] = digest
+        else:
+            fields["input_sha256"] = digest
         return decision
 
     def _decide_plain(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,

@@ -212,8 +212,9 @@ def test_a_cached_decision_has_every_field_of_the_dataclass(shipped_policy):
     with Evaluator(shipped_policy, as_of=AS_OF) as cached, Evaluator(shipped_policy, as_of=AS_OF, cache_size=0) as plain:
         lazy, eager = next(cached.evaluate_many([record])), next(plain.evaluate_many([record]))
     assert "_fast" in vars(lazy) and "tiers" not in vars(lazy)
-    assert {f.name for f in fields(Decision)} - {"tiers"} <= set(vars(lazy))
-    assert lazy == eager  # the dataclass's own comparison, field by field (builds tiers)
+    assert "_input_bytes" in vars(lazy) and "input_sha256" not in vars(lazy)
+    assert {f.name for f in fields(Decision)} - {"tiers", "input_sha256"} <= set(vars(lazy))
+    assert lazy == eager  # the dataclass's own comparison, field by field (builds tiers, hashes)
 
 
 @pytest.mark.parametrize("default", [None, [], ["A", "B"]])

@@ -173,3 +173,57 @@ def test_first_known_record_is_the_population_first_record():
     record = next(population.partners(1, 1))
     assert record == KNOWN[0][0]
     assert digest._fast_bytes(record) is not None
+
+
+# --- a decision's digest, taken when it is decided and hashed when it is read -----------------
+
+def _decide(record, **options):
+    from evaluator.evaluate import Evaluator
+    from evaluator.load import default_policy
+    with Evaluator(default_policy(), as_of=dt.date(2026, 6, 30), **options) as evaluator:
+        return next(evaluator.evaluate_many([record]))
+
+
+@pytest.mark.parametrize("record", [KNOWN[0][0], {"partner_id": "P-1", "partner_name": "\u00e9\U0001F600", "z\u2028": [0.0001, -0.0, 2**40],
+                                                  "\x7f/\"\\\n": {"\uffff": 1, "a": 24999.99}}])
+def test_a_cached_decision_hashes_its_input_when_read(record):
+    expected = old_input_sha256(record)
+    result = _decide(record)
+    assert "input_sha256" not in vars(result) and type(vars(result)["_input_bytes"]) is bytes
+    assert result.input_sha256 == expected
+    assert vars(result)["input_sha256"] == expected  # hashed once, then kept
+    assert result.to_dict()["input_sha256"] == expected
+
+
+def test_the_digest_is_of_the_record_as_decided_not_as_changed_later():
+    record = {"partner_id": "P-1", "annual_sales_usd": 30000, "regions": ["ANZ"], "referrals_this_year": 2}
+    expected = old_input_sha256(record)
+    result = _decide(record)
+    record["annual_sales_usd"] = 2_000_000
+    record["regions"].append("KOREA")
+    assert result.input_sha256 == expected != old_input_sha256(record)
+
+
+def test_a_record_off_the_fast_path_gets_its_digest_at_once():
+    # a value orjson would not write canonically: digested now, by the original algorithm
+    record = {"partner_id": "P-1", "annual_sales_usd": 30000, "note": 1e-05}
+    result = _decide(record)
+    assert vars(result)["input_sha256"] == old_input_sha256(record) and "_input_bytes" not in vars(result)
+
+
+def test_plain_and_cached_decisions_name_the_same_digest_and_pickle_it():
+    import pickle
+    record = {"partner_id": "P-1", "annual_sales_usd": 30000, "countries": ["AU"]}
+    cached, plain = _decide(record), _decide(record, cache_size=0)
+    assert "input_sha256" in vars(plain)
+    copy = pickle.loads(pickle.dumps(cached))
+    assert "_input_bytes" not in vars(copy) and copy.input_sha256 == plain.input_sha256 == old_input_sha256(record)
+    assert copy == plain == cached
+
+
+def test_a_decision_without_a_digest_still_reads_none():
+    from evaluator.decision import Decision
+    result = Decision("P-1", None, [], None, [], {}, {"id": "p"}, "0")
+    assert result.input_sha256 is None
+    with pytest.raises(AttributeError):
+        result.no_such_field  # noqa: B018
