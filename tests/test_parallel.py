@@ -257,6 +257,9 @@ def _die(task, slot=None):
     os._exit(7)
 
 
+# the run is in a thread so that a hang can be timed out: Python 3.12 then warns that the
+# workers are forked from a process with two threads (the CLI forks them from one)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_worker_that_dies_stops_the_run_with_an_error_instead_of_hanging(monkeypatch, shipped_policy):
     import io
     import threading
