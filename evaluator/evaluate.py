@@ -282,7 +282,7 @@ class _Plan:
         return results
 
     def explain(self, outcome: Outcome, facts: dict[str, Any], measures: dict[str, Any],
-                as_of: _dt.date) -> list[TierResult]:
+                as_of: _dt.date, shortfalls: bool = True) -> list[TierResult]:
         """Every tier's and criterion's result, with shortfalls, from cached statuses (built on
         first use of `Decision.tiers`). The same results as `tier_results` (explain.py's
         criterion_result), without re-deciding statuses or re-rendering `required` per record:
@@ -314,7 +314,8 @@ class _Plan:
                                                 required, checks, sorted(missing) if status == MISSING else [],
                                                 criterion.pointer))
             results.append(TierResult(tier, tier_status, criteria))
-        add_shortfalls(self.policy, results, outcome.chosen, facts, as_of)
+        if shortfalls:
+            add_shortfalls(self.policy, results, outcome.chosen, facts, as_of)
         return results
 
 
