@@ -8,7 +8,9 @@
 
 Every figure is the median of --runs runs (a fresh Evaluator or a fresh process each run, so
 the cache starts cold), and is printed next to a baseline measured in this same process, so the
-ratios hold on a noisy machine even when absolute figures move. The population is reproducible
+ratios hold on a noisy machine even when absolute figures move. The library rows (baselines
+included) are measured in rounds, each row once per round, so a slow minute of the host falls
+on all of them alike. The population is reproducible
 (benchmarks/population.py, fixed seed): boundaries, missing facts and ~2% invalid records.
 
 Library (one core, in process):
@@ -63,7 +65,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -135,14 +137,37 @@ def peak_rss_mb() -> float:
 def median_rate(n: int, run: Callable[[], None], runs: int) -> tuple[float, list[float], float]:
     """(median records/s by the wall clock, each run's, median records per CPU-second). On a
     machine shared with other work the CPU figure is the steadier one; both are one core."""
-    rates, cpu_rates = [], []
+    return interleaved({"row": (n, run)}, runs)["row"]
+
+
+class Rate(NamedTuple):
+    """What a row that times itself returns: records/s by the clock, records per CPU-second."""
+    wall: float
+    cpu: float
+
+
+def interleaved(rows: dict[str, tuple[int, Callable[[], Any]]], runs: int) -> dict[str, tuple[float, list[float], float]]:
+    """median_rate for several rows, measured in rounds: each row once per round, `runs` rounds.
+    The host's speed moves from one minute to the next with no steal to show for it, so rows
+    run one after another each got a different machine (a row 30% slower than the row measured
+    a minute before it, on the same code); in rounds a slow minute falls on every row alike, and
+    the ratios between rows, the figures the targets are read by, hold. A row whose run returns
+    a Rate measured itself (json-rules-engine, in node)."""
+    rates: dict[str, list[float]] = {key: [] for key in rows}
+    cpu_rates: dict[str, list[float]] = {key: [] for key in rows}
     for _ in range(runs):
-        gc.collect()
-        start, cpu = time.perf_counter(), time.process_time()
-        run()
-        rates.append(n / (time.perf_counter() - start))
-        cpu_rates.append(n / max(time.process_time() - cpu, 1e-9))
-    return statistics.median(rates), rates, statistics.median(cpu_rates)
+        for key, (n, run) in rows.items():
+            gc.collect()
+            start, cpu = time.perf_counter(), time.process_time()
+            measured = run()
+            wall, used = time.perf_counter() - start, time.process_time() - cpu
+            if isinstance(measured, Rate):
+                rate, cpu_rate = measured
+            else:
+                rate, cpu_rate = n / wall, n / max(used, 1e-9)
+            rates[key].append(rate)
+            cpu_rates[key].append(cpu_rate)
+    return {key: (statistics.median(rates[key]), rates[key], statistics.median(cpu_rates[key])) for key in rows}
 
 
 def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], runs: int,
@@ -161,18 +186,26 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
             for result in evaluator.evaluate_many(plain_records):
                 result.tier  # noqa: B018
 
-    out: dict[str, Any] = {}
-    out["cached_tier"] = median_rate(len(records), cached_tier, runs)
-    out["cached_statuses"] = median_rate(len(records), lambda: _statuses(policy, records), runs)
-    out["cached_lines"] = median_rate(len(records), lambda: _lines(policy, records), runs)
+    rows: dict[str, tuple[int, Callable[[], Any]]] = {
+        "cached_tier": (len(records), cached_tier),
+        "cached_statuses": (len(records), lambda: _statuses(policy, records)),
+        "cached_lines": (len(records), lambda: _lines(policy, records)),
+    }
     if cached_only:  # the pure-Python baseline's child
-        return out
-    out["plain"] = median_rate(len(plain_records), plain, runs)
-    out["cached_full"] = median_rate(len(records), lambda: _full(policy, records), runs)
-    out["bare"] = median_rate(len(plain_records), lambda: _bare_durable(plain_records), runs)
-    out["if_chain"] = median_rate(len(records), lambda: _if_chain(records), runs)
-    out["bare_post"] = median_rate(len(plain_records), lambda: _bare_durable_post(plain_records), runs)
-    out["jre"] = _json_rules_engine(plain_records, runs)
+        return dict(interleaved(rows, runs))
+    with _JsonRulesEngine(plain_records) as jre:
+        rows.update({
+            "plain": (len(plain_records), plain),
+            "cached_full": (len(records), lambda: _full(policy, records)),
+            "bare": (len(plain_records), lambda: _bare_durable(plain_records)),
+            "if_chain": (len(records), lambda: _if_chain(records)),
+            "bare_post": (len(plain_records), lambda: _bare_durable_post(plain_records)),
+        })
+        if jre.skipped is None:
+            rows["jre"] = (len(plain_records), jre.run)
+        out: dict[str, Any] = dict(interleaved(rows, runs))
+        if jre.skipped is not None:
+            out["jre"] = jre.skipped
     out["cache"] = info["cache"]
     # where the cached path's time goes: two per-record steps outside the engine path
     from evaluator.decision import input_sha256
@@ -269,38 +302,64 @@ def _bare_durable_post(records: list[dict[str, Any]]) -> None:
 JRE = HERE / "jre"
 
 
-def _json_rules_engine(records: list[dict[str, Any]], runs: int) -> tuple[float, list[float], float] | str:
-    """json-rules-engine 7 in node on these records: (median rate, rates, median per CPU-second),
-    as median_rate returns, or the reason it was skipped. Never raises: a missing baseline must
-    not cost the rest of the benchmark."""
-    import shutil
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None:
-        return "node is not on PATH"
-    try:
-        if not (JRE / "node_modules" / "json-rules-engine").is_dir():
-            if npm is None:
-                return "benchmarks/jre/node_modules is missing and npm is not on PATH"
-            done = subprocess.run([npm, "ci", "--prefix", str(JRE), "--silent"], capture_output=True, text=True,
-                                  timeout=300)
-            if done.returncode != 0:
-                why = (done.stderr or done.stdout).strip()[-300:] or f"run `npm ci --prefix {JRE}` to see why"
-                return f"npm ci failed ({done.returncode}): {why}"
-        with tempfile.TemporaryDirectory() as tmp:
-            data = Path(tmp) / "partners.jsonl"
-            with open(data, "w", encoding="utf-8") as fh:
+class _JsonRulesEngine:
+    """json-rules-engine 7 in node on these records, one round at a time (`run`: node reads the
+    records, makes one untimed pass, then one timed pass, and reports its rate by the clock and
+    per CPU-second of its own process, start-up and reading excluded). `skipped` is the reason it
+    cannot run, or None. Never raises: a missing baseline must not cost the rest of the benchmark
+    (a round that fails skips it from then on)."""
+
+    def __init__(self, records: list[dict[str, Any]]):
+        import shutil
+        self.records = len(records)
+        self.skipped: str | None = None
+        self._tmp = tempfile.TemporaryDirectory()
+        self.data = Path(self._tmp.name) / "partners.jsonl"
+        self.node = shutil.which("node")
+        npm = shutil.which("npm")
+        if self.node is None:
+            self.skipped = "node is not on PATH"
+            return
+        try:
+            if not (JRE / "node_modules" / "json-rules-engine").is_dir():
+                if npm is None:
+                    self.skipped = "benchmarks/jre/node_modules is missing and npm is not on PATH"
+                    return
+                done = subprocess.run([npm, "ci", "--prefix", str(JRE), "--silent"], capture_output=True, text=True,
+                                      timeout=300)
+                if done.returncode != 0:
+                    why = (done.stderr or done.stdout).strip()[-300:] or f"run `npm ci --prefix {JRE}` to see why"
+                    self.skipped = f"npm ci failed ({done.returncode}): {why}"
+                    return
+            with open(self.data, "w", encoding="utf-8") as fh:
                 for record in records:
                     fh.write(json.dumps(record, separators=(",", ":")) + "\n")
-            done = subprocess.run([node, str(JRE / "tier.js"), str(data), str(runs)], capture_output=True, text=True,
-                                  timeout=1800)
-        if done.returncode != 0:
-            return f"tier.js failed ({done.returncode}): {done.stderr.strip()[-300:] or 'no message'}"
-        result = json.loads(done.stdout)
-        if result["records"] != len(records):
-            return f"tier.js read {result['records']} records of {len(records)}"
-        return result["rate_median"], result["rates"], result["cpu_rate_median"]
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
-        return f"{type(exc).__name__}: {exc}"
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.skipped = f"{type(exc).__name__}: {exc}"
+
+    def run(self) -> Rate | None:
+        if self.skipped is not None:
+            return None
+        try:
+            done = subprocess.run([self.node, str(JRE / "tier.js"), str(self.data), "1"],  # type: ignore[list-item]
+                                  capture_output=True, text=True, timeout=1800)
+            if done.returncode != 0:
+                self.skipped = f"tier.js failed ({done.returncode}): {done.stderr.strip()[-300:] or 'no message'}"
+                return None
+            result = json.loads(done.stdout)
+            if result["records"] != self.records:
+                self.skipped = f"tier.js read {result['records']} records of {self.records}"
+                return None
+            return Rate(result["rate_median"], result["cpu_rate_median"])
+        except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+            self.skipped = f"{type(exc).__name__}: {exc}"
+            return None
+
+    def __enter__(self) -> "_JsonRulesEngine":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._tmp.cleanup()
 
 
 def _if_chain(records: list[dict[str, Any]]) -> None:

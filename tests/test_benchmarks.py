@@ -120,3 +120,22 @@ def test_targets_from_a_saved_report(bench, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"\ntargets ({saved}):") and "CLI --jobs 2, 5,000,000 partners" in proc.stdout
+
+
+def test_library_rows_are_measured_in_rounds(bench):
+    # each row once per round, so a slow minute of the host falls on every row alike
+    calls = []
+    rows = {"a": (10, lambda: calls.append("a")), "b": (10, lambda: calls.append("b")),
+            "node": (10, lambda: calls.append("node") or bench.Rate(123.0, 456.0))}
+    out = bench.interleaved(rows, 3)
+    assert calls == ["a", "b", "node"] * 3
+    assert out["node"] == (123.0, [123.0] * 3, 456.0)  # a row that times itself is taken at its word
+    median, rates, cpu = out["a"]
+    assert len(rates) == 3 and median == sorted(rates)[1] and median > 0 and cpu > 0
+
+
+def test_json_rules_engine_baseline_says_why_it_is_skipped(bench, monkeypatch):
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with bench._JsonRulesEngine([{"partner_id": "P1"}]) as jre:
+        assert jre.skipped == "node is not on PATH" and jre.run() is None
