@@ -149,8 +149,9 @@ class Rate(NamedTuple):
 def interleaved(rows: dict[str, tuple[int, Callable[[], Any]]], runs: int) -> dict[str, tuple[float, list[float], float]]:
     """median_rate for several rows, measured in rounds: each row once per round, `runs` rounds.
     The host's speed moves from one minute to the next with no steal to show for it, so rows
-    run one after another each got a different machine (a row 30% slower than the row measured
-    a minute before it, on the same code); in rounds a slow minute falls on every row alike, and
+    run one after another each got a different machine (run G5 of the README: two CLI rows of
+    the same code minutes apart, 20,298 and 26,224 partners per CPU-second); in rounds a slow
+    minute falls on every row alike, and
     the ratios between rows, the figures the targets are read by, hold. A row whose run returns
     a Rate measured itself (json-rules-engine, in node)."""
     rates: dict[str, list[float]] = {key: [] for key in rows}
@@ -192,7 +193,7 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
         "cached_lines": (len(records), lambda: _lines(policy, records)),
     }
     if cached_only:  # the pure-Python baseline's child
-        return dict(interleaved(rows, runs))
+        return interleaved(rows, runs)  # type: ignore[return-value]
     with _JsonRulesEngine(plain_records) as jre:
         rows.update({
             "plain": (len(plain_records), plain),
@@ -203,7 +204,7 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
         })
         if jre.skipped is None:
             rows["jre"] = (len(plain_records), jre.run)
-        out: dict[str, Any] = dict(interleaved(rows, runs))
+        out: dict[str, Any] = interleaved(rows, runs)  # type: ignore[assignment]
         if jre.skipped is not None:
             out["jre"] = jre.skipped
     out["cache"] = info["cache"]
