@@ -104,6 +104,34 @@ def test_the_output_option_row_is_read_against_the_targets_too(bench):
     assert lines[-1].endswith("151 MB; <= 150 MB not met")  # its memory counts
 
 
+def test_start_up_is_set_against_what_a_small_input_may_take(bench):
+    report = _report(120_000.0, 60_000.0, 100.0)
+    small = {"partners": 10_000, "output": "file", "jobs2": {"partners_per_s": 15_000.0, "tree_pss_mb": 90.0}}
+    report["cli"].insert(0, small)
+    report["startup_seconds"] = 0.25
+    lines = bench.target_lines(report, 2)
+    ten = next(line for line in lines if line.startswith("CLI --jobs 2, 10,000 partners"))
+    huge = next(line for line in lines if line.startswith("CLI --jobs 2, 5,000,000 partners"))
+    assert "start-up alone (a one-partner run) takes 0.25 s of the 0.20 s 50,000/s allows" in ten
+    assert "start-up" not in huge  # 0.25 s of 100 s: not worth a word
+    report["startup_seconds"] = 0.019  # under a tenth of 0.2 s: not said either
+    assert "start-up" not in next(line for line in bench.target_lines(report, 2) if "10,000 partners" in line)
+    report["startup_seconds"] = 0.02  # exactly a tenth
+    assert "takes 0.02 s of the 0.20 s" in next(line for line in bench.target_lines(report, 2) if "10,000" in line)
+
+
+def test_start_up_is_a_one_partner_run(bench, monkeypatch, tmp_path):
+    seen = []
+
+    def fake_run(data, jobs, out):
+        seen.append((data.read_text(encoding="utf-8").count("\n"), jobs))
+        return {"seconds": [0.3, 0.1, 0.2][len(seen) - 1]}
+
+    monkeypatch.setattr(bench, "run_cli", fake_run)
+    assert bench.startup(2, 3, tmp_path) == 0.2  # the median
+    assert seen == [(1, 2)] * 3
+
+
 def test_steal_share_reads_proc_stat_deltas(bench):
     assert bench.steal_share((1000, 10), (2000, 260)) == 0.25
     assert bench.steal_share(None, (2000, 260)) is None and bench.steal_share((2000, 0), (2000, 0)) is None
