@@ -9,8 +9,8 @@
 Every figure is the median of --runs runs (a fresh Evaluator or a fresh process each run, so
 the cache starts cold), and is printed next to a baseline measured in this same process, so the
 ratios hold on a noisy machine even when absolute figures move. The library rows (baselines
-included) are measured in rounds, each row once per round, so a slow minute of the host falls
-on all of them alike. The population is reproducible
+included), and the CLI's modes on each input, are measured in rounds, each once per round, so a
+slow minute of the host falls on all of them alike. The population is reproducible
 (benchmarks/population.py, fixed seed): boundaries, missing facts and ~2% invalid records.
 
 Library (one core, in process):
@@ -525,17 +525,19 @@ def cli(sizes: list[int], jobs: int, runs: int, workdir: Path, *, baseline: bool
             modes.append((f"jobs{jobs}_pure", jobs, True, False))
         if to_a_file:  # how the CLI writes a file itself: atomically, made durable before the rename
             modes.append((f"jobs{jobs}_o", jobs, False, True))
-        for label, j, as_pure, option in modes:
-            times, measures = [], []
-            for _ in range(runs):
+        # in rounds, each mode once a round (as the library rows), so a slow minute of the host
+        # falls on every mode alike rather than on the one measured then
+        measured: dict[str, list[dict[str, Any]]] = {label: [] for label, *_ in modes}
+        for _ in range(runs):
+            for label, j, as_pure, option in modes:
                 out = workdir / f"out-{n}-{j}-{as_pure}-{option}.jsonl" if to_a_file else Path(os.devnull)
-                m = run_cli(data, j, out, pure=as_pure, option=option)
-                times.append(m["seconds"])
-                measures.append(m)
+                measured[label].append(run_cli(data, j, out, pure=as_pure, option=option))
                 if out != Path(os.devnull):
                     digests.add(_digest(out))
                     out.unlink()
-            row["output"] = "file" if to_a_file else "/dev/null"
+        row["output"] = "file" if to_a_file else "/dev/null"
+        for label, measures in measured.items():
+            times = [m["seconds"] for m in measures]
             row[label] = {"partners_per_s": n / statistics.median(times), "seconds": statistics.median(times),
                           "parent_max_rss_mb": max(m["parent_max_rss_mb"] for m in measures),
                           "tree_pss_mb": max(m["tree_pss_mb"] for m in measures),

@@ -162,6 +162,26 @@ def test_library_rows_are_measured_in_rounds(bench):
     assert len(rates) == 3 and median == sorted(rates)[1] and median > 0 and cpu > 0
 
 
+def test_cli_modes_are_measured_in_rounds(bench, monkeypatch, tmp_path):
+    calls = []
+
+    def fake_run(data, jobs, out, pure=False, option=False):
+        calls.append((jobs, pure, option))
+        out.write_bytes(b"the same decisions\n")  # a file every mode writes alike
+        return {"seconds": float(len(calls)), "parent_max_rss_mb": 30.0, "tree_pss_mb": 100.0 + len(calls),
+                "tree_rss_mb": 140.0, "spool_mb": 28.0, "cpu_seconds": 2.0 * len(calls), "steal": None}
+
+    monkeypatch.setattr(bench, "run_cli", fake_run)
+    [row] = bench.cli([10], 2, 3, tmp_path, pure=True)
+    modes = [(1, False, False), (2, False, False), (2, True, False), (2, False, True)]
+    assert calls == modes * 3  # each mode once a round, not each mode's runs one after another
+    # each mode's median is of its own runs: jobs2 ran 2nd, 6th and 10th
+    assert row["jobs2"]["seconds"] == 6.0 and row["jobs2"]["partners_per_s"] == 10 / 6.0
+    assert row["jobs2_o"]["tree_pss_mb"] == 112.0 and row["jobs1"]["partners_per_cpu_s"] == 10 / 10.0
+    assert row["identical_output"] is True and row["output"] == "file"
+    assert not list(tmp_path.glob("out-*"))  # every output compared, then removed
+
+
 def test_json_rules_engine_baseline_says_why_it_is_skipped(bench, monkeypatch):
     import shutil
     monkeypatch.setattr(shutil, "which", lambda name: None)
