@@ -751,7 +751,8 @@ def main() -> None:
             rows_cli = cli(sizes, jobs, args.cli_runs, work, pure=compiled() and not args.no_pure)
             if args.huge:
                 rows_cli += cli([args.huge], jobs, 1, work, baseline=False, to_file=args.huge_to_file)
-            report["startup_seconds"] = startup(jobs, 2 * args.cli_runs + 1, work)
+            startup_runs = 2 * args.cli_runs + 1  # short runs: more of them, for a steadier median
+            report["startup_seconds"] = startup(jobs, startup_runs, work)
         print(f"\nCLI, JSONL -> JSONL, median of {args.cli_runs} (partners/s end to end; peak memory in MB):")
         for row in rows_cli:
             for label in ("jobs1", f"jobs{jobs}", f"jobs{jobs}_pure", f"jobs{jobs}_o"):
@@ -774,7 +775,7 @@ def main() -> None:
             if f"jobs{jobs}_pure" in row:
                 gain = row[f"jobs{jobs}"]["partners_per_s"] / row[f"jobs{jobs}_pure"]["partners_per_s"]
                 print(f"  {'':>10}  compiled / pure Python (--jobs {jobs}): x{gain:.2f}")
-        print(f"  start-up: a one-partner run takes {report['startup_seconds']:.2f} s (median of {2 * args.cli_runs + 1})")
+        print(f"  start-up: a one-partner run takes {report['startup_seconds']:.2f} s (median of {startup_runs})")
         report["cli"] = rows_cli
     print_targets(report, jobs)
     report["machine"]["load_after"] = os.getloadavg()
