@@ -153,9 +153,8 @@ def interleaved(rows: dict[str, tuple[int, Callable[[], Any]]], runs: int) -> di
     The host's speed moves from one minute to the next with no steal to show for it, so rows
     run one after another each got a different machine (run G5 of the README: two CLI rows of
     the same code minutes apart, 20,298 and 26,224 partners per CPU-second); in rounds a slow
-    minute falls on every row alike, and
-    the ratios between rows, the figures the targets are read by, hold. A row whose run returns
-    a Rate measured itself (json-rules-engine, in node)."""
+    minute falls on every row alike, and the ratios between rows, the figures the targets are
+    read by, hold. A row whose run returns a Rate measured itself (json-rules-engine, in node)."""
     rates: dict[str, list[float]] = {key: [] for key in rows}
     cpu_rates: dict[str, list[float]] = {key: [] for key in rows}
     for _ in range(runs):
