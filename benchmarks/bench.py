@@ -210,8 +210,8 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
             out["jre"] = jre.skipped
     out["cache"] = info["cache"]
     # where the cached path's time goes: two per-record steps outside the engine path
-    from evaluator.decision import input_sha256
-    from evaluator.fastfacts import compile_fast_coercer
+    from evaluator.model.decision import input_sha256
+    from evaluator.fast.facts import compile_fast_coercer
     fast = compile_fast_coercer(policy)
     out["coerce_record"] = median_rate(len(records), lambda: [fast(r) for r in records], runs)
     out["input_sha256"] = median_rate(len(records), lambda: [input_sha256(r) for r in records], runs)
@@ -221,7 +221,7 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
 def _lines(policy, records) -> None:
     """Every decision whole, as the JSONL line the CLI writes (every tier, criterion, check and
     shortfall), in process: the template writer (evaluator/template.py) over evaluate_many."""
-    from evaluator.template import write_jsonl
+    from evaluator.fast.template import write_jsonl
     with Evaluator(policy, as_of=AS_OF) as evaluator, open(os.devnull, "w", encoding="utf-8") as out:
         write_jsonl(evaluator, records, out)
 
@@ -247,7 +247,7 @@ def _full(policy, records) -> None:
 
 def _bare_durable(records: list[dict[str, Any]]) -> None:
     """durable-rules alone: one rule per tier on the raw values, tier only."""
-    from evaluator.engine import TAG_FIELD, Engine
+    from evaluator.compile.engine import TAG_FIELD, Engine
     rules = {"r0": {
         "t1": {"$and": [{TAG_FIELD: 1}, {"$gte": {"annual_sales_usd": 1000000}}]},
         "t2": {"$and": [{TAG_FIELD: 1}, {"$gte": {"annual_sales_usd": 100000}}]},
@@ -452,7 +452,7 @@ def run_cli(path: Path, jobs: int, out_path: Path, pure: bool = False, option: b
     the same command run from the source tree, as plain Python. `option`: written with
     `--output FILE` (atomic, on disk before the run ends) rather than to standard output."""
     env = dict(os.environ, PYTHONPATH=str(REPO)) if pure else None
-    command = [sys.executable, "-P", "-c", "import sys; from evaluator.cli import main; sys.argv[0] = 'evaluator'; main()"] \
+    command = [sys.executable, "-P", "-c", "import sys; from evaluator.cli.main import main; sys.argv[0] = 'evaluator'; main()"] \
         if pure else [str(EVALUATOR_BIN)]
     args = command + ["evaluate", str(path), "--format", "jsonl", "--as-of", AS_OF.isoformat(),
             "--jobs", str(jobs)] + (["--output", str(out_path)] if option else [])
@@ -723,7 +723,7 @@ def main() -> None:
     if args.quick:
         args.records, args.plain_records, args.runs, args.cli_sizes, args.cli_runs, args.reloads = (
             20_000, 2_000, 1, "10000", 1, 200)
-    from evaluator.parallel import jobs_count
+    from evaluator.fast.parallel import jobs_count
     if args.targets:
         saved = json.loads(Path(args.targets).read_text(encoding="utf-8"))
         print_targets(saved, saved.get("jobs") or jobs_count(args.jobs), args.targets)

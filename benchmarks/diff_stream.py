@@ -38,8 +38,8 @@ def measure(kind: str, facts: str, old: str, new: str) -> None:
     import resource
     sys.path.insert(0, str(REPO))
     from evaluator import Evaluator, load_policy
-    from evaluator.diff import diff_policies
-    from evaluator.records import records_from_path
+    from evaluator.tools.diff import diff_policies
+    from evaluator.load.records import records_from_path
 
     start = time.perf_counter()
     moved = 0

@@ -32,11 +32,11 @@ sys.path.insert(0, str(HERE.parent))
 from population import partners  # noqa: E402
 
 from evaluator import Evaluator, default_policy  # noqa: E402
-from evaluator import explain as explain_module  # noqa: E402
-from evaluator import evaluate as evaluate_module  # noqa: E402
-from evaluator.decision import input_sha256  # noqa: E402
-from evaluator.near import near_writer  # noqa: E402
-from evaluator.report import write_jsonl  # noqa: E402
+from evaluator.explain import results as explain_module  # noqa: E402
+from evaluator.evaluate import evaluator as evaluate_module  # noqa: E402
+from evaluator.model.decision import input_sha256  # noqa: E402
+from evaluator.explain.near import near_writer  # noqa: E402
+from evaluator.output.writers import write_jsonl  # noqa: E402
 
 
 def timed(run: Callable[[], Any], repeats: int) -> float:

@@ -51,8 +51,8 @@ def _child(path: str, mode: str, passes: int) -> None:
     import json
 
     from evaluator import Evaluator, default_policy
-    from evaluator.records import _lines, jsonl_records
-    from evaluator.template import _lane
+    from evaluator.load.records import _lines, jsonl_records
+    from evaluator.fast.template import _lane
 
     evaluator = Evaluator(default_policy(), as_of=AS_OF)
     if mode == "jsonl lane":

@@ -9,17 +9,17 @@ Pipeline: load -> validate -> compile -> evaluate -> explain -> report.
 """
 __version__ = "0.1.0"
 
-from .decision import Decision, InvalidRecord  # noqa: E402
+from .model.decision import Decision, InvalidRecord  # noqa: E402
 from .errors import EvaluatorError, PolicyError, RecordError  # noqa: E402
-from .evaluate import Evaluator, InputRecord  # noqa: E402
-from .load import default_policy, load_policy  # noqa: E402
+from .evaluate.evaluator import Evaluator, InputRecord  # noqa: E402
+from .load.policyfile import default_policy, load_policy  # noqa: E402
 
 
 def compiled() -> bool:
     """True when the evaluation path runs compiled (a wheel built with Cython, see hatch_build.py),
     False when it runs as plain Python (an editable install, or no C compiler at build time).
     Decisions are the same either way; only the speed differs."""
-    from . import evaluate
+    from .evaluate import evaluator as evaluate
     return not evaluate.__file__.endswith(".py")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from evaluator.errors import EvaluatorError
-from evaluator.report import atomic_output
+from evaluator.output.writers import atomic_output
 
 from conftest import EVALUATOR_BIN, REPO
 

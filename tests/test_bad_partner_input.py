@@ -9,7 +9,7 @@ import json
 import pytest
 
 from evaluator.errors import InputError
-from evaluator.records import MAX_LINE_BYTES, read_records
+from evaluator.load.records import MAX_LINE_BYTES, read_records
 
 from conftest import run_cli
 

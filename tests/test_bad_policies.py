@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from evaluator import load_policy
 from evaluator.errors import PolicyError
-from evaluator.patterns import MAX_PROGRAM_SIZE, compile_pattern, problem
+from evaluator.language.patterns import MAX_PROGRAM_SIZE, compile_pattern, problem
 
 import reference
 from conftest import SHIPPED, base_policy, policy_with_condition, write_json
@@ -231,7 +231,7 @@ def _simple_patterns(draw):
 @settings(max_examples=300, deadline=None)
 @given(_simple_patterns(), st.lists(st.text(alphabet=_CHARS, max_size=8), min_size=1, max_size=6))
 def test_patterns_python_matches_give_re2_answers(text, values):
-    from evaluator.patterns import _single_pass
+    from evaluator.language.patterns import _single_pass
     if problem(text) is not None:
         return
     pattern = compile_pattern(text)
@@ -339,9 +339,9 @@ def test_policies_beyond_every_engine_limit_evaluate_like_the_reference(cli, tmp
 
 
 def test_the_compiled_big_policy_stays_within_the_engine_budgets():
-    from evaluator.compile import compile_policy
-    from evaluator.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
-    from evaluator.policy import build_policy
+    from evaluator.compile.compiler import compile_policy
+    from evaluator.compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
+    from evaluator.model.policy import build_policy
     doc, _ = _big_policy()
     compiled = compile_policy(build_policy(doc))  # validated by the test above, through the CLI
     assert len(compiled.rulesets) > 1, "the policy had to be split across rulesets"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.decision import Decision
+from evaluator.model.decision import Decision
 
 from conftest import REPO, base_policy
 

@@ -29,12 +29,12 @@ def test_commands_in_modules_of_their_own_are_imported_when_used():
     is listed in the help and imported when it runs."""
     import subprocess
     import sys
-    from evaluator.cli import EXTRA_COMMANDS
-    modules = sorted({"evaluator" + target.split(":")[0] for target in EXTRA_COMMANDS.values()})
+    from evaluator.cli.main import EXTRA_COMMANDS
+    modules = sorted({"evaluator.cli" + target.split(":")[0] for target in EXTRA_COMMANDS.values()})
     script = ("import sys\nfrom evaluator.cli import cli\n"
               "print(sorted(m for m in sys.modules if m in %r))\n"
               "print(sorted(cli.list_commands(None)))\n"
-              "cmd = cli.get_command(None, 'diff')\nprint(cmd.name, 'evaluator.cli_diff' in sys.modules)" % modules)
+              "cmd = cli.get_command(None, 'diff')\nprint(cmd.name, 'evaluator.cli.impact' in sys.modules)" % modules)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "[]"
     assert all(name in out[1] for name in [*EXTRA_COMMANDS, "evaluate", "validate", "schema"])

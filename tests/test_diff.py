@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EVALUATOR_BIN, REPO, SHIPPED, base_policy, write_json
 from evaluator import Evaluator, load_policy
-from evaluator.diff import DOWN, LATERAL, UNCHANGED, UP, WRITERS, benefit_text, cause_text, diff_policies
+from evaluator.tools.diff import DOWN, LATERAL, UNCHANGED, UP, WRITERS, benefit_text, cause_text, diff_policies
 
 LEGACY = REPO / "policies" / "legacy-gold-silver-bronze.json"
 EXAMPLES_CSV = REPO / "examples" / "partners.csv"
@@ -247,7 +247,7 @@ def test_the_input_is_read_once_in_lockstep():
             yield record
 
     with Evaluator(load_policy(base_policy())) as old, Evaluator(load_policy(with_gold_threshold(150))) as new:
-        from evaluator.diff import paired
+        from evaluator.tools.diff import paired
         stream = paired(old, new, records())
         next(stream)
         assert len(pulled) == 1  # both policies decided record 1 before record 2 was read

@@ -14,7 +14,8 @@ import orjson
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from evaluator import decision, digest
+from evaluator.model import decision
+from evaluator.model import digest
 from conftest import REPO
 
 
@@ -178,8 +179,8 @@ def test_first_known_record_is_the_population_first_record():
 # --- a decision's digest, taken when it is decided and hashed when it is read -----------------
 
 def _decide(record, **options):
-    from evaluator.evaluate import Evaluator
-    from evaluator.load import default_policy
+    from evaluator.evaluate.evaluator import Evaluator
+    from evaluator.load.policyfile import default_policy
     with Evaluator(default_policy(), as_of=dt.date(2026, 6, 30), **options) as evaluator:
         return next(evaluator.evaluate_many([record]))
 
@@ -222,7 +223,7 @@ def test_plain_and_cached_decisions_name_the_same_digest_and_pickle_it():
 
 
 def test_a_decision_without_a_digest_still_reads_none():
-    from evaluator.decision import Decision
+    from evaluator.model.decision import Decision
     result = Decision("P-1", None, [], None, [], {}, {"id": "p"}, "0")
     assert result.input_sha256 is None
     with pytest.raises(AttributeError):

@@ -14,8 +14,8 @@ import threading
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.compile import compile_policy
-from evaluator.engine import MAX_DISJUNCTS_PER_RULESET, TAG_FIELD, Engine
+from evaluator.compile.compiler import compile_policy
+from evaluator.compile.engine import MAX_DISJUNCTS_PER_RULESET, TAG_FIELD, Engine
 from evaluator.errors import EngineError
 
 from conftest import base_policy, policy_with_condition
@@ -69,7 +69,7 @@ def test_sessions_are_deleted_so_more_than_1024_evaluations_work():
     # Without delete_state the 1,025th session raises MemoryError and the process then segfaults;
     # both matching and non-matching facts leave state behind.
     result = _subprocess("""
-        from evaluator.engine import Engine
+        from evaluator.compile.engine import Engine
         e = Engine({"r0": {"l0": {"$and": [{"__e": 1}, {"$lt": {"x": 5}}]}, "l1": {"$and": [{"__e": 1}, {"$lt": {"y": 1}}]}}}, {"r0": 2})
         hits = sum(bool(e.fire({"r0": {"x": i % 10}})) for i in range(3000))
         print(hits)
@@ -83,7 +83,7 @@ def test_first_evaluation_matching_nothing_does_not_crash():
     # before any action ran in the ruleset; the engine warms each ruleset up. Many fresh engines,
     # each first fed a fact that matches nothing.
     result = _subprocess("""
-        from evaluator.engine import Engine
+        from evaluator.compile.engine import Engine
         for n in range(40):
             e = Engine({"r0": {"l0": {"$and": [{"__e": 1}, {"$lt": {"o0": 5}}]}, "l2": {"$and": [{"__e": 1}, {"$lt": {"o1": 1}}]}}}, {"r0": 2})
             assert e.fire({"r0": {"o0": 5}}) == frozenset()

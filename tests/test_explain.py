@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.decision import input_sha256
-from evaluator.narrative import render_markdown, render_text
+from evaluator.model.decision import input_sha256
+from evaluator.explain.narrative import render_markdown, render_text
 
 from conftest import EXAMPLES, REPO, policy_with_condition
 

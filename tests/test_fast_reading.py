@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
-from evaluator.jsondoc import JSONProblem, loads, loads_flat
+from evaluator.load.jsontext import JSONProblem, loads, loads_flat
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8))

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from evaluator import load_policy
-from evaluator.facts import MAX_EXACT, coerce_record
-from evaluator.fastfacts import _string_list_check, compile_fast_coercer
-from evaluator.policy import build_policy
+from evaluator.language.facts import MAX_EXACT, coerce_record
+from evaluator.fast.facts import _string_list_check, compile_fast_coercer
+from evaluator.model.policy import build_policy
 
 from test_fuzz_differential import (HOSTILE, _constants, _near_dates, _near_numbers, draw_facts, draw_value,
                                     index, pick)

@@ -27,10 +27,10 @@ import pytest
 from hypothesis import HealthCheck, given, note, seed, settings, strategies as st
 
 from evaluator import Evaluator
-from evaluator.decision import InvalidRecord
-from evaluator.evaluate import InputRecord
-from evaluator.policy import Policy, build_policy
-from evaluator.validate import CHECKS, schema_findings
+from evaluator.model.decision import InvalidRecord
+from evaluator.evaluate.evaluator import InputRecord
+from evaluator.model.policy import Policy, build_policy
+from evaluator.validate.checks import CHECKS, schema_findings
 
 import reference
 
@@ -324,7 +324,7 @@ def static_claims(policy: Policy, doc: dict[str, Any]) -> dict[tuple[str, str], 
     can get ("can never be met": never met; "always holds": never not_met). Keyed like
     Result.criteria, overrides as ("override", id)."""
     try:
-        from evaluator.lint import lint_findings
+        from evaluator.validate.lint import lint_findings
     except ImportError:  # pragma: no cover - the static checks are another issue's module
         return {}
     where: dict[str, tuple[str, str]] = {}

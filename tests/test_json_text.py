@@ -9,7 +9,7 @@ import json
 from hypothesis import given, settings, strategies as st
 
 from evaluator import Evaluator
-from evaluator.report import indented
+from evaluator.output.writers import indented
 
 from test_cache_differential import population
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.compile import compile_policy
-from evaluator.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
+from evaluator.compile.compiler import compile_policy
+from evaluator.compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
 
 from conftest import base_policy
 

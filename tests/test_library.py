@@ -77,7 +77,7 @@ def test_defaults_and_required_facts():
     ("joined", "2026-02-28", "2026-02-28"), ("regions", "A; B ;", ["A", "B"]), ("country", " AU ", " AU "),
 ])
 def test_csv_cells_are_parsed_by_fact_type(fact, text, value):
-    from evaluator.facts import coerce_record
+    from evaluator.language.facts import coerce_record
     facts, findings = coerce_record(load_policy(base_policy()), {"partner_id": "p", fact: text}, from_text=True)
     assert findings == []
     got = facts[fact]
@@ -90,7 +90,7 @@ def test_csv_cells_are_parsed_by_fact_type(fact, text, value):
     ("joined", "2026-02-30", "not a real date"), ("joined", "28/02/2026", "must be a date"),
 ])
 def test_bad_csv_cells(fact, text, message):
-    from evaluator.facts import coerce_record
+    from evaluator.language.facts import coerce_record
     _, findings = coerce_record(load_policy(base_policy()), {"partner_id": "p", fact: text}, from_text=True)
     assert len(findings) == 1 and message in findings[0].message and findings[0].pointer == f"/{fact}"
 
@@ -151,7 +151,7 @@ def test_decision_round_trips_through_json(shipped):
 
 def test_partner_id_as_a_decision_names_it():
     from types import SimpleNamespace
-    from evaluator.decision import partner_id
+    from evaluator.model.decision import partner_id
 
     class Text(str):
         pass

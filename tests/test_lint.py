@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from evaluator.lint import LINT_CHECKS, MAX_TIERS_PAIRWISE
-from evaluator.load import read_document, validate_document
+from evaluator.validate.lint import LINT_CHECKS, MAX_TIERS_PAIRWISE
+from evaluator.load.policyfile import read_document, validate_document
 
 from conftest import REPO, base_policy, policy_with_condition, write_json
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.near import at_risk, near_gaps, near_misses
+from evaluator.explain.near import at_risk, near_gaps, near_misses
 
 from conftest import EXAMPLES, base_policy
 

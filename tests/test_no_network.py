@@ -14,7 +14,7 @@ import pytest
 
 from evaluator import Evaluator, load_policy
 from evaluator.errors import PolicyError
-from evaluator.facts import facts_schema
+from evaluator.language.facts import facts_schema
 
 from conftest import EVALUATOR_BIN, REPO, SHIPPED, write_json
 

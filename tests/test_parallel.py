@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from evaluator import Evaluator, load_policy, parallel, records
-from evaluator.parallel import CHUNK_RECORDS
-from evaluator.records import MAX_LINE_BYTES
-from evaluator.template import jsonl_lines
+from evaluator import Evaluator, load_policy
+from evaluator.fast import parallel
+from evaluator.load import records
+from evaluator.fast.parallel import CHUNK_RECORDS
+from evaluator.load.records import MAX_LINE_BYTES
+from evaluator.fast.template import jsonl_lines
 
 from conftest import REPO, policy_with_condition, write_json
 
@@ -264,7 +266,7 @@ def test_a_worker_that_dies_stops_the_run_with_an_error_instead_of_hanging(monke
     import io
     import threading
 
-    from evaluator import parallel
+    from evaluator.fast import parallel
     from evaluator.errors import EngineError
 
     monkeypatch.setattr(parallel, "_work", _die)  # forked workers see the patch

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evaluator import PolicyError, load_policy
-from evaluator.policy import canonical_json, sha256_of
+from evaluator.model.policy import canonical_json, sha256_of
 
 from conftest import REPO, SHIPPED, base_policy, policy_with_condition, write_json
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from evaluator import load_policy
-from evaluator.policytests import (TestsFileError, boundaries, coverage, find_tests, load_suite, run_suite,
+from evaluator.tools.policytests import (TestsFileError, boundaries, coverage, find_tests, load_suite, run_suite,
                                    suggest_cases)
 
 from conftest import REPO, SHIPPED, base_policy, write_json

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from evaluator.errors import InputError
-from evaluator.records import detect_format, read_records
+from evaluator.load.records import detect_format, read_records
 
 
 def read(text: str | bytes, name: str = "in", fmt: str = "auto"):
@@ -35,7 +35,7 @@ def test_jsonl_line_ends_and_blank_lines_read_as_the_strict_reader_reads_them():
     """The fast reader takes a line with its end (CRLF, LF, spaces, tabs: JSON whitespace);
     what it reads is what the strict reader reads from the stripped line, and whatever is not
     JSON whitespace after a record is still an error with its column."""
-    from evaluator.jsondoc import JSONProblem, loads
+    from evaluator.load.jsontext import JSONProblem, loads
     lines = [b'{"a":1}\r\n', b'{"a":2} \t\r\n', b'  {"a":3}\n', b"   \n", b"\r\n", b"\t\r\n",
              b'{"a":4}\x0b\n', b'{"a":5,"a":6}\r\n', b'{"a":[1,"x"]}\r\n', b'{"a":7}\r']
     records = read(b"".join(lines), "x.jsonl")

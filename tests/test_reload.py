@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator import evaluate as evaluate_module
+from evaluator.evaluate import evaluator as evaluate_module
 from evaluator.errors import EngineError, PolicyError
-from evaluator.watch import PolicyWatcher
+from evaluator.tools.watch import PolicyWatcher
 
 from conftest import base_policy, write_json
 

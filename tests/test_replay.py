@@ -10,8 +10,8 @@ import json
 import pytest
 
 from evaluator import Evaluator, __version__, load_policy
-from evaluator.decision import input_sha256
-from evaluator.replay import Replayer
+from evaluator.model.decision import input_sha256
+from evaluator.tools.replay import Replayer
 
 from conftest import EXAMPLES, REPO, base_policy, write_json
 
@@ -119,7 +119,7 @@ def test_replay_without_input_or_unreadable(shipped_policy):
 
 
 def test_replay_of_csv_records_parses_their_text(shipped_policy):
-    from evaluator.records import records_from_path
+    from evaluator.load.records import records_from_path
     with Evaluator(shipped_policy, with_input=True) as evaluator:
         decisions = [d.to_dict() for d in evaluator.evaluate_many(records_from_path(str(EXAMPLES / "partners.csv")))]
     assert decisions[0]["input_is_text"] is True and isinstance(decisions[0]["input"]["annual_sales_usd"], str)

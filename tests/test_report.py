@@ -8,7 +8,7 @@ import pytest
 
 from conftest import EXAMPLES, REPO, base_policy, write_json
 from evaluator import Evaluator, load_policy
-from evaluator.programreport import ReportOptionError, build_report, svg_bars
+from evaluator.tools.programreport import ReportOptionError, build_report, svg_bars
 
 
 def report_of(records, doc=None, **options):

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from evaluator import load_policy
-from evaluator.policy import Comparison, Operand
-from evaluator.sheet import WORDS, Para, condition_words, number_text, render_sheet, to_markdown
+from evaluator.model.policy import Comparison, Operand
+from evaluator.tools.sheet import WORDS, Para, condition_words, number_text, render_sheet, to_markdown
 
 from conftest import REPO, SHIPPED, base_policy, write_json
 

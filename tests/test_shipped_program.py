@@ -110,7 +110,7 @@ EXPECTED_SAMPLE = {
 
 
 def test_shipped_sample_partners(shipped):
-    from evaluator.records import records_from_path
+    from evaluator.load.records import records_from_path
     for name in ("partners.jsonl", "partners.csv"):
         results = list(shipped.evaluate_many(records_from_path(str(EXAMPLES / name))))
         assert all(r.ok for r in results), [r.message for r in results if not r.ok]
@@ -124,14 +124,14 @@ def test_the_shipped_policy_is_the_default():
 
 
 def test_shipped_facts_schema_matches_the_policy(shipped_policy):
-    from evaluator.facts import facts_schema
+    from evaluator.language.facts import facts_schema
     on_disk = json.loads((SHIPPED.parent.parent / "schemas" / "partner-facts.schema.json").read_text())
     assert on_disk == facts_schema(shipped_policy), "regenerate with: evaluator schema facts > schemas/partner-facts.schema.json"
 
 
 def test_sample_partners_validate_against_the_facts_schema(shipped_policy):
     import jsonschema
-    from evaluator.facts import facts_schema
+    from evaluator.language.facts import facts_schema
     validator = jsonschema.Draft202012Validator(facts_schema(shipped_policy))
     for line in (EXAMPLES / "partners.jsonl").read_text().splitlines():
         validator.validate(json.loads(line))

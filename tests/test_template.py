@@ -16,12 +16,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from evaluator import Evaluator, load_policy
-from evaluator.evaluate import InputRecord
-from evaluator.measures import Context
-from evaluator.policy import Comparison, Operand
-from evaluator.report import _dumps
-from evaluator.shortfall import _leaf_change, leaf_change
-from evaluator.template import dump, jsonl_line, jsonl_lines, writer_for
+from evaluator.evaluate.evaluator import InputRecord
+from evaluator.language.measures import Context
+from evaluator.model.policy import Comparison, Operand
+from evaluator.output.writers import _dumps
+from evaluator.explain.shortfall import _leaf_change, leaf_change
+from evaluator.fast.template import dump, jsonl_line, jsonl_lines, writer_for
 
 from conftest import base_policy
 from test_cache_differential import AS_OF, VARIED, _varied_records, population
@@ -243,7 +243,7 @@ def test_markers_are_found_as_the_marker_expression_finds_them(text):
     """template._marks (bytes.find) gives the reference expression's matches wherever _cut uses
     it: on text whose escaped NULs are all markers' (it counts them first); elsewhere it may
     stop early (then _cut gives up), never give a different match."""
-    from evaluator.template import _marks
+    from evaluator.fast.template import _marks
     expected = [(m.start(), m.end(), int(m.group(1) or m.group(2))) for m in _ANY_MARK.finditer(text)]
     got = list(_marks(text))
     if text.count(b"\\u0000") == 2 * len(expected):
@@ -256,7 +256,7 @@ def test_markers_are_found_as_the_marker_expression_finds_them(text):
 def test_the_command_writes_what_the_plain_path_renders(tmp_path, shipped_policy, cli):
     """`evaluator evaluate` (one process, two processes, stdout and --output) writes, line for
     line, the json module's rendering of the plain path's decision of each record."""
-    from evaluator import records as _records
+    from evaluator.load import records as _records
     path = tmp_path / "partners.jsonl"
     rows = list(population.partners(1200, seed=21))
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -289,7 +289,7 @@ def test_the_byte_stream_is_used_under_any_utf8_text_stream(shipped_policy):
     handler (stdout has surrogateescape under a C.UTF-8 locale), and text to any other stream:
     the same bytes either way."""
     import io
-    from evaluator.template import binary_of, write_jsonl
+    from evaluator.fast.template import binary_of, write_jsonl
     records = [InputRecord(r, {"file": "p.jsonl", "line": i + 1})
                for i, r in enumerate(population.partners(200, seed=8))]
     written = {}

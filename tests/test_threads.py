@@ -108,8 +108,8 @@ def test_threads_sharing_the_jsonl_template_writer_write_the_single_thread_lines
     """One Evaluator's template writer (its templates, shortfall memos and the last float it
     wrote, all shared) used by many threads at once writes exactly what one thread writes; the
     records are served in different orders so different sales figures interleave."""
-    from evaluator.evaluate import InputRecord
-    from evaluator.template import jsonl_lines
+    from evaluator.evaluate.evaluator import InputRecord
+    from evaluator.fast.template import jsonl_lines
     records = _population(600, seed=11)
     with Evaluator(shipped_policy, as_of=AS_OF) as single:
         expected = [line for line, _ok in jsonl_lines(single, records)]
@@ -128,7 +128,7 @@ def test_threads_sharing_the_jsonl_template_writer_write_the_single_thread_lines
         assert got[k] == expected, f"thread {k} differs from the single-thread lines"
 
 def _valid(evaluator: Evaluator, record) -> bool:
-    from evaluator.facts import coerce_record
+    from evaluator.language.facts import coerce_record
     return not coerce_record(evaluator.policy, record)[1]
 
 
@@ -158,7 +158,7 @@ def test_a_signal_during_an_engine_call_is_raised_after_it_not_inside_durable_ru
     import textwrap
     code = textwrap.dedent("""
         import os, signal, sys
-        from evaluator.engine import Engine
+        from evaluator.compile.engine import Engine
         def stop(signum, frame):
             raise SystemExit(128 + signum)
         signal.signal(signal.SIGTERM, stop)

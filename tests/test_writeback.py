@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from evaluator import writeback
-from evaluator.report import atomic_output
-from evaluator.writeback import Writeback
+from evaluator.output import writeback
+from evaluator.output.writers import atomic_output
+from evaluator.output.writeback import Writeback
 
 MB = 1024 * 1024
 

@@ -1,0 +1,129 @@
+"""The `diff` and `report` commands: impact analysis of a program change, and the program report.
+
+Thin click layer over diff.py and programreport.py. Exit codes: 0 done; 1 some records were
+invalid (they are listed in the output), or `--fail-on` found such a move; 2 usage error,
+unreadable input or invalid policy.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Iterable, Iterator
+
+import click
+
+from .main import _as_of, _output, _policy, as_of_option, input_format_option, output_option, policy_option
+from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies
+from ..errors import EXIT_INVALID_RECORDS, EXIT_OK
+from ..evaluate.evaluator import Evaluator
+from ..load.policyfile import load_policy
+from ..tools.programreport import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
+from ..load.records import records_from_path
+
+# A progress bar is drawn only for runs long enough to need one.
+PROGRESS_MIN_RECORDS = 1000
+
+
+def estimate_records(path: str, input_format: str) -> int | None:
+    """About how many records a CSV or JSONL file holds (its line count), or None if unknown."""
+    if path == "-" or not os.path.isfile(path):
+        return None
+    fmt = input_format
+    if fmt == "auto":
+        lowered = path.lower()
+        fmt = "csv" if lowered.endswith(".csv") else "jsonl" if lowered.endswith((".jsonl", ".ndjson")) else "json"
+    if fmt == "json":
+        return None
+    lines = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+    return max(lines - (1 if fmt == "csv" else 0), 0)
+
+
+def with_progress(records: Iterable[Any], path: str, input_format: str, label: str) -> Iterator[Any]:
+    """The records, with a progress bar on stderr when stderr is a terminal and the run is long."""
+    if not sys.stderr.isatty():
+        yield from records
+        return
+    length = estimate_records(path, input_format)
+    if length is not None and length < PROGRESS_MIN_RECORDS:
+        yield from records
+        return
+    with click.progressbar(records, length=length, label=label, file=sys.stderr, show_pos=True,
+                           show_eta=length is not None) as bar:
+        yield from bar
+
+
+
+
+@click.command()
+@click.argument("old_policy", metavar="OLD_POLICY", type=click.Path(dir_okay=False))
+@click.argument("new_policy", metavar="NEW_POLICY", type=click.Path(dir_okay=False))
+@click.argument("facts", metavar="FACTS|-")
+@click.option("--format", "fmt", type=click.Choice(list(DIFF_WRITERS)), default="table", show_default=True,
+              help="table for a terminal; json (everything); csv (moved and invalid partners); markdown; "
+                   "html (one self-contained page).")
+@output_option
+@input_format_option
+@as_of_option
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default=None,
+              help="Exit 1 when a partner moves down, up, or at all (any: up, down or lateral).")
+def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | None, input_format: str,
+         as_of: str | None, fail_on: str | None) -> None:
+    """Who a program change moves: decide every partner in FACTS under OLD_POLICY and NEW_POLICY.
+
+    Reports the transition matrix (old tier x new tier), every partner that moves with the
+    criteria that moved it, benefit changes, totals, and every record invalid under either
+    policy. Exit 1 when records are invalid or --fail-on finds such a move."""
+    date = _as_of(as_of)
+    old, new = load_policy(old_policy), load_policy(new_policy)
+    with Evaluator(old, as_of=date) as old_evaluator, Evaluator(new, as_of=date) as new_evaluator:
+        records = with_progress(records_from_path(facts, input_format), facts, input_format, "Comparing")
+        result = diff_policies(old_evaluator, new_evaluator, records, input_name=facts)
+    with _output(output) as out:
+        DIFF_WRITERS[fmt](result, out)
+    totals = result.totals()
+    code = EXIT_OK
+    if fail_on is not None and result.has(fail_on):
+        moving = totals["moved"] if fail_on == "any" else totals[fail_on]
+        click.echo(f"--fail-on {fail_on}: {moving} partner(s) move {'' if fail_on == 'any' else fail_on}".rstrip(),
+                   err=True)
+        code = EXIT_INVALID_RECORDS
+    if totals["invalid"]:
+        click.echo(f"{totals['invalid']} of {totals['records']} records invalid under either policy", err=True)
+        code = EXIT_INVALID_RECORDS
+    sys.exit(code)
+
+
+@click.command()
+@policy_option
+@click.argument("facts", metavar="FACTS|-")
+@click.option("--format", "fmt", type=click.Choice(list(REPORT_WRITERS)), default="markdown", show_default=True,
+              help="markdown, html (one self-contained page with charts) or json.")
+@output_option
+@input_format_option
+@as_of_option
+@click.option("--by", "dimensions", metavar="FACT", multiple=True,
+              help="Break partners down by this string or list fact (repeatable). Default: every list fact "
+                   "and every string fact with an enum.")
+@click.option("--sum", "sums", metavar="FACT", multiple=True,
+              help="Total this number fact per tier (repeatable). Default: number facts in the policy's currency.")
+@click.option("--near", "near", metavar="PERCENT", type=click.FloatRange(min=0), default=DEFAULT_NEAR_PERCENT,
+              show_default=True, help="Near misses and partners at risk within PERCENT of a threshold, as "
+                                      "`evaluate --near` lists them.")
+def report(policy_path: str | None, facts: str, fmt: str, output: str | None, input_format: str, as_of: str | None,
+           dimensions: tuple[str, ...], sums: tuple[str, ...], near: float) -> None:
+    """A program-wide summary of FACTS under a policy: partners per tier and per region and
+    country, sales per tier, near misses and partners at risk. Exit 1 when records are invalid (they are listed)."""
+    policy = _policy(policy_path)
+    with Evaluator(policy, as_of=_as_of(as_of)) as evaluator:
+        records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
+        result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
+                              sums=list(sums) if sums else None, near_percent=near, input_name=facts)
+    with _output(output) as out:
+        REPORT_WRITERS[fmt](result, out)
+    if result.invalid:
+        click.echo(f"{len(result.invalid)} of {result.records} records invalid", err=True)
+        sys.exit(EXIT_INVALID_RECORDS)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,271 @@
+"""The `evaluator` command: a thin click layer over the library.
+
+Exit codes:
+  0  every record evaluated (validate: the policies are valid)
+  1  some records were invalid; each appears as an error record, every other one is evaluated
+  2  usage error, unreadable input, or an invalid policy
+  3  internal error (the engine misbehaved); a bug to report
+No user error prints a traceback; set EVALUATOR_DEBUG=1 to see one for an internal error.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import sys
+from typing import IO, Any, Iterator
+
+import click
+
+from .. import __version__
+from .. import compiled
+from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EvaluatorError, PolicyError
+from ..evaluate.evaluator import Evaluator
+from ..load.policyfile import read_document, validate_document, load_policy
+from ..model.policy import Policy
+from ..load.records import FORMATS, records_from_path
+from ..explain.near import near_writer
+from ..output.writers import WRITERS, atomic_output, exit_cleanly_on_signals, text_safe_stdout
+from ..resources import default_policy_path, schema as shipped_schema
+
+
+class _Counter:
+    """Counts invalid records as results stream past, without holding them."""
+
+    def __init__(self, results: Iterator[Any]):
+        self.results, self.invalid, self.total = results, 0, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for result in self.results:
+            self.total += 1
+            if not result.ok:
+                self.invalid += 1
+            yield result
+
+
+def _policy(path: str | None) -> Policy:
+    return load_policy(path or default_policy_path())
+
+
+def _as_of(value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, found {value!r}", param_hint="--as-of") from None
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path is None or path == "-":
+        yield sys.stdout
+    else:
+        with atomic_output(path) as fh:
+            yield fh
+
+
+# Options shared by the commands that read partners and write results (defined once here).
+input_format_option = click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
+                                   help="Format of FACTS; auto uses the file extension, else the content.")
+as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
+                            help="Evaluation date for date measures (default: today, UTC). Recorded in decisions "
+                                 "that use it.")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+                             help="Write to FILE (atomically: replaced only when the run completes).")
+policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
+                             help="Policy file (default: the shipped MessageLabs APAC program).")
+
+
+class _ReaderGone(Exception):
+    """The reader of our output went away (`| head`): not an error of ours."""
+
+
+class _LazyGroup(click.Group):
+    """The commands of EXTRA_COMMANDS are imported when they are run or listed, not at start-up:
+    `evaluate` does not pay for the modules of diff, report or test (about 0.1 s of its start-up)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *EXTRA_COMMANDS})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:  # click would exit 1 on it, which here means "records invalid"
+            raise _ReaderGone() from exc
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in EXTRA_COMMANDS and name not in self.commands:
+            import importlib
+            module, attribute = EXTRA_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module, __package__), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="evaluator",
+                      message=f"%(prog)s, version %(version)s ({'compiled' if compiled() else 'pure Python'})")
+def cli() -> None:
+    """Evaluate channel partners against a partner program written as a JSON policy."""
+
+
+@cli.command()
+@click.argument("policies", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for editors and CI.")
+@click.option("--strict", is_flag=True, help="Treat warnings of the static checks as errors.")
+def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check POLICY files against the policy schema, the semantic checks and the static checks.
+
+    Prints every problem as FILE:LINE:COLUMN with its JSON Pointer, what was expected and what was
+    found, as an error or a warning. Exit 0 when there are no errors (with --strict: no warnings
+    either), 2 otherwise."""
+    report = []
+    failed = False
+    for path in policies:
+        try:
+            doc = read_document(path)
+            _, findings = validate_document(doc)
+        except PolicyError as exc:
+            findings = exc.findings
+        if strict:
+            import dataclasses
+            findings = [dataclasses.replace(f, severity="error") for f in findings]
+        errors = [f for f in findings if f.severity == "error"]
+        failed = failed or bool(errors)
+        report.append((path, findings))
+    if fmt == "json":
+        click.echo(json.dumps([{"file": p, "valid": not any(f.severity == "error" for f in fs),
+                                "findings": [f.to_dict() for f in fs]} for p, fs in report], indent=2))
+    else:
+        for path, findings in report:
+            for finding in findings:
+                click.echo(finding.show(), err=True)
+            errors = sum(f.severity == "error" for f in findings)
+            warnings = len(findings) - errors
+            status = f"{errors} error(s)" if errors else "valid"
+            click.echo(f"{path}: {status}" + (f", {warnings} warning(s)" if warnings else ""), err=bool(errors))
+    sys.exit(2 if failed else EXIT_OK)
+
+
+@cli.command()
+@policy_option
+@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default=None,
+              help="Output format. Default: table on a terminal, else jsonl.")
+@output_option
+@input_format_option
+@as_of_option
+@click.option("--with-input", is_flag=True, help="Record each input record in its decision (what `replay` re-evaluates).")
+@click.option("--near", metavar="PERCENT", type=click.FloatRange(min=0), default=None,
+              help="Instead of decisions, list partners within PERCENT of the next tier or less than PERCENT above "
+                   "their own tier's thresholds (at risk).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes for large inputs (0: one per CPU); output order is unchanged. "
+                   "Applies to jsonl, csv and json output.")
+@click.argument("facts", default="-", metavar="[FACTS|-]")
+def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
+             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1) -> None:
+    """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
+
+    One decision per input record, in input order; an invalid record becomes an error record with
+    its line or row and the problem, and the others are still evaluated (exit 1)."""
+    policy = _policy(policy_path)
+    if fmt is None:
+        fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    if jobs != 1 and near is None and fmt != "table":
+        from ..fast.parallel import evaluate_parallel
+        with _output(output) as out:
+            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=_as_of(as_of),
+                                             with_input=with_input)
+    else:
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, _as_of(as_of), with_input, near)
+    _evaluated(counter, facts)
+
+
+def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
+                   as_of: _dt.date | None, with_input: bool, near: float | None) -> "_Counter":
+    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
+    try:
+        if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
+            from ..fast.template import write_jsonl
+            counter = _Counter(iter(()))
+            with _output(output) as out:
+                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), out)
+            return counter
+        counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
+        with _output(output) as out:
+            (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
+    finally:
+        evaluator.close()
+    return counter
+
+
+def _evaluated(counter: Any, facts: str) -> None:
+    if counter.total == 0:
+        click.echo(f"note: no partner records in {facts if facts != '-' else 'standard input'}", err=True)
+    if counter.invalid:
+        click.echo(f"{counter.invalid} of {counter.total} records invalid", err=True)
+        sys.exit(EXIT_INVALID_RECORDS)
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["policy", "facts", "decision"]))
+@policy_option
+def schema(which: str, policy_path: str | None) -> None:
+    """Print a JSON Schema: the policy language, the partner facts of a policy, or a decision."""
+    if which == "facts":
+        from ..language.facts import facts_schema
+        data = facts_schema(_policy(policy_path))
+    else:
+        data = shipped_schema(which)
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# Commands that live in modules of their own: command name -> "module:attribute" (a click
+# command), imported when used (_LazyGroup), so adding one is one line here.
+EXTRA_COMMANDS: dict[str, str] = {
+    "explain": ".explain:explain",
+    "replay": ".replay:replay",
+    "diff": ".impact:diff",
+    "report": ".impact:report",
+    "test": ".authoring:test",
+    "doc": ".authoring:doc",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the CLI and turns every error into a message and an exit code."""
+    exit_cleanly_on_signals()  # SIGTERM/SIGHUP unwind like errors: no temporary output file left
+    text_safe_stdout()
+    try:
+        cli.main(args=argv, prog_name="evaluator", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except EvaluatorError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(exc.exit_code)
+    except (BrokenPipeError, _ReaderGone):
+        # the reader went away (e.g. `| head`): not an error of ours
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # an internal error: short message, traceback only on request
+        if os.environ.get("EVALUATOR_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set EVALUATOR_DEBUG=1 for details)", err=True)
+        sys.exit(3)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,91 @@
+"""The `replay` command: re-evaluate recorded decisions and report those that would now differ.
+
+Thin click layer over replay.py. Exit codes: 0 every recorded decision is reproduced; 1 some
+differ, were tampered with, carry no input, or cannot be read (each is reported); 2 usage
+error, unreadable file, or invalid policy.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any, Iterable
+
+import click
+
+from .main import _as_of, _output, _policy, policy_option
+from ..errors import EXIT_INVALID_RECORDS
+from ..model.policy import Policy
+from ..load.records import records_from_path
+from ..tools.replay import SAME, STATUSES, Replayed, Replayer
+from ..explain.shortfall import show
+
+
+# how each status reads in the summary line ("3 differ, 1 tampered")
+WORDS = {"same": "same", "differs": "differ", "tampered": "tampered", "no_input": "without input",
+         "unreadable": "unreadable"}
+
+
+def _where(item: Replayed) -> str:
+    source = item.source or {}
+    where = str(source.get("file", "<input>"))
+    if "line" in source:
+        where += f":{source['line']}"
+    return where + (f": {item.partner_id}" if item.partner_id else "")
+
+
+def _policy_text(ref: dict[str, Any]) -> str:
+    return f"{ref.get('id')} {ref.get('version')} (sha256 {ref.get('sha256')})"
+
+
+def write_text(items: Iterable[Replayed], out: IO[str], policy: Policy) -> dict[str, int]:
+    counts = {s: 0 for s in STATUSES}
+    recorded: dict[str, dict[str, Any]] = {}
+    for item in items:
+        counts[item.status] += 1
+        if item.recorded_policy is not None:
+            recorded.setdefault(json.dumps(item.recorded_policy, sort_keys=True), item.recorded_policy)
+        if item.status == SAME:
+            continue
+        detail = item.message or "; ".join(f"{d.at}: {show(d.recorded)} -> {show(d.now)}" for d in item.differences)
+        out.write(f"{_where(item)}: {item.status.replace('_', ' ')}: {detail}\n")
+    total = sum(counts.values())
+    parts = [f"{n} {WORDS[status]}" for status, n in counts.items() if n]
+    out.write(f"{total} decision(s) replayed: {', '.join(parts) if parts else 'none'}\n")
+    for ref in recorded.values():
+        out.write(f"policy changed: recorded {_policy_text(ref)}, now {_policy_text(policy.ref)}\n")
+    return counts
+
+
+def write_jsonl(items: Iterable[Replayed], out: IO[str], policy: Policy) -> dict[str, int]:
+    counts = {s: 0 for s in STATUSES}
+    for item in items:
+        counts[item.status] += 1
+        out.write(json.dumps(item.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+    return counts
+
+
+WRITERS = {"text": write_text, "jsonl": write_jsonl}
+
+
+@click.command()
+@click.argument("decisions", metavar="DECISIONS")
+@policy_option
+@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="text", show_default=True,
+              help="text: the decisions that differ and a summary; jsonl: one result per recorded decision.")
+@click.option("--strict", is_flag=True,
+              help="Compare whole decisions (evaluator version, descriptions, shortfalls...), not only outcomes.")
+@click.option("--as-of", "as_of", metavar="DATE", default=None,
+              help="Evaluation date for decisions that do not record one (default: today, UTC).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE (atomically).")
+def replay(decisions: str, policy_path: str | None, fmt: str, strict: bool, as_of: str | None,
+           output: str | None) -> None:
+    """Re-evaluate the inputs recorded in DECISIONS (JSONL or a JSON array written by `evaluate
+    --with-input`; '-' for stdin) under POLICY and report every decision that would now differ,
+    and every recorded input that no longer matches its input_sha256 (tampered). Exit 1 if any."""
+    policy = _policy(policy_path)
+    with Replayer(policy, as_of=_as_of(as_of), strict=strict) as replayer:
+        with _output(output) as out:
+            counts = WRITERS[fmt](replayer.replay_many(records_from_path(decisions)), out, policy)
+    if sum(counts.values()) - counts[SAME]:
+        sys.exit(EXIT_INVALID_RECORDS)

@@ -1,0 +1,571 @@
+"""Decisions as JSONL lines from per-encoding templates: the fast writer behind `--format jsonl`.
+
+A decision's JSON depends on the record itself in few places: the partner id and source, the
+actual value of each operand, the measures, the shortfalls, the missing facts and the input
+digest. Everything else (the tier, benefits, every status and `required` text, the overrides,
+the policy) is fixed by the record's *encoding*, the key of the evaluator's outcome cache. So the
+first time an encoding is written, its JSON is built the ordinary way (Decision.to_dict, written
+by the json module exactly as report.write_jsonl writes it) with markers in those places, and cut
+into fragments; each later record with that encoding is one join of the fragments and its own
+values. A criterion's shortfall depends only on the facts it reads (and the evaluation date), so
+it is remembered by them (by its length, for a list only counted): partners with the same
+referrals or number of regions share one.
+
+The lines are byte-identical to report.write_jsonl's (tests/test_template.py checks every record
+of fuzzed policies and the benchmark population). Whatever cannot be written this way — a record
+kept with --with-input, a decision not from the cached path, a string orjson refuses, a template
+that would be ambiguous — is written by the ordinary path: `line` returns None.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import operator
+import threading
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+import orjson
+
+from ..model.decision import MET, MISSING, Decision, input_sha256, jsonable, partner_id
+from ..language.measures import Context, Missing
+from ..model.policy import Comparison, Policy, comparisons
+from ..explain.shortfall import Bound, Shortfall, facts_of, leaf_change, shortfall
+
+if TYPE_CHECKING:
+    from ..evaluate.evaluator import Evaluator, Outcome, _Plan
+
+TEMPLATE_BUDGET_BYTES = 16 * 1024 * 1024   # fragments kept, all encodings together
+SHORTFALL_MEMO_ENTRIES = 2048
+
+# A marker is a string no policy or record text holds (checked): "\x00<n>\x00", which the json
+# module writes as "\u0000<n>\u0000". An optional member is a marker *key* with a null value:
+# ,"\u0000<n>\u0000":null
+_NUL = b"\\u0000"
+
+
+def _marks(text: bytes) -> Iterator[tuple[int, int, int]]:
+    """(start, end, number) of each marker in `text`, left to right, found with bytes.find (a
+    regular expression tried its two forms at every byte of a 5 KB decision; tests/test_template.py
+    holds the two equal). `text` holds no escaped NUL but the markers' own (_cut counts them first)."""
+    at = text.find(_NUL)
+    last = 0  # where the previous marker ended: markers do not overlap
+    while at >= 0:
+        close = text.find(_NUL, at + 6)
+        digits = text[at + 6:close]
+        if close < 0 or not digits.isdigit() or text[at - 1:at] != b'"' or text[close + 6:close + 7] != b'"' \
+                or at - 1 < last:
+            return  # not a marker: _cut then finds fewer marks than slots and gives up
+        if at - 2 >= last and text[at - 2:at - 1] == b"," and text[close + 7:close + 12] == b":null":
+            yield at - 2, close + 12, int(digits)  # an optional member
+            last = close + 12
+        else:
+            yield at - 1, close + 7, int(digits)
+            last = close + 7
+        at = text.find(_NUL, close + 6)
+
+
+class _Fallback(Exception):
+    """This record is written by the ordinary path."""
+
+
+def json_line(data: Any) -> str:
+    """`data` as one line of JSON, the form report.write_jsonl writes (the reference every fast
+    path here is held to)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json(value: Any) -> bytes:
+    return json_line(value).encode("utf-8")
+
+
+def dump(value: Any) -> bytes:
+    """One JSON value exactly as the json module writes it (ensure_ascii=False, no spaces)."""
+    cls = type(value)
+    if value is None:
+        return b"null"
+    if cls is str:
+        try:
+            return orjson.dumps(value)  # same escapes as the json module; refuses lone surrogates
+        except TypeError:
+            raise _Fallback from None
+    if cls is bool:
+        return b"true" if value else b"false"
+    if cls is int:
+        return str(value).encode()
+    if cls is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Fallback
+        return repr(value).encode()  # what the json module writes for a finite float
+    if cls is _dt.date:
+        return b'"' + value.isoformat().encode() + b'"'
+    if cls is list or cls is tuple:
+        return b"[" + b",".join(dump(v) for v in value) + b"]"
+    try:
+        out = orjson.dumps(value)
+    except TypeError:  # an integer beyond 64 bits (a shortfall's amount), a lone surrogate
+        try:
+            return _json(value)
+        except UnicodeEncodeError:
+            raise _Fallback from None
+    # orjson writes some floats differently from the json module (0.00001 / 1e-05): a dict with
+    # such text in it is redone by the json module (plain substring tests: far cheaper than a regex)
+    return _json(value) if b"e-" in out or b"e+" in out or b"0.0000" in out else out
+
+
+def _escaped(text: str | bytes) -> bytes:
+    """Text as it is written inside a JSON string (or JSON as it is), with each % doubled, to be
+    part of a bytes % format."""
+    written = dump(text)[1:-1] if type(text) is str else text
+    return written.replace(b"%", b"%%")  # type: ignore[union-attr]
+
+
+def _single(names: set[str]) -> str | None:
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def _tag(value: Any) -> Any:
+    """A fact value as a memo key: 1, 1.0 and True are different keys (they print differently)."""
+    if type(value) is list:
+        return tuple(value)
+    return (type(value), value)
+
+
+class _Template:
+    """Fragments of one encoding's JSON and, between each two, a slot: an index into the record's
+    atoms (its distinct values, written once each), grouped by kind so filling is a few tight loops."""
+
+    __slots__ = ("parts", "count", "index", "gather", "values", "measures", "shortfalls", "checks", "missing",
+                 "pid", "source", "digest", "size")
+
+    def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]], operands: tuple[Any, ...]):
+        # a measure in `measures` is written as the same measure as an operand: one atom for both
+        operand_at = {operand.name: pos for pos, operand in enumerate(operands) if operand.kind == "measure"}
+        slots = [("value", operand_at[slot[1]]) if slot[0] == "measure" and slot[1] in operand_at else slot
+                 for slot in slots]
+        atoms = list(dict.fromkeys(slots))
+        where = {atom: i for i, atom in enumerate(atoms)}
+        self.count = len(atoms)
+        self.index = [where[slot] for slot in slots]
+        # the atoms in slot order, as one tuple (one C call); itemgetter of one index gives no tuple
+        self.gather = operator.itemgetter(*self.index) if len(self.index) > 1 else None
+        self.parts: list[bytes] = [b""] * (2 * len(slots) + 1)
+        self.parts[0::2] = fragments
+        self.size = sum(map(len, fragments)) + 64 * len(slots)
+        of = {kind: [(i, *atom[1:]) for i, atom in enumerate(atoms) if atom[0] == kind]
+              for kind in ("value", "measure", "sf", "check_sf", "missing", "pid", "source", "digest")}
+        self.values = [(i, operands[pos].kind == "fact", operands[pos].name) for i, pos in of["value"]]
+        self.measures, self.shortfalls, self.checks = of["measure"], of["sf"], of["check_sf"]
+        self.missing = of["missing"]
+        self.pid, self.source, self.digest = (of[k][0][0] if of[k] else -1 for k in ("pid", "source", "digest"))
+
+
+class JsonlWriter:
+    """Per plan: templates by encoding, remembered shortfalls, and what each criterion reads."""
+
+    def __init__(self, plan: "_Plan"):
+        self.plan = plan
+        policy: Policy = plan.policy
+        self.policy = policy
+        position = {op: i for i, op in enumerate(plan.operands)}
+        # per criterion in policy order: (criterion, its comparisons with operand positions, facts read)
+        self.criteria = []
+        for tier in policy.tiers:
+            for criterion in tier.criteria:
+                comps = list(comparisons(criterion.condition))
+                read: set[str] = set()
+                counted: set[str] = set()   # list facts read only as {"count": fact}: their length decides
+                for comparison in comps:
+                    operand = comparison.operand
+                    if operand.kind == "fact":
+                        read.add(operand.name)
+                    elif policy.measures[operand.name].compute == {"count": _single(facts_of(policy, operand.name))}:
+                        counted |= facts_of(policy, operand.name)
+                    else:
+                        read |= facts_of(policy, operand.name)
+                keys = tuple(sorted((name, name in counted and name not in read) for name in read | counted))
+                self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], keys))
+        # a criterion that is one `number fact >= / <= constant` gets its shortfall written
+        # directly (shortfall.Bound), without building Change objects and dicts: index -> parts
+        self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes], tuple[bytes, bytes]]] = {}
+        for index, (criterion, _comps, _read) in enumerate(self.criteria):
+            c = criterion.condition
+            if type(c) is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
+                    and policy.facts[c.operand.name].type in ("number", "integer"):
+                spec = policy.facts[c.operand.name]
+                bound = Bound(spec, c.value)
+                head = (b'"operand":' + dump(c.operand.name) + b',"kind":"fact","op":' + dump(c.op)
+                        + b',"value":' + dump(jsonable(c.value)) + b',"actual":')
+                tail = (b',"to":' + dump(bound.to) + (b"" if spec.unit is None else b',"unit":' + dump(spec.unit))
+                        + (b"" if bound.reachable else b',"reachable":false') + b',"text":')
+                pointer = b',"pointer":' + dump(c.pointer)
+                formats = []
+                for up in (True, False):
+                    # the text's fixed parts escaped once; its two numbers (by, actual) are
+                    # written by repr, which JSON never escapes
+                    before, between, after = (_escaped(part) for part in bound.text_parts(up))
+                    text = b'"' + before + b"%s" + between + b"%s" + after + b'"'
+                    amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":%s'
+                               + _escaped(tail) + text + b"}")
+                    formats.append((b'{"text":' + text + b',"changes":[{' + _escaped(head) + b"%s"
+                                    + _escaped(pointer) + amounts + b"]}", b"{" + amounts[1:]))
+                self.bounds[index] = (bound, formats[0], formats[1])
+        self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
+        self.templates: dict[tuple[Any, ...], _Template | None] = {}
+        self.template_bytes = 0
+        self.memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
+        self.bound_memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
+        # the last float value written and its repr (the same sales figure is written, and its
+        # shortfalls worked out, several times per record); the float is held, so `is` is safe
+        self.last_float: tuple[float | None, str] = (None, "")
+        self.lock = threading.Lock()
+
+    # -- per record --
+    def line(self, decision: Decision) -> str | None:
+        fast = decision.__dict__.get("_fast")
+        # a decision whose results were already built may have been changed by its caller
+        if fast is None or decision.input is not None or "tiers" in decision.__dict__:
+            return None
+        key, outcome, facts, measures, as_of, _plan = fast
+        tkey = (key, as_of, decision.as_of, decision.source is None, decision.input_sha256 is None)
+        template = self.templates.get(tkey, False)
+        try:
+            if template is False:
+                template = self._build(tkey, decision)
+            if template is None:
+                return None
+            return self._fill(template, outcome, facts, measures, as_of, decision.partner_id, decision.source,
+                              decision.input_sha256).decode("utf-8")
+        except _Fallback:
+            return None
+
+    def _fill(self, template: _Template, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
+              as_of: _dt.date, partner_id: str | None, source: dict[str, Any] | None, digest: str | None) -> bytes:
+        atoms: list[bytes] = [b""] * template.count
+        for i, is_fact, name in template.values:
+            value = facts.get(name) if is_fact else measures[name]
+            cls = type(value)
+            # dump's commonest cases inline: a fact or measure is never a non-finite float
+            if cls is float:  # a float's repr is slow: kept for its bound shortfalls (_bound)
+                text = repr(value)
+                self.last_float = (value, text)
+                atoms[i] = text.encode()
+            else:
+                atoms[i] = (repr(value).encode() if cls is int else
+                            b"null" if value is None or cls is Missing else dump(value))
+        for i, name in template.measures:
+            value = measures[name]
+            cls = type(value)
+            atoms[i] = repr(value).encode() if cls is int or cls is float else \
+                b"null" if cls is Missing else dump(value)
+        found: dict[int, tuple[bytes, list[bytes | None]]] = {}
+        for i, index in template.shortfalls:
+            found[index] = written = self._shortfall(index, outcome, facts, measures, as_of)
+            atoms[i] = written[0]
+        for i, index, k in template.checks:
+            written = found.get(index) or self._shortfall(index, outcome, facts, measures, as_of)
+            check = written[1][k]
+            if check is not None:
+                atoms[i] = b',"shortfall":' + check
+        for i, index in template.missing:
+            atoms[i] = self._missing(index, facts, measures)
+        if template.pid >= 0:
+            atoms[template.pid] = dump(partner_id)
+        if template.source >= 0:
+            line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr]
+            head = self.sources.get(source.get("file")) if type(line) is int else None  # type: ignore[union-attr]
+            if head is None:
+                atoms[template.source] = dump(source)
+                if type(line) is int and list(source) == ["file", "line"]:  # type: ignore[arg-type]
+                    name = source["file"]  # type: ignore[index]
+                    if len(self.sources) > 64:
+                        self.sources.clear()
+                    self.sources[name] = b'{"file":' + dump(name) + b',"line":'
+            else:
+                atoms[template.source] = head + str(line).encode() + b"}"
+        if template.digest >= 0:
+            atoms[template.digest] = dump(digest)
+        parts = template.parts[:]
+        parts[1::2] = template.gather(atoms) if template.gather is not None else [atoms[i] for i in template.index]
+        return b"".join(parts)
+
+    def _missing(self, index: int, facts: dict[str, Any], measures: dict[str, Any]) -> bytes:
+        missing: set[str] = set()
+        for comparison, _pos in self.criteria[index][1]:
+            operand = comparison.operand
+            value = facts.get(operand.name, Missing(frozenset([operand.name]))) \
+                if operand.kind == "fact" else measures[operand.name]
+            if type(value) is Missing:
+                missing |= value.facts
+        return b',"missing_facts":' + dump(sorted(missing)) if missing else b""
+
+    def _shortfall(self, index: int, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
+                   as_of: _dt.date) -> tuple[bytes, list[bytes | None]]:
+        """A criterion's shortfall (as explain.add_shortfalls makes it), written: the criterion's
+        `shortfall` and each comparison's (None where it has none). Remembered by the facts the
+        criterion reads, which decide it."""
+        criterion, comps, read = self.criteria[index]
+        if len(read) == 1:  # most criteria read one fact
+            name, by_length = read[0]
+            value = facts.get(name)
+            cls = type(value)
+            mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else tuple(value)) if cls is list
+                                     else value)
+        else:
+            mkey = (index, as_of, *[len(v) if by_length and type(v) is list else _tag(v)
+                                    for v, by_length in ((facts.get(name), by_length) for name, by_length in read)])
+        bound = index in self.bounds and (type(value) is int or type(value) is float)
+        # amounts (sales) rarely repeat and would crowd out the rest: they are kept apart
+        memo = self.bound_memo if bound else self.memo
+        found = memo.get(mkey)
+        if found is not None:
+            return found
+        if bound:
+            found = self._bound(index, value)
+        else:
+            ctx = Context(facts, self.plan.computes, as_of, dict(measures))
+            condition = criterion.condition
+            if type(condition) is Comparison:  # not met (or missing): its one change, as shortfall() gives it
+                result = Shortfall([leaf_change(self.policy, condition, False, ctx)])
+            else:
+                statuses = outcome.statuses
+                index_of = self.plan.index
+                by_pointer = {c.pointer: statuses[index_of[c.pointer]] for c, _ in comps}
+                result = shortfall(self.policy, condition, lambda c: by_pointer[c.pointer], ctx)
+            changes = {change.pointer: change for change in result.changes}
+            checks = [dump(changes[c.pointer].to_check_dict(c.op)) if c.pointer in changes else None for c, _ in comps]
+            found = (dump(result.to_dict()), checks)
+        if len(memo) >= SHORTFALL_MEMO_ENTRIES:
+            memo.clear()
+        memo[mkey] = found
+        return found
+
+    def _bound(self, index: int, actual: Any) -> tuple[bytes, list[bytes | None]]:
+        """The shortfall of `fact >= / <= constant` as Shortfall.to_dict and Change.to_check_dict
+        write it (one change; no strict, facts or on_fact), from Bound.amount's figures."""
+        bound, up_formats, down_formats = self.bounds[index]
+        if type(actual) is float:
+            last = self.last_float  # one read: another thread may replace it
+            text = last[1] if last[0] is actual else repr(actual)
+            up, by = bound.amount(actual, text)
+            actual_text = text.encode()
+        else:
+            up, by = bound.amount(actual)
+            actual_text = repr(actual).encode()
+        whole, check = up_formats if up else down_formats
+        by_text = repr(by).encode()
+        return (whole % (by_text, actual_text, actual_text, by_text, by_text, actual_text),
+                [check % (by_text, by_text, actual_text)])
+
+    # -- once per encoding --
+    def _build(self, tkey: tuple[Any, ...], decision: Decision) -> _Template | None:
+        """Cut this decision's JSON into fragments around what depends on the record. The
+        decision is explained the ordinary way only to be cut: the statuses, texts and structure
+        are those of every record with this encoding. Its shortfalls are not worked out (each would
+        be replaced by a marker: _cut knows where they go), which takes a tenth off the lane's
+        first decisions. The decision itself is left as it was."""
+        _key, outcome, facts, measures, as_of, plan = decision.__dict__["_fast"]
+        bare = object.__new__(Decision)
+        bare.__dict__ = {**decision.__dict__, "tiers": plan.explain(outcome, facts, measures, as_of, shortfalls=False)}
+        data = bare.to_dict()
+        try:
+            template = self._cut(data, decision)
+        except (KeyError, IndexError, TypeError, ValueError, _Fallback):  # a shape not foreseen: the ordinary path
+            template = None
+        with self.lock:
+            if self.template_bytes > TEMPLATE_BUDGET_BYTES:
+                self.templates.clear()
+                self.template_bytes = 0
+            self.templates[tkey] = template
+            self.template_bytes += template.size if template is not None else 64
+        return template
+
+    def _cut(self, data: dict[str, Any], decision: Decision) -> _Template | None:
+        slots: list[tuple[Any, ...]] = []
+
+        def mark(*slot: Any) -> str:
+            slots.append(slot)
+            return f"\x00{len(slots) - 1}\x00"
+
+        outcome: Outcome = decision.__dict__["_fast"][1]
+        chosen_rank = outcome.chosen.rank if outcome.chosen is not None else len(self.policy.tiers) + 1
+        out: dict[str, Any] = {}
+        for name, value in data.items():
+            if name == "partner_id":
+                out[name] = mark("pid")
+            elif name == "source":
+                out[name] = mark("source")
+            elif name == "input_sha256":
+                out[name] = mark("digest")
+            elif name in ("input", "input_is_text"):
+                return None
+            else:
+                out[name] = value
+        out["measures"] = {name: mark("measure", name) for name in data["measures"]}
+        index = 0
+        next_index: dict[str, int] = {}   # criterion id within the next tier -> its index
+        for tier, tier_data in zip(self.policy.tiers, out["tiers"]):
+            in_scope = tier.rank <= chosen_rank
+            for criterion_data in tier_data["criteria"]:
+                criterion, comps, _read = self.criteria[index]
+                status = criterion_data["status"]
+                wants = in_scope and status != MET
+                first = {}
+                for comparison, pos in comps:
+                    first.setdefault(comparison.operand.name, pos)
+                criterion_data["actual"] = {name: mark("value", first[name]) for name in criterion_data["actual"]}
+                for k, (check, (comparison, pos)) in enumerate(zip(criterion_data["checks"], comps)):
+                    check["actual"] = mark("value", pos)
+                    check.pop("shortfall", None)
+                    if wants:
+                        check[mark("check_sf", index, k)] = None
+                criterion_data.pop("missing_facts", None)
+                criterion_data.pop("shortfall", None)
+                if status == MISSING:
+                    criterion_data[mark("missing", index)] = None
+                if wants:
+                    criterion_data["shortfall"] = mark("sf", index)
+                    if tier.rank == chosen_rank - 1:
+                        next_index[criterion.id] = index
+                index += 1
+        if out.get("next_tier") is not None:
+            # a need is a required criterion of the tier above that is not met: one in scope, so
+            # with a shortfall (explain.add_shortfalls), written last, as Decision.next_tier_dict does
+            for need in out["next_tier"]["needs"]:
+                if need["criterion"] not in next_index:
+                    return None
+                need["shortfall"] = mark("sf", next_index[need["criterion"]])
+        text = dump(out)
+        if text.count(_NUL) != 2 * len(slots):  # the record's own text holds a NUL: a marker could be mistaken
+            return None
+        fragments: list[bytes] = []
+        order: list[tuple[Any, ...]] = []
+        start = 0
+        for first, end, number in _marks(text):
+            fragments.append(text[start:first])
+            order.append(slots[number])
+            start = end
+        fragments.append(text[start:])
+        if len(order) != len(slots):
+            return None
+        return _Template(fragments, order, self.plan.operands)
+
+
+def writer_for(plan: "_Plan") -> JsonlWriter:
+    found = plan.__dict__.get("jsonl")
+    if found is None:
+        found = plan.__dict__.setdefault("jsonl", JsonlWriter(plan))
+    return found
+
+
+def jsonl_line(decision: Any) -> str | None:
+    """`decision` as report.write_jsonl writes it (without the newline), from its encoding's
+    template; None when it must be written the ordinary way."""
+    fast = decision.__dict__.get("_fast") if type(decision) is Decision else None
+    if fast is None:
+        return None
+    return writer_for(fast[5]).line(decision)
+
+
+def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, bool]]:
+    """Every record's line as report.write_jsonl writes it (UTF-8, without the newline), in input
+    order, and whether it is a decision (False: an error record). A well-formed JSON record whose
+    encoding already has a template is written straight from its facts, without a Decision
+    object; every other record is decided by evaluate_many (and gives its encoding a template).
+    Like evaluate_many, it holds the current plan, and moves to a new one after a reload."""
+    from ..evaluate.evaluator import InputRecord
+
+    plan = evaluator._acquire()
+    try:
+        as_of = evaluator.as_of
+        current: Any = None  # the plan the locals below were looked up for (once per plan, not per record)
+        for number, item in enumerate(items, start=1):
+            if evaluator._plan is not plan:  # reloaded (or closed): move to the current plan
+                evaluator._release(plan)
+                plan = None
+                plan = evaluator._acquire()
+            if current is not plan:
+                current = plan
+                fast = not evaluator.with_input and plan.outcome is not None
+                if fast:
+                    writer = writer_for(plan)
+                    coerce, measures_of, key_of, outcome_of = plan.fast_coerce, plan.measures_memo, plan.key, plan.outcome
+                    template_of, fill, policy = writer.templates.get, writer._fill, plan.policy
+                    reads_as_of = as_of if plan.reads_as_of else None
+            if type(item) is InputRecord:
+                data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
+            else:
+                data, source, findings, from_text = item, {"index": number}, None, False
+                item = InputRecord(data, source)
+            if fast and not findings and not from_text:
+                facts = coerce(data)
+                if facts is not None:
+                    measures = measures_of(facts, as_of)
+                    key = key_of(facts, measures)
+                    template = template_of((key, as_of, reads_as_of, source is None, False))
+                    if template is not None:
+                        try:
+                            yield fill(template, outcome_of(key), facts, measures, as_of, partner_id(policy, data),
+                                       source, input_sha256(data)), True
+                            continue
+                        except _Fallback:
+                            pass
+            for result in evaluator.evaluate_many((item,)):  # the ordinary way: one result
+                line = jsonl_line(result)
+                yield (line if line is not None else json_line(result.to_dict())).encode("utf-8"), result.ok
+    finally:
+        if plan is not None:
+            evaluator._release(plan)
+
+
+def jsonl_lines(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[str, bool]]:
+    """Each record's line as report.write_jsonl writes it (without the newline), and whether it
+    is a decision; see _lane."""
+    for line, ok in _lane(evaluator, items):
+        yield line.decode("utf-8"), ok
+
+
+def jsonl_bytes(evaluator: "Evaluator", items: Iterable[Any]) -> tuple[bytes, int, int]:
+    """All the lines (each ending in a newline) as one UTF-8 block, records and error records
+    counted: what a --jobs worker sends back."""
+    lines = []
+    invalid = 0
+    for line, ok in _lane(evaluator, items):
+        lines.append(line)
+        invalid += not ok
+    lines.append(b"")
+    return b"\n".join(lines) if len(lines) > 1 else b"", len(lines) - 1, invalid
+
+
+def binary_of(out: Any) -> Any:
+    """The byte stream under a UTF-8 text stream (flushed, so the two stay in order), or None.
+    The stream's error handler does not matter (stdout under a C.UTF-8 locale has
+    surrogateescape): UTF-8 encodes every code point but a lone surrogate, and the bytes written
+    here were encoded strictly, so hold none; any handler would write the same bytes."""
+    buffer = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is None or encoding != "utf8":
+        return None
+    out.flush()
+    return buffer
+
+
+def write_jsonl(evaluator: "Evaluator", items: Iterable[Any], out: Any) -> tuple[int, int]:
+    """Evaluate `items` and write their lines to `out` (a text stream), as report.write_jsonl
+    would write evaluator.evaluate_many(items); as bytes to its buffer when it is UTF-8 (no
+    decoding and encoding again). Returns (records written, error records)."""
+    total = invalid = 0
+    binary = binary_of(out)
+    if binary is not None:
+        write = binary.write
+        for line, ok in _lane(evaluator, items):
+            write(line + b"\n")
+            total += 1
+            invalid += not ok
+        binary.flush()
+        return total, invalid
+    write = out.write
+    for text, ok in jsonl_lines(evaluator, items):
+        write(text + "\n")
+        total += 1
+        invalid += not ok
+    return total, invalid

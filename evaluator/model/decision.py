@@ -1,0 +1,269 @@
+"""Decision objects: what an evaluation produces, and their JSON form (schemas/decision.schema.json)."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import digest as _digest
+from ..errors import Finding
+from .policy import Operand, Override, Tier
+
+if TYPE_CHECKING:
+    from ..explain.shortfall import Change, Shortfall
+
+MET, NOT_MET, MISSING = "met", "not_met", "missing"
+
+
+def input_sha256(record: Any) -> str:
+    """sha256 of an input record's canonical JSON (sorted keys, no whitespace, UTF-8), the same
+    canonical form the policy's sha256 is taken of. Values JSON cannot hold (a NaN, a date given
+    to the library) are written as their text so every record still gets a digest."""
+    return _digest.input_sha256(record)  # orjson where provably identical, else the original algorithm
+
+
+def partner_id(policy: Any, record: Any) -> str | None:
+    """The partner's id as a decision names it: the policy's id fact, if a string or integer."""
+    if isinstance(record, dict):
+        value = record.get(policy.id_fact)
+        if type(value) is str:  # the common case, first: the id as it is
+            return value
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def jsonable(value: Any) -> Any:
+    """A fact or measure value as it appears in a decision."""
+    cls = type(value)
+    if cls is str or cls is int or cls is float or cls is bool or value is None:  # the common case, first
+        return value
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+@dataclass
+class CheckResult:
+    """One comparison of a criterion: the operand, its actual value and the outcome."""
+
+    operand: Operand
+    op: str
+    value: Any
+    actual: Any
+    status: str
+    pointer: str
+    shortfall: "Change | None" = None  # set when this comparison is part of its criterion's shortfall
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"operand": self.operand.name, "kind": self.operand.kind, "op": self.op,
+               "value": jsonable(self.value), "actual": jsonable(self.actual), "status": self.status,
+               "pointer": self.pointer}
+        if self.shortfall is not None:
+            out["shortfall"] = self.shortfall.to_check_dict(self.op)
+        return out
+
+
+@dataclass
+class CriterionResult:
+    id: str
+    description: str
+    advisory: bool
+    status: str
+    actual: dict[str, Any]
+    required: str
+    checks: list[CheckResult]
+    missing_facts: list[str]
+    pointer: str
+    shortfall: "Shortfall | None" = None  # what it still needs (tiers at or above the result)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"id": self.id, "description": self.description, "advisory": self.advisory,
+               "status": self.status, "actual": {k: jsonable(v) for k, v in self.actual.items()},
+               "required": self.required, "checks": [c.to_dict() for c in self.checks]}
+        if self.missing_facts:
+            out["missing_facts"] = self.missing_facts
+        if self.shortfall is not None:
+            out["shortfall"] = self.shortfall.to_dict()
+        return out
+
+
+@dataclass
+class TierResult:
+    tier: Tier
+    status: str  # met when every required criterion is met
+    criteria: list[CriterionResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.tier.id, "name": self.tier.name, "rank": self.tier.rank, "status": self.status,
+                "criteria": [c.to_dict() for c in self.criteria]}
+
+
+def tier_ref(tier: Tier | None) -> dict[str, Any] | None:
+    return None if tier is None else {"id": tier.id, "name": tier.name, "rank": tier.rank}
+
+
+@dataclass
+class Decision:
+    """The tier a partner gets, with every tier's and criterion's result."""
+
+    partner_id: str | None
+    tier: Tier | None
+    tiers: list[TierResult]
+    override: Override | None
+    overrides: list[tuple[Override, str]]
+    measures: dict[str, Any]
+    policy: dict[str, str]
+    evaluator_version: str
+    as_of: _dt.date | None = None
+    source: dict[str, Any] | None = None
+    # sha256 of the canonical JSON of the input record. A default_factory leaves no class
+    # attribute, so on the cached path (no value set) reading it reaches __getattr__, which hashes
+    # the record's canonical bytes taken when it was decided
+    input_sha256: str | None = field(default_factory=lambda: None)
+    input: Any = None  # the input record itself, kept when asked (evaluate --with-input)
+    input_is_text: bool = False  # the record's values are text (CSV cells), parsed by fact type
+    error = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute not set: on the evaluator's cached path `tiers` is built
+        # here, on first use, from what `_fast` keeps (a caller that reads only the tier pays
+        # for no explanation); once (if two threads race, both build equal results and the
+        # first one is kept).
+        if name == "tiers":
+            fast = self.__dict__.get("_fast")
+            if fast is not None:
+                _key, outcome, facts, measures, as_of, plan = fast
+                return self.__dict__.setdefault("tiers", plan.explain(outcome, facts, measures, as_of))
+        elif name == "input_sha256":
+            data = self.__dict__.get("_input_bytes")
+            if data is not None:
+                return self.__dict__.setdefault("input_sha256", _digest.sha256_hex(data))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.tiers  # noqa: B018 - built now: `_fast` (what builds it) holds the evaluator's plan, not pickled
+        self.input_sha256  # noqa: B018 - hashed now, from `_input_bytes`
+        return {k: v for k, v in self.__dict__.items() if k != "_fast" and k != "_input_bytes"}
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    def statuses(self) -> tuple[tuple[Tier, str, tuple[tuple[str, str], ...]], ...]:
+        """Each tier in policy order with its status and each criterion's (id, status): what
+        `tiers` says, without building explanations (a CSV row, a service that needs only what
+        is met, pay nothing for them). On the cached path it is the engine's outcome for the
+        record's encoding, made once and shared by every decision with that encoding."""
+        fast = self.__dict__.get("_fast")
+        if fast is None or "tiers" in self.__dict__:
+            return tuple((t.tier, t.status, tuple((c.id, c.status) for c in t.criteria)) for t in self.tiers)
+        return fast[1].rows
+
+    @property
+    def benefits(self) -> list[dict[str, Any]]:
+        return [dict(b) for b in self.tier.benefits] if self.tier is not None else []
+
+    def tier_result(self, tier_id: str) -> TierResult:
+        for result in self.tiers:
+            if result.tier.id == tier_id:
+                return result
+        raise KeyError(tier_id)
+
+    def criterion(self, tier_id: str, criterion_id: str) -> CriterionResult:
+        for result in self.tier_result(tier_id).criteria:
+            if result.id == criterion_id:
+                return result
+        raise KeyError(criterion_id)
+
+    @property
+    def next_tier(self) -> TierResult | None:
+        """The tier ranked just above the result (the lowest tier when there is none); None at the top."""
+        rank = self.tier.rank if self.tier is not None else len(self.tiers) + 1
+        return next((t for t in self.tiers if t.tier.rank == rank - 1), None)
+
+    def next_tier_dict(self) -> dict[str, Any] | None:
+        """The next tier and every required criterion it still needs, with its shortfall."""
+        result = self.next_tier
+        if result is None:
+            return None
+        needs = []
+        for c in result.criteria:
+            if not c.advisory and c.status != MET:
+                need = {"criterion": c.id, "description": c.description, "status": c.status, "required": c.required}
+                if c.shortfall is not None:
+                    need["shortfall"] = c.shortfall.to_dict()
+                needs.append(need)
+        return {**tier_ref(result.tier), "status": result.status, "needs": needs}  # type: ignore[dict-item]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"partner_id": self.partner_id}
+        if self.source is not None:
+            out["source"] = self.source
+        out["tier"] = tier_ref(self.tier)
+        out["override"] = None if self.override is None else {"id": self.override.id,
+                                                               "description": self.override.description}
+        out["benefits"] = self.benefits
+        out["next_tier"] = self.next_tier_dict()
+        out["tiers"] = [t.to_dict() for t in self.tiers]
+        if self.overrides:
+            out["overrides"] = [{"id": o.id, "status": status} for o, status in self.overrides]
+        out["measures"] = {k: jsonable(v) for k, v in self.measures.items()}
+        if self.as_of is not None:
+            out["as_of"] = self.as_of.isoformat()
+        out["policy"] = dict(self.policy)
+        out["evaluator"] = {"version": self.evaluator_version}
+        _put_input(out, self)
+        return out
+
+
+def _put_input(out: dict[str, Any], result: Any) -> None:
+    if result.input_sha256 is not None:
+        out["input_sha256"] = result.input_sha256
+    if result.input is not None:
+        out["input"] = result.input
+        if result.input_is_text:
+            out["input_is_text"] = True
+
+
+@dataclass
+class InvalidRecord:
+    """A record that could not be evaluated: it comes out in its place with every finding."""
+
+    partner_id: str | None
+    findings: list[Finding]
+    policy: dict[str, str]
+    evaluator_version: str
+    source: dict[str, Any] | None = None
+    input_sha256: str | None = None
+    input: Any = None
+    input_is_text: bool = False
+    tier = None
+
+    @property
+    def ok(self) -> bool:
+        return False
+
+    @property
+    def message(self) -> str:
+        where = ""
+        if self.source:
+            where = ", ".join(f"{k} {v}" for k, v in self.source.items() if k in ("line", "row", "index"))
+            where = f"{self.source.get('file', '<input>')}: {where}: " if where else ""
+        return where + "; ".join(
+            f.message + (f" (at {f.pointer})" if f.pointer else "")
+            + (f": expected {f.expected}, found {f.found}" if f.expected else "")
+            for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"partner_id": self.partner_id}
+        if self.source is not None:
+            out["source"] = self.source
+        out["tier"] = None
+        out["error"] = {"message": self.message, "findings": [f.to_dict() for f in self.findings]}
+        out["policy"] = dict(self.policy)
+        out["evaluator"] = {"version": self.evaluator_version}
+        _put_input(out, self)
+        return out

@@ -1,0 +1,238 @@
+"""Report: write decisions as JSONL, JSON, CSV or a table for people.
+
+Writers stream: each takes an iterator of decisions (and error records) and writes them in input
+order, one per record, without holding the batch. `atomic_output` writes a file through a
+temporary file renamed into place on success, so an interrupted run never leaves half a file
+and never truncates an existing one.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import errno
+import json
+import math
+import os
+import signal
+import stat
+import sys
+import tempfile
+from typing import IO, Any, Callable, Iterable, Iterator
+
+import orjson
+
+from ..model.decision import MET, Decision, InvalidRecord
+from ..errors import EvaluatorError
+from ..model.policy import Policy
+from ..fast.template import json_line as _dumps, jsonl_line as template_line
+from .writeback import Writeback
+
+Result = Decision | InvalidRecord
+
+
+def write_jsonl(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    for result in results:
+        line = template_line(result)  # the same text, from the decision's encoding's template
+        out.write((line if line is not None else _dumps(result.to_dict())) + "\n")
+
+
+def has_nonfinite(data: Any) -> bool:
+    """Whether a NaN or an infinity is anywhere in `data` (orjson writes them as null)."""
+    if isinstance(data, float):
+        return not math.isfinite(data)
+    if isinstance(data, dict):
+        return any(has_nonfinite(v) for v in data.values())
+    if isinstance(data, (list, tuple)):
+        return any(has_nonfinite(v) for v in data)
+    return False
+
+
+def indented(data: Any) -> str:
+    """json.dumps(data, ensure_ascii=False, indent=2), about forty times faster on a decision:
+    orjson writes the same text except for floats below 1e-4 or from 1e16 (`0.00001` against
+    `1e-05`: then the text holds "e-", "e+" or "0.0000" and is redone), non-finite floats (looked
+    for first) and what it refuses (integers beyond 64 bits, lone surrogates: redone)."""
+    if not has_nonfinite(data):
+        try:
+            raw = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+        except TypeError:  # orjson.JSONEncodeError
+            raw = b"e-"
+        if b"e-" not in raw and b"e+" not in raw and b"0.0000" not in raw:
+            return raw.decode("utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def write_json(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    out.write("[")
+    first = True
+    for result in results:
+        out.write("\n" if first else ",\n")
+        out.write(indented(result.to_dict()))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
+
+
+def csv_columns(policy: Policy) -> list[str]:
+    columns = ["partner_id", "line", "tier_id", "tier_name", "tier_rank", "override", "error"]
+    for tier in policy.tiers:
+        columns.append(f"{tier.id}.status")
+        columns.extend(f"{tier.id}.{c.id}" for c in tier.criteria)
+    columns.extend(f"measure.{name}" for name in policy.measures)
+    columns.extend(["policy_id", "policy_version", "policy_sha256"])
+    return columns
+
+
+def csv_row(result: Result) -> dict[str, Any]:
+    source = result.source or {}
+    row: dict[str, Any] = {"partner_id": result.partner_id or "",
+                           "line": source.get("line", source.get("index", "")),
+                           "policy_id": result.policy["id"], "policy_version": result.policy["version"],
+                           "policy_sha256": result.policy["sha256"]}
+    if isinstance(result, InvalidRecord):
+        row["error"] = result.message
+        return row
+    if result.tier is not None:
+        row.update(tier_id=result.tier.id, tier_name=result.tier.name, tier_rank=result.tier.rank)
+    row["override"] = result.override.id if result.override else ""
+    for tier, status, criteria in result.statuses():  # statuses only: no explanation is built
+        row[f"{tier.id}.status"] = status
+        for criterion_id, criterion_status in criteria:
+            row[f"{tier.id}.{criterion_id}"] = criterion_status
+    for name, value in result.measures.items():
+        row[f"measure.{name}"] = "" if value is None else value
+    return row
+
+
+def write_csv(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    writer = csv.DictWriter(out, fieldnames=csv_columns(policy), restval="", lineterminator="\n")
+    writer.writeheader()
+    for result in results:
+        writer.writerow(csv_row(result))
+
+
+def _note(result: Result) -> str:
+    """What a person should know beyond the tier: why a record is invalid, an override, the
+    result tier's unmet advisory criteria, facts whose absence left a higher tier undecided."""
+    if isinstance(result, InvalidRecord):
+        return "INVALID: " + result.message
+    notes = [f"override {result.override.id}"] if result.override is not None else []
+    rank = result.tier.rank if result.tier is not None else len(result.tiers) + 1
+    for tier_result in result.tiers:
+        if tier_result.tier.rank == rank:
+            notes.extend(f"advisory {c.id} {c.status}" for c in tier_result.criteria
+                         if c.advisory and c.status != MET)
+    missing = sorted({f for t in result.tiers if t.tier.rank < rank for c in t.criteria if not c.advisory
+                      for f in c.missing_facts})
+    if missing:
+        notes.append("missing " + ", ".join(missing))
+    return "; ".join(notes)
+
+
+def write_table(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+    tier_width = max([len(t.name) for t in policy.tiers] + [len("(no tier)")])
+    id_width = 16
+    out.write(f"{'PARTNER':<{id_width}}  {'TIER':<{tier_width}}  NOTES\n")
+    counts: dict[str, int] = {}
+    for result in results:
+        pid = (result.partner_id or "?")
+        pid = pid if len(pid) <= id_width else pid[: id_width - 1] + "~"
+        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else "(no tier)")
+        out.write(f"{pid:<{id_width}}  {name:<{tier_width}}  {_note(result)}".rstrip() + "\n")
+        key = "invalid" if isinstance(result, InvalidRecord) else name
+        counts[key] = counts.get(key, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    out.write(f"\n{sum(counts.values())} partners: {summary}\n" if counts else "\n0 partners\n")
+
+
+WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
+    "jsonl": write_jsonl,
+    "json": write_json,
+    "csv": write_csv,
+    "table": write_table,
+}
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[IO[str]]:
+    """A text file written to a temporary name beside `path` and renamed over it only when the
+    block completes; on any error or signal the temporary file is removed and `path` is untouched.
+
+    The new file keeps the mode of the file it replaces (else the umask's default); a symlink is
+    followed, not replaced; a device or pipe (`/dev/null`, a FIFO) cannot be replaced atomically
+    and is written directly. A path that cannot be written is an EvaluatorError (exit 2).
+    The file is made durable (fsync) before the rename; it is written to disk as it grows
+    (writeback.Writeback), so that fsync waits for the last few megabytes, not the whole file."""
+    target = os.path.realpath(path)
+    try:
+        existing = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        try:
+            special = open(target, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+        with special:
+            yield special
+        return
+    directory = os.path.dirname(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            with Writeback(fh.fileno()):  # written to disk as it grows: the fsync below waits for the end only
+                yield fh
+                fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:  # a full disk is not a bug
+            raise EvaluatorError(f"cannot write {path}: {exc.strerror}; {path} is unchanged") from None
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+_WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def exit_cleanly_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into SystemExit, so `finally` blocks and atomic_output still clean
+    up when a run is stopped (SIGINT already raises KeyboardInterrupt; SIGKILL cannot be caught,
+    and then only the hidden temporary file can remain: the output file is never half written)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            with contextlib.suppress(ValueError, OSError):  # not the main thread: leave them be
+                signal.signal(getattr(signal, name), _terminate)
+
+
+def text_safe_stdout() -> None:
+    """Output is UTF-8 whatever the locale says when it goes to a file or pipe (it is data); a
+    terminal keeps its encoding but shows a character it lacks as '?' rather than failing."""
+    stream = sys.stdout
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        if stream.isatty():
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        elif stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]

@@ -1,0 +1,178 @@
+"""Replay: re-evaluate recorded decisions and report every one that would now differ.
+
+Decisions written with `evaluate --with-input` carry the input record as read and its sha256.
+For each recorded decision, replay first checks that the recorded input still hashes to the
+recorded `input_sha256` (else the record was tampered with), then evaluates it again under the
+given policy, at the recorded evaluation date when there is one, and compares the outcome: the
+tier, the override, the benefits, every tier's status and every criterion's status (an error
+record: its findings). `strict` compares the whole decision instead (everything but `source`),
+so a new evaluator version or a reworded description counts too.
+
+This is how an audit or an appeal is answered: same input, same policy, same decision.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from ..model.decision import input_sha256
+from ..evaluate.evaluator import Evaluator, InputRecord
+from ..model.policy import Policy
+
+SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE = "same", "differs", "tampered", "no_input", "unreadable"
+STATUSES = (SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE)
+
+
+@dataclass
+class Difference:
+    at: str  # a path into the decision, e.g. /tiers/premier_certified/criteria/sales_100k/status
+    recorded: Any
+    now: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "recorded": self.recorded, "now": self.now}
+
+
+@dataclass
+class Replayed:
+    """The outcome of replaying one recorded decision."""
+
+    partner_id: str | None
+    source: dict[str, Any] | None
+    status: str
+    message: str = ""
+    differences: list[Difference] = field(default_factory=list)
+    recorded_policy: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SAME
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"partner_id": self.partner_id}
+        if self.source is not None:
+            out["source"] = self.source
+        out["status"] = self.status
+        if self.message:
+            out["message"] = self.message
+        if self.differences:
+            out["differences"] = [d.to_dict() for d in self.differences]
+        if self.recorded_policy is not None:
+            out["recorded_policy"] = self.recorded_policy
+        return out
+
+
+def outcome(decision: dict[str, Any]) -> dict[str, Any]:
+    """What a decision decided, keyed by stable paths: the part `replay` compares."""
+    if "error" in decision:
+        findings = decision["error"].get("findings", []) if isinstance(decision["error"], dict) else []
+        return {"/error": sorted(f"{f.get('pointer', '')}: {f.get('message', '')}" for f in findings
+                                 if isinstance(f, dict))}
+    tier = decision.get("tier")
+    override = decision.get("override")
+    out: dict[str, Any] = {
+        "/tier": tier.get("id") if isinstance(tier, dict) else None,
+        "/override": override.get("id") if isinstance(override, dict) else None,
+        "/benefits": [b.get("id") for b in decision.get("benefits") or [] if isinstance(b, dict)],
+    }
+    for t in decision.get("tiers") or []:
+        if not isinstance(t, dict):
+            continue
+        out[f"/tiers/{t.get('id')}/status"] = t.get("status")
+        for c in t.get("criteria") or []:
+            if isinstance(c, dict):
+                out[f"/tiers/{t.get('id')}/criteria/{c.get('id')}/status"] = c.get("status")
+    return out
+
+
+def _escape(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def json_differences(recorded: Any, now: Any, at: str = "") -> Iterator[Difference]:
+    """Every place two JSON values differ, as JSON Pointers (for `strict`)."""
+    if isinstance(recorded, dict) and isinstance(now, dict):
+        for key in list(recorded) + [k for k in now if k not in recorded]:
+            yield from json_differences(recorded.get(key), now.get(key), f"{at}/{_escape(key)}")
+    elif isinstance(recorded, list) and isinstance(now, list) and len(recorded) == len(now):
+        for i, (a, b) in enumerate(zip(recorded, now)):
+            yield from json_differences(a, b, f"{at}/{i}")
+    elif recorded != now or type(recorded) is not type(now):
+        yield Difference(at or "/", recorded, now)
+
+
+def compare(recorded: dict[str, Any], now: dict[str, Any], strict: bool = False) -> list[Difference]:
+    if strict:
+        strip = ("source",)
+        return list(json_differences({k: v for k, v in recorded.items() if k not in strip},
+                                     {k: v for k, v in now.items() if k not in strip}))
+    a, b = outcome(recorded), outcome(now)
+    if ("/error" in a) != ("/error" in b):  # valid then, invalid now (or the reverse): say how
+        return [Difference("/tier" if "/error" in b else "/error",
+                           a.get("/tier", "invalid") if "/error" in b else "invalid",
+                           "invalid" if "/error" in b else b.get("/tier"))]
+    return [Difference(key, a.get(key), b.get(key)) for key in list(a) + [k for k in b if k not in a]
+            if a.get(key) != b.get(key)]
+
+
+class Replayer:
+    """Re-evaluates recorded decisions under one policy (one Evaluator per evaluation date)."""
+
+    def __init__(self, policy: Policy, *, as_of: _dt.date | None = None, strict: bool = False):
+        self.policy, self.as_of, self.strict = policy, as_of, strict
+        self._evaluators: dict[_dt.date | None, Evaluator] = {}
+
+    def close(self) -> None:
+        for evaluator in self._evaluators.values():
+            evaluator.close()
+        self._evaluators.clear()
+
+    def __enter__(self) -> "Replayer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _evaluator(self, as_of: _dt.date | None) -> Evaluator:
+        if as_of not in self._evaluators:
+            self._evaluators[as_of] = Evaluator(self.policy, as_of=as_of, with_input=True)
+        return self._evaluators[as_of]
+
+    def replay(self, record: Any, source: dict[str, Any] | None = None) -> Replayed:
+        """Replay one recorded decision (a dict read from a decisions file)."""
+        if not isinstance(record, dict) or "policy" not in record or "tier" not in record:
+            return Replayed(None, source, UNREADABLE, "not a decision record (no tier and policy)")
+        pid = record.get("partner_id") if isinstance(record.get("partner_id"), str) else None
+        policy = record.get("policy") if isinstance(record.get("policy"), dict) else None
+        changed = policy if policy != self.policy.ref else None
+        if "input" not in record:
+            return Replayed(pid, source, NO_INPUT, "the decision has no input record (write decisions with "
+                                                    "`evaluate --with-input` to replay them)", recorded_policy=changed)
+        recorded_sha = record.get("input_sha256")
+        actual_sha = input_sha256(record["input"])
+        if recorded_sha != actual_sha:
+            return Replayed(pid, source, TAMPERED, f"input_sha256 is {recorded_sha}, but the recorded input hashes to "
+                                                   f"{actual_sha}: the input was changed after the decision",
+                            recorded_policy=changed)
+        as_of = self.as_of
+        if isinstance(record.get("as_of"), str):
+            try:
+                as_of = _dt.date.fromisoformat(record["as_of"])
+            except ValueError:
+                return Replayed(pid, source, UNREADABLE, f"as_of is not a date: {record['as_of']!r}")
+        evaluator = self._evaluator(as_of)
+        (result,) = evaluator.evaluate_many([InputRecord(record["input"], record.get("source"),
+                                                         from_text=record.get("input_is_text") is True)])
+        differences = compare(record, result.to_dict(), self.strict)
+        return Replayed(pid, source, DIFFERS if differences else SAME, "", differences, changed)
+
+    def replay_many(self, records: Iterable[InputRecord]) -> Iterator[Replayed]:
+        """Replay each record of a decisions file, in order; every record comes out exactly once."""
+        for item in records:
+            if item.findings:
+                message = "; ".join(f.message + (f" (line {f.line}, column {f.column})" if f.column else "")
+                                    for f in item.findings)
+                yield Replayed(None, item.source, UNREADABLE, message)
+                continue
+            yield self.replay(item.data, item.source)

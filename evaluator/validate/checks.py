@@ -1,0 +1,270 @@
+"""Validate a policy: the JSON Schema first, then semantic checks on the model.
+
+Each check is a small function that yields located findings; CHECKS maps check names to them.
+Adding a check is adding one function and one table entry. Findings carry a JSON Pointer;
+load.py turns it into FILE:LINE:COLUMN.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+from typing import Any, Callable, Iterator
+
+import jsonschema
+
+from ..errors import Finding
+from ..language.measures import names_in
+from ..language.operators import OPERATORS, Mismatch
+from ..language.patterns import problem as pattern_problem
+from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
+from ..resources import schema
+
+ROLE_TYPES = {"number": ("number", "integer"), "list": ("string_list",), "date": ("date",)}
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _most_specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a oneOf/anyOf failure, an error of the alternative the author most likely meant: the
+    one that got deepest into the instance, then the one with fewest errors, then not a bare
+    type mismatch."""
+    while error.context and error.validator in ("oneOf", "anyOf"):
+        branches: dict[Any, list[jsonschema.ValidationError]] = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+
+        def rank(errors: list[jsonschema.ValidationError]) -> tuple[int, int, bool]:
+            return (max(len(e.absolute_path) for e in errors), -len(errors),
+                    any(e.validator != "type" for e in errors))
+
+        chosen = max(branches.values(), key=rank)
+        error = max(chosen, key=lambda e: len(e.absolute_path))
+    return error
+
+
+def schema_findings(document: Any, schema_name: str = "policy") -> list[Finding]:
+    """Every schema violation, each with the most specific message jsonschema can give."""
+    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    findings = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
+        error = _most_specific(error)
+        findings.append(Finding(
+            message=error.message if len(error.message) < 200 else error.message[:197] + "...",
+            pointer=_pointer(error.absolute_path),
+            expected=f"{error.validator}: {_short(error.validator_value)}",
+            found=_short(error.instance),
+            check="schema",
+        ))
+    return findings
+
+
+def suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# --- checks --------------------------------------------------------------------------------
+
+def check_unique_ids(policy: Policy) -> Iterator[Finding]:
+    """Tier ids, criterion ids within a tier, benefit ids within a tier, override ids: each once."""
+    def dupes(items: list[tuple[str, str]], what: str) -> Iterator[Finding]:
+        seen: dict[str, str] = {}
+        for ident, pointer in items:
+            if ident in seen:
+                yield Finding(f"duplicate {what} id '{ident}' (first at {seen[ident]})", pointer + "/id",
+                              expected=f"a unique {what} id", found=ident, check="unique_ids")
+            else:
+                seen[ident] = pointer
+    yield from dupes([(t.id, t.pointer) for t in policy.tiers], "tier")
+    yield from dupes([(o.id, o.pointer) for o in policy.overrides], "override")
+    for tier in policy.tiers:
+        yield from dupes([(c.id, c.pointer) for c in tier.criteria], "criterion")
+        yield from dupes([(b["id"], f"{tier.pointer}/benefits/{i}") for i, b in enumerate(tier.benefits)], "benefit")
+
+
+def check_names(policy: Policy) -> Iterator[Finding]:
+    """Facts and measures share one namespace; the id fact is a string fact in the catalogue."""
+    for name, measure in policy.measures.items():
+        if name in policy.facts:
+            yield Finding(f"measure '{name}' has the name of a fact", measure.pointer,
+                          expected="a name no fact has", found=name, check="names")
+    spec = policy.facts.get(policy.id_fact)
+    if spec is None:
+        yield Finding(f"id_fact '{policy.id_fact}' is not in the fact catalogue" + suggest(policy.id_fact, list(policy.facts)),
+                      "/id_fact" if "id_fact" in policy.document else "/facts", expected="a fact name",
+                      found=policy.id_fact, check="names")
+    elif spec.type != "string":
+        yield Finding(f"id_fact '{policy.id_fact}' must be a string fact", spec.pointer + "/type",
+                      expected="string", found=spec.type, check="names")
+
+
+def _valid_fact_value(spec: Any, value: Any) -> bool:
+    from ..language.facts import coerce_value  # late: facts imports this module's helpers
+    try:
+        coerce_value(spec, value, "", from_text=False)
+    except ValueError:
+        return False
+    return True
+
+
+def check_fact_specs(policy: Policy) -> Iterator[Finding]:
+    """Constraints fit the fact's type; bounds are ordered; patterns are safe; defaults are valid."""
+    for name, spec in policy.facts.items():
+        ordered = spec.type in ("number", "integer", "date")
+        for key in ("minimum", "maximum"):
+            value = getattr(spec, key)
+            if value is None:
+                continue
+            if not ordered:
+                yield Finding(f"'{key}' does not apply to a {spec.type} fact", f"{spec.pointer}/{key}",
+                              expected="number, integer or date fact", found=spec.type, check="fact_specs")
+            elif spec.type == "date":
+                try:
+                    _dt.date.fromisoformat(str(value))
+                except ValueError:
+                    yield Finding(f"'{key}' of a date fact must be a date", f"{spec.pointer}/{key}",
+                                  expected="YYYY-MM-DD", found=_short(value), check="fact_specs")
+            elif not isinstance(value, (int, float)):
+                yield Finding(f"'{key}' of a number fact must be a number", f"{spec.pointer}/{key}",
+                              expected="a number", found=_short(value), check="fact_specs")
+        if ordered and spec.minimum is not None and spec.maximum is not None:
+            try:
+                if spec.minimum > spec.maximum:
+                    yield Finding("minimum is above maximum", spec.pointer, expected="minimum <= maximum",
+                                  found=f"{spec.minimum} > {spec.maximum}", check="fact_specs")
+            except TypeError:
+                pass
+        if spec.enum is not None and spec.type not in ("string", "string_list"):
+            yield Finding(f"'enum' does not apply to a {spec.type} fact", f"{spec.pointer}/enum",
+                          expected="string or string_list fact", found=spec.type, check="fact_specs")
+        if spec.max_items is not None and spec.type != "string_list":
+            yield Finding(f"'max_items' does not apply to a {spec.type} fact", f"{spec.pointer}/max_items",
+                          expected="string_list fact", found=spec.type, check="fact_specs")
+        if spec.pattern is not None:
+            if spec.type not in ("string", "string_list"):
+                yield Finding(f"'pattern' does not apply to a {spec.type} fact", f"{spec.pointer}/pattern",
+                              expected="string or string_list fact", found=spec.type, check="fact_specs")
+            elif (found := pattern_problem(spec.pattern)) is not None:  # patterns.py: parse-tree checks, RE2
+                yield Finding(found[0], f"{spec.pointer}/pattern", expected=found[1], found=spec.pattern,
+                              check="fact_specs")
+        if spec.default is not NO_DEFAULT and not _valid_fact_value(spec, spec.default):
+            yield Finding("default is not a valid value of the fact", f"{spec.pointer}/default",
+                          expected=f"a valid {spec.type}", found=_short(spec.default), check="fact_specs")
+
+
+def check_measures(policy: Policy) -> Iterator[Finding]:
+    """Measures read existing facts of the right type, or other measures, without cycles."""
+    names = list(policy.facts) + list(policy.measures)
+    for name, measure in policy.measures.items():
+        for ref, role, pointer in names_in(measure.compute, measure.pointer + "/compute"):
+            if ref in policy.facts:
+                fact_type = policy.facts[ref].type
+                if fact_type not in ROLE_TYPES[role]:
+                    yield Finding(f"'{ref}' is a {fact_type} fact; this argument needs a {role} value", pointer,
+                                  expected=" or ".join(ROLE_TYPES[role]) + " fact", found=f"{fact_type} fact",
+                                  check="measures")
+            elif ref in policy.measures:
+                if role != "number":
+                    yield Finding(f"'{ref}' is a measure (a number); this argument needs a {role} fact", pointer,
+                                  expected=" or ".join(ROLE_TYPES[role]) + " fact", found="measure", check="measures")
+            else:
+                yield Finding(f"unknown fact or measure '{ref}'" + suggest(ref, names), pointer,
+                              expected="a fact or measure name", found=ref, check="measures")
+    # cycles: depth-first search over measure -> measure references
+    graph = {n: [r for r, _, _ in names_in(m.compute, "") if r in policy.measures] for n, m in policy.measures.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> Iterator[Finding]:
+        state[node] = 1
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+                yield Finding("measures depend on each other in a cycle: " + " -> ".join(cycle),
+                              policy.measures[node].pointer + "/compute", expected="no cycle",
+                              found=" -> ".join(cycle), check="measures")
+            elif nxt not in state:
+                yield from visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            yield from visit(name, [name])
+
+
+def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Finding]:
+    from ..compile.compiler import value_type
+    operand = comparison.operand
+    own = policy.facts if operand.kind == "fact" else policy.measures
+    other = policy.measures if operand.kind == "fact" else policy.facts
+    pointer = comparison.pointer + "/" + operand.kind
+    if operand.name not in own:
+        if operand.name in other:
+            other_kind = "measure" if operand.kind == "fact" else "fact"
+            yield Finding(f"'{operand.name}' is a {other_kind}: write \"{other_kind}\": \"{operand.name}\"", pointer,
+                          expected=f"a {operand.kind} name", found=f"the {other_kind} '{operand.name}'",
+                          check="references")
+        else:
+            yield Finding(f"unknown {operand.kind} '{operand.name}'" + suggest(operand.name, list(own)), pointer,
+                          expected=f"one of the policy's {operand.kind}s", found=operand.name, check="references")
+        return
+    if comparison.op not in OPERATORS:
+        return  # the schema reports an unknown operator
+    vtype = value_type(policy, operand)
+    try:
+        OPERATORS[comparison.op](vtype, comparison.value)
+    except Mismatch as exc:
+        yield Finding(f"'{operand.name}' {comparison.op}: {exc}", comparison.pointer + "/value",
+                      expected=exc.expected, found=exc.found, check="operators")
+
+
+def check_conditions(policy: Policy) -> Iterator[Finding]:
+    """Every comparison names an existing fact or measure and fits its operator."""
+    for condition in policy.conditions():
+        for comparison in comparisons(condition):
+            yield from _check_comparison(policy, comparison)
+
+
+def check_overrides(policy: Policy) -> Iterator[Finding]:
+    """An override names an existing tier (or null)."""
+    ids = [t.id for t in policy.tiers]
+    for override in policy.overrides:
+        if override.tier is not None and override.tier not in ids:
+            yield Finding(f"override names unknown tier '{override.tier}'" + suggest(override.tier, ids),
+                          override.pointer + "/tier", expected="a tier id or null", found=override.tier,
+                          check="overrides")
+
+
+CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
+    "unique_ids": check_unique_ids,
+    "names": check_names,
+    "fact_specs": check_fact_specs,
+    "measures": check_measures,
+    "references": check_conditions,
+    "overrides": check_overrides,
+}
+
+
+def policy_findings(policy: Policy, *, tolerant: bool = False) -> list[Finding]:
+    """Every finding of every check. `tolerant`: the document failed its schema, so a check may
+    meet a malformed part; such a check is skipped rather than allowed to fail."""
+    findings: list[Finding] = []
+    for check in CHECKS.values():
+        if not tolerant:
+            findings.extend(check(policy))
+            continue
+        try:
+            findings.extend(list(check(policy)))
+        except Exception:
+            continue
+    if not tolerant and not any(f.severity == "error" for f in findings):
+        # the static checks of lint.py reason about a policy these checks accept
+        from .lint import lint_findings  # late: lint imports this module
+        findings.extend(lint_findings(policy))
+    return findings
