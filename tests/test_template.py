@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from evaluator import Evaluator, load_policy
 from evaluator.evaluate.evaluator import InputRecord
-from evaluator.language.measures import Context
+from evaluator.language.expressions import Context
 from evaluator.model.policy import Comparison, Operand
 from evaluator.output.writers import _dumps
 from evaluator.explain.shortfall import _leaf_change, leaf_change

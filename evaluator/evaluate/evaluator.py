@@ -33,16 +33,20 @@ from bisect import bisect_left
 from typing import Any, Callable, Iterable, Iterator
 
 from .. import __version__
-from ..compile.compiler import CompiledPolicy, ListCodec, NumericCodec, compile_policy
+from ..compile.compiler import CompiledPolicy, compile_policy
+from ..language.encodings import NumericCodec
+from ..language.facttypes import FACT_TYPES
 from ..model.decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, InvalidRecord, TierResult,
                        input_sha256, partner_id)
 from ..model.digest import input_snapshot
 from ..compile.engine import Engine
 from ..errors import EngineError, Finding, RecordError
-from ..explain.results import add_shortfalls, combine, criterion_result, render
+from ..explain.results import add_shortfalls, criterion_result
+from ..language.conditions import combine, render
 from ..language.facts import coerce_record
 from ..fast.facts import compile_fast_coercer
-from ..language.measures import Context, Missing, names_in, uses_as_of
+from ..language.expressions import Context, Missing, names_in, uses_as_of
+from ..language.measures import length_of
 from ..model.policy import Comparison, Operand, Override, Policy, Tier, comparisons
 
 _new_decision = object.__new__  # the cached path makes a Decision without __init__ (see _decide)
@@ -92,7 +96,6 @@ def default_cache_size(compiled: CompiledPolicy) -> int:
     return max(MIN_CACHE_ENTRIES, min(MAX_CACHE_ENTRIES, CACHE_BUDGET_BYTES // per_entry))
 
 
-MEMO_TYPES = ("string_list", "string", "boolean")
 MEMO_ENTRIES = 4096
 _ABSENT = object()
 
@@ -123,38 +126,38 @@ class _Plan:
         self.compiled = compiled = compile_policy(policy)
         self.reads_as_of = any(uses_as_of(m.compute) for m in policy.measures.values())
         self.computes = {n: m.compute for n, m in policy.measures.items()}
-        self.operands: tuple[Operand, ...] = tuple(compiled.codecs)
-        position = {op: i for i, op in enumerate(self.operands)}
+        # the engine's inputs, in one order: each slot (an operand in one encoding) and its operand
+        slots = tuple(compiled.codecs)
+        self.operands: tuple[Operand, ...] = tuple(slot.operand for slot in slots)
+        position = {slot: i for i, slot in enumerate(slots)}
         # (is a fact, name, encode, is a list, sorted constants of a numeric codec: inlined in key())
-        self.encoders = tuple((op.kind == "fact", op.name, compiled.codecs[op].encode,
-                               isinstance(compiled.codecs[op], ListCodec),
-                               compiled.codecs[op].constants if type(compiled.codecs[op]) is NumericCodec else None)
-                              for op in self.operands)
+        self.encoders = tuple((slot.operand.kind == "fact", slot.operand.name, codec.encode, codec.is_list,
+                               codec.constants if type(codec) is NumericCodec else None)
+                              for slot, codec in compiled.codecs.items())
         # every comparison the engine decides, in one order: pointer -> index into Outcome.statuses
-        self.comparisons: list[tuple[int, int, bool]] = []   # (operand position, leaf, negate)
+        self.comparisons: list[tuple[int, int, bool]] = []   # (slot position, leaf, negate)
         self.index: dict[str, int] = {}
         for condition in policy.conditions():
             for comparison in comparisons(condition):
                 leaf, negate = compiled.lowered[comparison.pointer]
                 self.index[comparison.pointer] = len(self.comparisons)
-                self.comparisons.append((position[comparison.operand], leaf, negate))
+                self.comparisons.append((position[compiled.slot_of[comparison.pointer]], leaf, negate))
         # per tier, per criterion: what its result needs, its `required` text rendered once
         self.layout = [(tier, [(criterion, render(criterion.condition),
                                 [(comparison, self.index[comparison.pointer]) for comparison in comparisons(criterion.condition)])
                                for criterion in tier.criteria]) for tier in policy.tiers]
-        self.fields = {name: [(compiled.keys[op], position[op], isinstance(compiled.codecs[op], ListCodec))
-                              for op in ops] for name, ops in compiled.ruleset_operands.items()}
-        # measures computed only from lists, strings and booleans (a count of regions) take few
-        # distinct values: the cached path remembers them by their inputs
+        self.fields = {name: [(compiled.keys[slot], position[slot], compiled.codecs[slot].is_list)
+                              for slot in ruleset_slots] for name, ruleset_slots in compiled.ruleset_operands.items()}
+        # measures computed only from facts whose values are few (lists, strings, booleans: a
+        # count of regions) take few distinct values: the cached path remembers them by their inputs
         deps = {name: _fact_inputs(policy, name) for name in self.computes}
         self.memo_deps = {name: tuple(sorted(d)) for name, d in deps.items()
-                          if d and all(policy.facts[f].type in MEMO_TYPES for f in d)}
-        # a measure that is {"count": a string_list fact} is the list's length whenever the fact
-        # is there (a checked list): read directly, the general path otherwise
-        counted = {name: expr["count"] for name, expr in self.computes.items()
-                   if isinstance(expr, dict) and list(expr) == ["count"] and isinstance(expr["count"], str)
-                   and name not in policy.facts and expr["count"] in policy.facts
-                   and policy.facts[expr["count"]].type == "string_list"}
+                          if d and all(FACT_TYPES[policy.facts[f].type].few_values for f in d)}
+        # a measure that is the length of a list fact ({"count": fact}) is len() of it whenever
+        # the fact is there (a checked list): read directly, the general path otherwise
+        counted = {name: length_of(expr) for name, expr in self.computes.items()
+                   if length_of(expr) is not None and name not in policy.facts and length_of(expr) in policy.facts
+                   and FACT_TYPES[policy.facts[length_of(expr)].type].value_type == "list"}
         self.measure_steps = tuple((name, counted.get(name), self.memo_deps.get(name)) for name in self.computes)
         self.memo: dict[tuple[Any, ...], Any] = {}
         self.fast_coerce = compile_fast_coercer(policy)
@@ -177,7 +180,7 @@ class _Plan:
         return {name: ctx.value(name) for name in self.computes}
 
     def measures_memo(self, facts: dict[str, Any], as_of: _dt.date) -> dict[str, Any]:
-        """measures_of, remembering the measures whose inputs take few values (see MEMO_TYPES)."""
+        """measures_of, remembering the measures whose inputs take few values (fact types with few_values)."""
         memo = self.memo
         ctx = None
         out = {}

@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from ..model.decision import MET, Decision, InvalidRecord, jsonable, tier_ref
+from ..language.conditions import combine
+from ..language.facttypes import jsonable
+from ..language.moves import DECREASE, INCREASE, show
+from ..language.operators import OPERATORS
+from ..model.decision import MET, Decision, InvalidRecord, tier_ref
 from ..errors import EvaluatorError
 from ..model.policy import All, Comparison, Condition, Not, Policy
 from ..output.writers import write_json as write_array  # the streaming JSON array writer of decisions
-from .shortfall import DECREASE, INCREASE, show
 
 Result = Decision | InvalidRecord
 
@@ -131,32 +134,13 @@ def _threshold(value: Any, actual: Any) -> Any:
     return value if _number(value) else None
 
 
-# The slack of a met comparison: how far its value may move before it fails.
-def _slack_above(actual: Decimal, value: Any) -> tuple[Decimal, Any]:
-    return actual - _dec(value), value
-
-
-def _slack_below(actual: Decimal, value: Any) -> tuple[Decimal, Any]:
-    return _dec(value) - actual, value
-
-
-def _slack_between(actual: Decimal, value: Any) -> tuple[Decimal, Any]:
-    low, high = value
-    return min((actual - _dec(low), low), (_dec(high) - actual, high), key=lambda p: p[0])
-
-
-SLACKS: dict[str, Callable[[Decimal, Any], tuple[Decimal, Any]]] = {
-    ">=": _slack_above, ">": _slack_above, "<=": _slack_below, "<": _slack_below, "between": _slack_between,
-}
-
-
 def _slack(condition: Condition, checks: dict[str, Any], criterion: str, units: dict[str, str | None]
            ) -> Distance | None:
     """The comparison whose threshold is nearest, relative to it, among those the condition
     needs to stay met; None when no numeric threshold holds it."""
     if isinstance(condition, Comparison):
         check = checks[condition.pointer]
-        slack = SLACKS.get(condition.op)
+        slack = OPERATORS[condition.op].slack  # how far a met value may move before it fails
         if check.status != MET or slack is None or not _number(check.actual):
             return None
         if not (_number(condition.value) or isinstance(condition.value, tuple)
@@ -183,7 +167,6 @@ def _slack(condition: Condition, checks: dict[str, Any], criterion: str, units: 
 
 
 def _met(condition: Condition, checks: dict[str, Any]) -> bool:
-    from .results import combine
     return combine(condition, lambda c: checks[c.pointer].status) == MET
 
 

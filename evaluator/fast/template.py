@@ -26,10 +26,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import orjson
 
-from ..model.decision import MET, MISSING, Decision, input_sha256, jsonable, partner_id
-from ..language.measures import Context, Missing
+from ..language.facttypes import JSON_FORMS, jsonable
+from ..model.decision import MET, MISSING, Decision, input_sha256, partner_id
+from ..language.expressions import Context, Missing, facts_of
+from ..language.measures import length_of
+from ..language.operators import OPERATORS
 from ..model.policy import Comparison, Policy, comparisons
-from ..explain.shortfall import Bound, Shortfall, facts_of, leaf_change, shortfall
+from ..explain.shortfall import Bound, Shortfall, has_bound_short_cut, leaf_change, shortfall
 
 if TYPE_CHECKING:
     from ..evaluate.evaluator import Evaluator, Outcome, _Plan
@@ -96,8 +99,9 @@ def dump(value: Any) -> bytes:
         if value != value or value in (float("inf"), float("-inf")):
             raise _Fallback
         return repr(value).encode()  # what the json module writes for a finite float
-    if cls is _dt.date:
-        return b'"' + value.isoformat().encode() + b'"'
+    form = JSON_FORMS.get(cls)  # a fact type's values JSON does not hold as they are (dates)
+    if form is not None:
+        return dump(form(value))
     if cls is list or cls is tuple:
         return b"[" + b",".join(dump(v) for v in value) + b"]"
     try:
@@ -178,7 +182,8 @@ class JsonlWriter:
                     operand = comparison.operand
                     if operand.kind == "fact":
                         read.add(operand.name)
-                    elif policy.measures[operand.name].compute == {"count": _single(facts_of(policy, operand.name))}:
+                    elif length_of(policy.measures[operand.name].compute) is not None and \
+                            length_of(policy.measures[operand.name].compute) == _single(facts_of(policy, operand.name)):
                         counted |= facts_of(policy, operand.name)
                     else:
                         read |= facts_of(policy, operand.name)
@@ -189,8 +194,8 @@ class JsonlWriter:
         self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes], tuple[bytes, bytes]]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
-            if type(c) is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
-                    and policy.facts[c.operand.name].type in ("number", "integer"):
+            if type(c) is Comparison and OPERATORS[c.op].inclusive_bound and c.operand.kind == "fact" \
+                    and has_bound_short_cut(policy.facts[c.operand.name]):
                 spec = policy.facts[c.operand.name]
                 bound = Bound(spec, c.value)
                 head = (b'"operand":' + dump(c.operand.name) + b',"kind":"fact","op":' + dump(c.op)

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import digest as _digest
 from ..errors import Finding
+from ..language.facttypes import jsonable
+from .status import MET, MISSING, NOT_MET
 from .policy import Operand, Override, Tier
 
 if TYPE_CHECKING:
     from ..explain.shortfall import Change, Shortfall
 
-MET, NOT_MET, MISSING = "met", "not_met", "missing"
 
 
 def input_sha256(record: Any) -> str:
@@ -31,18 +32,6 @@ def partner_id(policy: Any, record: Any) -> str | None:
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             return str(value)
     return None
-
-
-def jsonable(value: Any) -> Any:
-    """A fact or measure value as it appears in a decision."""
-    cls = type(value)
-    if cls is str or cls is int or cls is float or cls is bool or value is None:  # the common case, first
-        return value
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 @dataclass

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from .. import __version__
-from ..model.decision import MET, Decision, InvalidRecord, jsonable
+from ..language.facttypes import jsonable
+from ..model.decision import MET, Decision, InvalidRecord
 from ..evaluate.evaluator import Evaluator
 from ..model.policy import Policy, Tier
 from .programreport import (NO_TIER, PALETTE, esc, fmt_number, html_page, html_table, md_escape, md_table,

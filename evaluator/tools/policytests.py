@@ -25,15 +25,20 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..model.decision import MET, MISSING, NOT_MET, Decision
 from ..errors import Finding, PolicyError, RecordError
 from ..evaluate.evaluator import Evaluator
-from ..explain.results import render_value
+from ..language.conditions import render_value
+from ..language.expressions import Context, Missing, evaluate as evaluate_expression, facts_of, uses_as_of
 from ..language.facts import coerce_value
+from ..language.facttypes import FACT_TYPES
+from ..language.inversion import integral, invert, pool, terminal
+from ..language.operators import OPERATORS
+from ..language.values import VALUE_TYPES
 from ..load.jsontext import Document, JSONProblem, decode_text, loads
-from ..language.measures import Context, Missing, evaluate as evaluate_expression, uses_as_of
+from ..model.decision import MET, MISSING, NOT_MET, Decision
 from ..model.policy import NO_DEFAULT, Comparison, Operand, Policy, comparisons
-from ..validate.checks import schema_findings, suggest
+from ..validate.checks import schema_findings
+from ..validate.names import suggest
 
 TESTS_SUFFIX = ".tests.json"
 MAX_TESTS_BYTES = 20 * 1024 * 1024
@@ -527,9 +532,6 @@ def coverage_text(cov: Coverage) -> list[str]:
 
 # --- boundary cases --------------------------------------------------------------------------------
 
-ORDERED_OPS = {"<", "<=", ">", ">=", "==", "!=", "between"}
-
-
 @dataclass
 class Boundary:
     operand: Operand
@@ -546,18 +548,16 @@ def _decimal_places(value: Any) -> int:
 
 
 def _step(policy: Policy, operand: Operand, threshold: Any) -> Decimal:
-    from ..explain.shortfall import integral
     if operand.kind == "fact":
-        spec = policy.facts[operand.name]
-        if spec.type in ("integer", "date"):
+        if FACT_TYPES[policy.facts[operand.name].type].integral:
             return Decimal(1)
     elif integral(policy, policy.measures[operand.name].compute):
         return Decimal(1)
     return Decimal(1).scaleb(-max(2, _decimal_places(threshold)))
 
 
-def _is_date(policy: Policy, operand: Operand) -> bool:
-    return operand.kind == "fact" and policy.facts[operand.name].type == "date"
+def _value_type(policy: Policy, operand: Operand) -> str:
+    return "number" if operand.kind == "measure" else FACT_TYPES[policy.facts[operand.name].type].value_type
 
 
 def boundaries(policy: Policy) -> list[Boundary]:
@@ -570,12 +570,12 @@ def boundaries(policy: Policy) -> list[Boundary]:
     for owner, condition in owners:
         for comparison in comparisons(condition):
             operand = comparison.operand
-            numeric = operand.kind == "measure" or policy.facts[operand.name].type in ("number", "integer", "date")
-            if not numeric or comparison.op not in ORDERED_OPS:
+            vtype = _value_type(policy, operand)
+            thresholds_of = OPERATORS[comparison.op].thresholds
+            if not VALUE_TYPES[vtype].ordered or thresholds_of is None:
                 continue
-            thresholds = comparison.value if comparison.op == "between" else (comparison.value,)
-            for threshold in thresholds:
-                date = _is_date(policy, operand)
+            for threshold in thresholds_of(comparison.value):
+                date = vtype == "date"
                 base = Decimal(_dt.date.fromisoformat(threshold).toordinal()) if date else Decimal(repr(threshold))
                 step = _step(policy, operand, threshold)
                 for where, value in (("just below", base - step), ("at", base), ("just above", base + step)):
@@ -590,28 +590,6 @@ def boundaries(policy: Policy) -> list[Boundary]:
     return out
 
 
-_ITEM_FAMILIES: tuple[Callable[[int], str], ...] = (
-    lambda i: "".join(chr(65 + (i // 26 ** k) % 26) for k in (1, 0)),  # AA, AB, ...
-    lambda i: f"ITEM{i + 1}",
-    lambda i: f"item-{i + 1}",
-    lambda i: str(i + 1),
-)
-
-
-def _items(spec: Any, n: int, pool: tuple[str, ...] | None = None) -> list[str] | None:
-    """n distinct items a list fact accepts (from `pool` if given), or None."""
-    if pool is not None:
-        candidates: list[str] = [v for v in pool if spec.enum is None or v in spec.enum]
-        return candidates[:n] if len(candidates) >= n else None
-    if spec.enum is not None:
-        return list(spec.enum[:n]) if len(spec.enum) >= n else None
-    for family in _ITEM_FAMILIES:
-        items = [family(i) for i in range(min(n, 26 * 26))]
-        if len(items) == n and all(spec.pattern is None or re.fullmatch(spec.pattern, v) for v in items):
-            return items
-    return None
-
-
 def _valid(spec: Any, value: Any) -> bool:
     try:
         coerce_value(spec, value, "", from_text=False)
@@ -622,16 +600,7 @@ def _valid(spec: Any, value: Any) -> bool:
 
 def _sample(spec: Any, as_of: _dt.date, id_value: str | None = None) -> Any:
     """A valid value for a required fact that a boundary case does not set, or NO_DEFAULT."""
-    if spec.type in ("number", "integer"):
-        candidates: list[Any] = [spec.minimum if spec.minimum is not None else 0, spec.maximum]
-    elif spec.type == "string":
-        candidates = ([id_value] if id_value else []) + list(spec.enum or ()) + [f(0) for f in _ITEM_FAMILIES]
-    elif spec.type == "boolean":
-        candidates = [False]
-    elif spec.type == "string_list":
-        candidates = [[]]
-    else:
-        candidates = [spec.minimum or as_of.isoformat()]
+    candidates = FACT_TYPES[spec.type].samples(spec, as_of, id_value)
     return next((c for c in candidates if c is not None and _valid(spec, c)), NO_DEFAULT)
 
 
@@ -642,7 +611,6 @@ def _facts_for(policy: Policy, boundary: Boundary, as_of: _dt.date) -> dict[str,
         spec = policy.facts[operand.name]
         shown = value.isoformat() if isinstance(value, _dt.date) else value
         return {operand.name: shown} if _valid(spec, shown) else None
-    from ..explain.shortfall import _count_in_values, _terminal, facts_of, invert
     facts = facts_of(policy, operand.name)
     if len(facts) != 1:
         return None
@@ -655,24 +623,14 @@ def _facts_for(policy: Policy, boundary: Boundary, as_of: _dt.date) -> dict[str,
             x, _sign = invert(policy, operand.name, Decimal(repr(value)), ctx, fact)
     except Exception:  # not a simple function of one fact, or no value of it gives the target
         return None
-    if spec.type == "string_list":
-        if x != x.to_integral_value() or x < 0:
-            return None
-        terminal = _terminal(policy, operand.name, fact)
-        pool = _count_in_values(policy, terminal) if isinstance(terminal, dict) and "count_in" in terminal else None
-        fact_value: Any = _items(spec, int(x), pool)
-        if fact_value is None:
-            return None
-    elif spec.type == "date":
-        if x != x.to_integral_value():
-            return None
-        fact_value = _dt.date.fromordinal(int(x)).isoformat()
-    elif spec.type == "integer":
-        if x != x.to_integral_value():
-            return None
-        fact_value = int(x)
-    else:
-        fact_value = int(x) if x == x.to_integral_value() else float(x)
+    from_number = FACT_TYPES[spec.type].from_number
+    try:
+        counted = pool(terminal(policy, operand.name, fact))  # a count among a set: the items to use
+    except StopIteration:
+        counted = None
+    fact_value = None if from_number is None else from_number(spec, x, counted)
+    if fact_value is None:
+        return None
     if not _valid(spec, fact_value):
         return None
     # the inversion is exact in decimals; keep the case only if the evaluator computes the same value
@@ -771,7 +729,7 @@ def _decisive(policy: Policy, evaluator: Evaluator, record: dict[str, Any], deci
 
 def _is_date_fact(policy: Policy, name: str, value: Any) -> bool:
     spec = policy.facts.get(name)
-    if spec is None or spec.type != "date" or not isinstance(value, str):
+    if spec is None or FACT_TYPES[spec.type].value_type != "date" or not isinstance(value, str):
         return False
     try:
         _dt.date.fromisoformat(value)

@@ -38,6 +38,7 @@ from ..model.decision import MISSING, Decision, InvalidRecord
 from ..errors import EvaluatorError
 from ..evaluate.evaluator import Evaluator, InputRecord
 from ..language.facts import coerce_record
+from ..language.facttypes import FACT_TYPES
 from ..explain.near import at_risk, near_gaps
 from ..model.policy import Policy, Tier
 
@@ -97,16 +98,20 @@ def _round(value: float | None) -> float | int | None:
 
 
 def default_dimensions(policy: Policy) -> list[str]:
+    """Facts to break partners down by: those a fact type lets group (--by), with few values (an
+    enum, or items of a list)."""
     return [name for name, spec in policy.facts.items()
-            if name != policy.id_fact and (spec.type == "string_list" or (spec.type == "string" and spec.enum))]
+            if name != policy.id_fact and FACT_TYPES[spec.type].report_role == "dimension"
+            and (FACT_TYPES[spec.type].value_type == "list" or spec.enum)]
 
 
 def default_sums(policy: Policy) -> list[str]:
     return [name for name, spec in policy.facts.items()
-            if spec.type in ("number", "integer") and spec.unit == policy.currency]
+            if FACT_TYPES[spec.type].report_role == "amount" and spec.unit == policy.currency]
 
 
-def _check_facts(policy: Policy, names: list[str], types: tuple[str, ...], option: str) -> None:
+def _check_facts(policy: Policy, names: list[str], role: str, option: str) -> None:
+    types = tuple(name for name, kind in FACT_TYPES.items() if kind.report_role == role)
     import difflib
     for name in names:
         spec = policy.facts.get(name)
@@ -140,8 +145,8 @@ class ProgramReport:
     invalid: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _check_facts(self.policy, self.dimensions, ("string", "string_list"), "--by")
-        _check_facts(self.policy, self.sums, ("number", "integer"), "--sum")
+        _check_facts(self.policy, self.dimensions, "dimension", "--by")
+        _check_facts(self.policy, self.sums, "amount", "--sum")
         if not self.near_percent >= 0 or math.isinf(self.near_percent):
             raise ReportOptionError(f"--near {self.near_percent}: expected a percentage, 0 or more")
         self.breakdowns = {name: {} for name in self.dimensions}
@@ -222,7 +227,7 @@ class ProgramReport:
                 values.append({"value": value, "partners": sum(row.values()),
                                "tiers": {("none" if k is None else k): row.get(k, 0) for k in self.tier_keys}})
             breakdowns.append({"fact": name, "description": self.policy.facts[name].description,
-                               "multi_valued": self.policy.facts[name].type == "string_list", "values": values})
+                               "multi_valued": FACT_TYPES[self.policy.facts[name].type].value_type == "list", "values": values})
         out: dict[str, Any] = {
             "policy": dict(self.policy.ref, title=self.policy.title),
             "input": self.input_name,

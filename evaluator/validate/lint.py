@@ -26,86 +26,31 @@ from dataclasses import dataclass
 from itertools import product as _cartesian
 from typing import Any, Callable, Iterable, Iterator
 
-from ..errors import Finding
-from ..explain.results import render, render_value
+from ..compile.compiler import MAX_DISJUNCTS_PER_RULE, compile_policy
+from ..compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
+from ..errors import Finding, PolicyError
+from ..language.conditions import render, render_value
+from ..language.domains import LOWER, ONE_OF, UPPER, Constraint, Domain
+from ..language.encodings import ENGINE_TESTS
+from ..language.facttypes import FACT_TYPES
+from ..language.measures import FORMS, MEASURES, Bounds
+from ..language.operators import OPERATORS
+from ..language.values import VALUE_TYPES
 from ..model.policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
-from .checks import suggest
+from .names import suggest
 
 MAX_CONJUNCTS = 256        # a normal form larger than this is not analysed (no finding, no guess)
 MAX_TIERS_PAIRWISE = 120   # tier-pair checks are quadratic: beyond this many tiers they are skipped
 ENGINE_CALLS_WARNING = 8   # rulesets per policy = engine calls per partner; beyond this, warn
 
-NEGATION = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not_in",
-            "not_in": "in", "contains": "not_contains", "not_contains": "contains"}
-
-
 # --- domains: the values an operand can take when it is present -------------------------------
-
-@dataclass(frozen=True)
-class Domain:
-    kind: str                              # number, date, string, boolean, list
-    lo: float | None = None                # numbers and dates (dates as ordinals)
-    hi: float | None = None
-    integer: bool = False
-    values: frozenset[str] | None = None   # strings: the enum; lists: the allowed items
-    pattern: str | None = None
-    max_items: int | None = None
-    notes: tuple[str, ...] = ()            # where the bounds come from, for messages
-
 
 def _ordinal(value: Any) -> int:
     return _dt.date.fromisoformat(str(value)).toordinal()
 
 
-# Bounds of a measure from its formula: one small function per operation, (lo, hi, integer).
-Bounds = tuple[float | None, float | None, bool]
-
-
-def _b_sum(parts: list[Bounds]) -> Bounds:
-    lo = None if any(p[0] is None for p in parts) else sum(p[0] for p in parts)  # type: ignore[misc]
-    hi = None if any(p[1] is None for p in parts) else sum(p[1] for p in parts)  # type: ignore[misc]
-    return lo, hi, all(p[2] for p in parts)
-
-
-def _b_difference(parts: list[Bounds]) -> Bounds:
-    (alo, ahi, aint), (blo, bhi, bint) = parts
-    lo = None if alo is None or bhi is None else alo - bhi
-    hi = None if ahi is None or blo is None else ahi - blo
-    return lo, hi, aint and bint
-
-
-def _b_product(parts: list[Bounds]) -> Bounds:
-    integer = all(p[2] for p in parts)
-    if all(p[0] is not None and p[0] >= 0 for p in parts):  # non-negative factors: monotone
-        hi = None if any(p[1] is None for p in parts) else math.prod(p[1] for p in parts)  # type: ignore[misc]
-        return math.prod(p[0] for p in parts), hi, integer  # type: ignore[misc]
-    return None, None, integer
-
-
-def _b_ratio(parts: list[Bounds]) -> Bounds:
-    (alo, _ahi, _aint), (blo, _bhi, _bint) = parts
-    return (0 if alo is not None and alo >= 0 and blo is not None and blo >= 0 else None), None, False
-
-
-def _b_min(parts: list[Bounds]) -> Bounds:
-    lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)  # type: ignore[type-var]
-    highs = [p[1] for p in parts if p[1] is not None]
-    return lo, (min(highs) if highs else None), all(p[2] for p in parts)
-
-
-def _b_max(parts: list[Bounds]) -> Bounds:
-    lows = [p[0] for p in parts if p[0] is not None]
-    hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)  # type: ignore[type-var]
-    return (max(lows) if lows else None), hi, all(p[2] for p in parts)
-
-
-EXPRESSION_BOUNDS: dict[str, Callable[[list[Bounds]], Bounds]] = {
-    "sum": _b_sum, "difference": _b_difference, "product": _b_product, "ratio": _b_ratio,
-    "min": _b_min, "max": _b_max,
-}
-
-
 def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bounds:
+    """(lowest, highest, whole) of an expression's values, through each operation's `bounds` facet."""
     if isinstance(expr, bool):
         return None, None, False
     if isinstance(expr, (int, float)):
@@ -113,23 +58,17 @@ def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bound
     if isinstance(expr, str):
         if expr in policy.facts:
             spec = policy.facts[expr]
-            if spec.type not in ("number", "integer"):
+            kind = FACT_TYPES[spec.type]
+            if kind.value_type != "number":
                 return None, None, False
-            return spec.minimum, spec.maximum, spec.type == "integer"
+            return spec.minimum, spec.maximum, kind.integral
         if expr in policy.measures and expr not in seen:
             return _expression_bounds(policy, policy.measures[expr].compute, seen | {expr})
         return None, None, False
     ((op, arg),) = expr.items()
-    if op in EXPRESSION_BOUNDS:
-        return EXPRESSION_BOUNDS[op]([_expression_bounds(policy, sub, seen) for sub in arg])
-    if op == "count":
-        spec = policy.facts.get(arg)
-        return 0, (spec.max_items if spec else None), True
-    if op == "count_in":
-        return 0, len(arg["values"]), True
-    if op == "constant":
-        return arg, arg, float(arg).is_integer()
-    return None, None, op in ("days_since", "days_between")
+    spec = MEASURES[op]
+    parts = [_expression_bounds(policy, sub, seen) for sub in FORMS[spec.args].subexpressions(arg)]
+    return spec.bounds(arg, parts, policy.facts.get)
 
 
 def domain_of(policy: Policy, operand: Operand) -> Domain:
@@ -146,26 +85,7 @@ def domain_of(policy: Policy, operand: Operand) -> Domain:
             notes.append(f"{operand.name} is a whole number")
         return Domain("number", lo, hi, integer, notes=tuple(notes))
     spec = policy.facts[operand.name]
-    if spec.type in ("number", "integer", "date"):
-        convert = _ordinal if spec.type == "date" else (lambda v: v)
-        notes = [f"{spec.name} has {key} {getattr(spec, key)}" for key in ("minimum", "maximum")
-                 if getattr(spec, key) is not None]
-        if spec.type == "integer":
-            notes.append(f"{spec.name} is an integer")
-        return Domain("date" if spec.type == "date" else "number",
-                      None if spec.minimum is None else convert(spec.minimum),
-                      None if spec.maximum is None else convert(spec.maximum),
-                      spec.type in ("integer", "date"), notes=tuple(notes))
-    notes = []
-    if spec.enum is not None:
-        notes.append(f"{spec.name} allows only " + ", ".join(spec.enum[:8]) + (", ..." if len(spec.enum) > 8 else ""))
-    if spec.pattern is not None:
-        notes.append(f"{spec.name} must match {spec.pattern}")
-    if spec.max_items is not None:
-        notes.append(f"{spec.name} has at most {spec.max_items} items")
-    kind = {"string": "string", "boolean": "boolean", "string_list": "list"}[spec.type]
-    return Domain(kind, values=None if spec.enum is None else frozenset(spec.enum), pattern=spec.pattern,
-                  max_items=spec.max_items, notes=tuple(notes))
+    return FACT_TYPES[spec.type].domain(spec)
 
 
 def _number_text(value: Any) -> str:
@@ -176,7 +96,8 @@ def _number_text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Atom:
-    """One comparison of one operand (negated comparisons are turned into their complement)."""
+    """One elementary comparison of one operand (negated comparisons are turned into their
+    complement, through the operator's `negation`; `between` into its bounds)."""
 
     operand: Operand
     op: str
@@ -184,20 +105,24 @@ class Atom:
     source: Comparison
 
     def text(self) -> str:
-        return f"{self.operand.name} {self.op} {render_value(self.value)}".replace("not_contains", "does not contain")
+        return f"{self.operand.name} {OPERATORS[self.op].phrase} {render_value(self.value)}"
+
+    def constraint(self, convert: Callable[[Any], Any]) -> Constraint:
+        """What the atom demands of a value, in the domain's terms (`convert`: dates to ordinals)."""
+        make = OPERATORS[self.op].constraint
+        assert make is not None  # an operator's meaning is made of elementary operators (tested)
+        values = tuple(convert(v) for v in self.value) if isinstance(self.value, tuple) else convert(self.value)
+        return make(values)
 
 
 Conjunct = tuple[Atom, ...]
 
 
 def _comparison_dnf(comparison: Comparison, negate: bool) -> list[Conjunct]:
-    operand, op, value = comparison.operand, comparison.op, comparison.value
-    if op == "between":
-        low, high = value
-        if negate:
-            return [(Atom(operand, "<", low, comparison),), (Atom(operand, ">", high, comparison),)]
-        return [(Atom(operand, ">=", low, comparison), Atom(operand, "<=", high, comparison))]
-    return [(Atom(operand, NEGATION[op] if negate else op, value, comparison),)]
+    operator = OPERATORS[comparison.op]
+    symbol = operator.negation if negate else comparison.op
+    return [tuple(Atom(comparison.operand, op, value, comparison) for op, value in conjunct)
+            for conjunct in OPERATORS[symbol].meaning(comparison.value)]
 
 
 def dnf(condition: Condition, negate: bool = False) -> list[Conjunct] | None:
@@ -229,87 +154,10 @@ def conjoin(*forms: list[Conjunct] | None) -> list[Conjunct] | None:
     return [tuple(a for c in combo for a in c) for combo in _cartesian(*forms)]  # type: ignore[arg-type]
 
 
-# --- satisfiability, one small function per kind of value ------------------------------------
+# --- satisfiability: each value type's `feasible` facet -------------------------------------
 
-def _numeric(domain: Domain, atoms: list[Atom], convert: Callable[[Any], Any]) -> bool:
-    lo, lo_open, hi, hi_open = domain.lo, False, domain.hi, False
-    allowed: set[Any] | None = None
-    excluded: set[Any] = set()
-    for atom in atoms:
-        op = atom.op
-        values = [convert(v) for v in atom.value] if op in ("in", "not_in") else [convert(atom.value)]
-        v = values[0]
-        if op in (">", ">=") and (lo is None or v > lo or (v == lo and op == ">")):
-            lo, lo_open = v, op == ">"
-        elif op in ("<", "<=") and (hi is None or v < hi or (v == hi and op == "<")):
-            hi, hi_open = v, op == "<"
-        elif op in ("==", "in"):
-            allowed = set(values) if allowed is None else allowed & set(values)
-        elif op in ("!=", "not_in"):
-            excluded |= set(values)
-
-    def inside(x: Any) -> bool:
-        return ((lo is None or x > lo or (x == lo and not lo_open))
-                and (hi is None or x < hi or (x == hi and not hi_open))
-                and x not in excluded and (not domain.integer or float(x).is_integer()))
-
-    if allowed is not None:
-        return any(inside(x) for x in allowed)
-    if domain.integer:
-        first = None if lo is None else (math.floor(lo) + 1 if lo_open or not float(lo).is_integer() else int(lo))
-        last = None if hi is None else (math.ceil(hi) - 1 if hi_open or not float(hi).is_integer() else int(hi))
-        if first is None or last is None:
-            return True
-        if last - first + 1 > len(excluded):
-            return first <= last
-        return any(x not in excluded for x in range(first, last + 1))
-    if lo is None or hi is None or lo < hi:
-        return True
-    return lo == hi and not lo_open and not hi_open and lo not in excluded
-
-
-def _matches(domain: Domain, value: str) -> bool:
-    if domain.values is not None and value not in domain.values:
-        return False
-    return domain.pattern is None or re.fullmatch(domain.pattern, value) is not None
-
-
-def _string(domain: Domain, atoms: list[Atom]) -> bool:
-    allowed: set[Any] | None = None if domain.values is None else set(domain.values)
-    excluded: set[Any] = set()
-    for atom in atoms:
-        values = set(atom.value) if atom.op in ("in", "not_in") else {atom.value}
-        if atom.op in ("==", "in"):
-            allowed = values if allowed is None else allowed & values
-        else:
-            excluded |= values
-    if allowed is None:
-        return True  # infinitely many strings remain
-    return any(v not in excluded and _matches(domain, v) for v in allowed)
-
-
-def _boolean(domain: Domain, atoms: list[Atom]) -> bool:
-    left = {True, False}
-    for atom in atoms:
-        left = {v for v in left if (v == atom.value) == (atom.op == "==")}
-    return bool(left)
-
-
-def _list(domain: Domain, atoms: list[Atom]) -> bool:
-    required = {a.value for a in atoms if a.op == "contains"}
-    excluded = {a.value for a in atoms if a.op == "not_contains"}
-    if required & excluded or not all(_matches(domain, v) for v in required):
-        return False
-    return domain.max_items is None or len(required) <= domain.max_items
-
-
-FEASIBLE: dict[str, Callable[[Domain, list[Atom]], bool]] = {
-    "number": lambda d, atoms: _numeric(d, atoms, lambda v: v),
-    "date": lambda d, atoms: _numeric(d, atoms, _ordinal),
-    "string": _string,
-    "boolean": _boolean,
-    "list": _list,
-}
+def _converter(kind: str) -> Callable[[Any], Any]:
+    return _ordinal if kind == "date" else (lambda v: v)  # the policy writes dates as text
 
 
 class Reasoner:
@@ -331,9 +179,14 @@ class Reasoner:
             by_operand.setdefault(atom.operand, []).append(atom)
         for operand, atoms in by_operand.items():
             domain = self.domain(operand)
-            if not FEASIBLE[domain.kind](domain, atoms):
+            if not self._feasible(domain, atoms):
                 return operand, atoms
         return None
+
+    @staticmethod
+    def _feasible(domain: Domain, atoms: list[Atom]) -> bool:
+        convert = _converter(domain.kind)
+        return VALUE_TYPES[domain.kind].feasible(domain, [a.constraint(convert) for a in atoms])
 
     def satisfiable(self, form: list[Conjunct] | None) -> bool | None:
         if form is None:
@@ -348,7 +201,7 @@ class Reasoner:
             texts = list(dict.fromkeys(a.text() for a in atoms))
             domain = self.domain(operand)
             # name the fact's constraints only when they are part of the reason
-            notes = domain.notes if FEASIBLE[domain.kind](Domain(domain.kind), atoms) else ()
+            notes = domain.notes if self._feasible(Domain(domain.kind), atoms) else ()
             reason = " and ".join(texts) + (" cannot both hold" if len(texts) == 2 else
                                             " cannot all hold" if len(texts) > 2 else " cannot hold")
             if notes:
@@ -459,28 +312,30 @@ def _bounds(tier: Tier, operand: Operand, convert: Callable[[Any], Any]) -> tupl
             if len(form) != 1:
                 continue  # not(between) is two alternatives: no single bound
             for atom in form[0]:
-                if atom.op in ("in", "not_in", "!=", "contains", "not_contains"):
-                    continue
-                v = convert(atom.value)
-                if atom.op in (">", ">=", "=="):
-                    cand = Bound(v, atom.op == ">", atom.text(), comparison.pointer)
+                c = atom.constraint(convert)
+                exact = c.kind == ONE_OF and len(c.values) == 1 and not isinstance(atom.value, tuple)
+                if not (c.kind in (LOWER, UPPER) or exact):
+                    continue  # a set, or an item of a list: no bound
+                v = c.values[0]
+                if c.kind == LOWER or exact:
+                    cand = Bound(v, c.open, atom.text(), comparison.pointer)
                     if lo is None or v > lo.value or (v == lo.value and cand.open):
                         lo = cand
-                if atom.op in ("<", "<=", "=="):
-                    cand = Bound(v, atom.op == "<", atom.text(), comparison.pointer)
+                if c.kind == UPPER or exact:
+                    cand = Bound(v, c.open, atom.text(), comparison.pointer)
                     if hi is None or v < hi.value or (v == hi.value and cand.open):
                         hi = cand
     return lo, hi
 
 
 def _numeric_operand(policy: Policy, operand: Operand) -> bool:
-    return operand.kind == "measure" or policy.facts[operand.name].type in ("number", "integer", "date")
+    return operand.kind == "measure" or VALUE_TYPES[FACT_TYPES[policy.facts[operand.name].type].value_type].ordered
 
 
 def _convert(policy: Policy, operand: Operand) -> Callable[[Any], Any]:
-    if operand.kind == "fact" and policy.facts[operand.name].type == "date":
-        return _ordinal
-    return lambda v: v
+    if operand.kind == "measure":
+        return _converter("number")
+    return _converter(FACT_TYPES[policy.facts[operand.name].type].value_type)
 
 
 def _targets(policy: Policy) -> Iterator[tuple[str, Condition, str]]:
@@ -661,7 +516,11 @@ def check_bands(policy: Policy) -> Iterator[Finding]:
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_SAME_UNIT_OPS = ("sum", "difference", "min", "max")
+
+
+def _same_unit(op: str) -> bool:
+    """Whether an operation's arguments must share a unit (its `same_unit` facet)."""
+    return op in MEASURES and MEASURES[op].same_unit
 
 
 def _unit_of(policy: Policy, expr: Any) -> str | None:
@@ -672,7 +531,7 @@ def _unit_of(policy: Policy, expr: Any) -> str | None:
             return policy.measures[expr].unit
     if isinstance(expr, dict) and len(expr) == 1:
         ((op, arg),) = expr.items()
-        if op in _SAME_UNIT_OPS:
+        if _same_unit(op):
             units = {_unit_of(policy, sub) for sub in arg if not isinstance(sub, (int, float))}
             return units.pop() if len(units) == 1 else None
     return None
@@ -704,7 +563,7 @@ def _mixed_units(policy: Policy, expr: Any, pointer: str, measure: str) -> Itera
         return
     for i, sub in enumerate(arg):
         yield from _mixed_units(policy, sub, f"{pointer}/{op}/{i}", measure)
-    if op in _SAME_UNIT_OPS:
+    if _same_unit(op):
         units = {}
         for sub in arg:
             unit = None if isinstance(sub, (int, float)) else _unit_of(policy, sub)
@@ -722,9 +581,6 @@ def check_engine_limits(policy: Policy) -> Iterator[Finding]:
     a policy that cannot be compiled is an error; one that needs more than ENGINE_CALLS_WARNING
     rulesets (each an engine call for a partner the result cache has not seen), or a single
     comparison that needs more than one ruleset by itself, is a warning, with the figures."""
-    from ..compile.compiler import MAX_DISJUNCTS_PER_RULE, ENGINE_TESTS, compile_policy
-    from ..compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
-    from ..errors import PolicyError
     try:
         compiled = compile_policy(policy)
     except PolicyError as exc:
@@ -742,7 +598,7 @@ def check_engine_limits(policy: Policy) -> Iterator[Finding]:
                       expected=f"at most {ENGINE_CALLS_WARNING} rulesets",
                       found=f"{count} rulesets", severity="warning", check="engine_limits")
     for leaf in compiled.leaves:
-        size = len(ENGINE_TESTS[leaf.test.name](compiled.keys[leaf.operand], compiled.codecs[leaf.operand],
+        size = len(ENGINE_TESTS[leaf.test.name](compiled.keys[leaf.slot], compiled.codecs[leaf.slot],
                                                leaf.test.constants))
         if size > MAX_DISJUNCTS_PER_RULESET:
             pointer = next(p for p, (i, _) in compiled.lowered.items() if i == leaf.index)
