@@ -23,6 +23,7 @@ from evaluator.language.encodings import ENGINE_TESTS
 from evaluator.language.expressions import Context, evaluate
 from evaluator.language.facts import facts_schema
 from evaluator.language.measures import EXAMPLE_AS_OF, EXAMPLE_FACTS, EXAMPLE_RECORD, FORMS, MEASURES
+from evaluator.language.reference import with_tables
 from evaluator.language.registry import SCHEMA_FILES, generated_schema, schema_text
 from evaluator.language.facttypes import FACT_TYPES
 from evaluator.language.operators import OPERATORS, written
@@ -189,6 +190,14 @@ def test_the_schemas_are_generated_from_the_registry(name):
     current = path.read_text(encoding="utf-8")
     assert current == schema_text(generated_schema(name, json.loads(current))), \
         f"schemas/{name}.schema.json is not what the registry makes: run python -m evaluator.language.registry"
+
+
+def test_the_language_reference_tables_are_made_from_the_registry():
+    path = REPO / "docs" / "language.md"
+    current = path.read_text(encoding="utf-8")
+    assert current == with_tables(current), "docs/language.md is out of date: run python -m evaluator.language.registry"
+    for symbol in written():
+        assert f"| `{symbol}` |" in current
 
 
 def test_the_policy_schema_takes_every_written_operator_fact_type_and_operation():

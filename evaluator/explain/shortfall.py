@@ -84,19 +84,6 @@ class Change:
         return self._amounts_and_text(out)
 
 
-def put_amounts(out: dict[str, Any], by: Any, to: Any, unit: str | None, strict: bool, reachable: bool) -> None:
-    if by is not None:
-        out["by"] = jsonable(by)
-    if to is not None:
-        out["to"] = jsonable(to)
-    if unit is not None:
-        out["unit"] = unit
-    if strict:
-        out["strict"] = True
-    if not reachable:
-        out["reachable"] = False
-
-
 @dataclass
 class Shortfall:
     """What a criterion still needs: every change (cheapest branch of each `any`), and the other

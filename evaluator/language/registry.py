@@ -9,8 +9,8 @@ parts of the JSON Schemas that enumerate them generated from it.
 
 Every stage looks a concept's facets up in these tables and keeps no table of its own keyed by
 operator or type. tests/test_registry.py walks every entry and fails when one lacks a facet or
-when schemas/ differ from what `generated_schema` makes of them; after adding an entry, run
-`python -m evaluator.language.registry` to regenerate the schemas.
+when schemas/ or the tables of docs/language.md differ from what the registry makes of them;
+after adding an entry, run `python -m evaluator.language.registry` to regenerate them.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from .facttypes import FACT_TYPES
 from .measures import FORMS, MEASURES
 from .moves import CHANGE_KINDS
 from .operators import OPERATORS, written
+from .reference import with_tables
 from .values import ENCODINGS, VALUE_TYPES
 
 __all__ = ["ENCODINGS", "ENGINE_TESTS", "FACT_TYPES", "FORMS", "MEASURES", "OPERATORS", "VALUE_TYPES",
@@ -78,15 +79,21 @@ def schema_text(schema: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Regenerate schemas/ in a source checkout (the folder given, or the repository's)."""
-    root = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "schemas"
+    """Regenerate schemas/ and the tables of docs/language.md in a source checkout (the folder
+    given, or the repository's)."""
+    root = Path(argv[0]) if argv else Path(__file__).resolve().parents[2]
     for name in SCHEMA_FILES:
-        path = root / f"{name}.schema.json"
-        text = schema_text(generated_schema(name, json.loads(path.read_text(encoding="utf-8"))))
-        if path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            print(f"regenerated {path}")
+        path = root / "schemas" / f"{name}.schema.json"
+        _rewrite(path, schema_text(generated_schema(name, json.loads(path.read_text(encoding="utf-8")))))
+    docs = root / "docs" / "language.md"
+    _rewrite(docs, with_tables(docs.read_text(encoding="utf-8")))
     return 0
+
+
+def _rewrite(path: Path, text: str) -> None:
+    if path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+        print(f"regenerated {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover - a developer's command

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from . import digest as _digest
 from ..errors import Finding
 from ..language.facttypes import jsonable
-from .status import MET, MISSING, NOT_MET
+from .status import MET, MISSING as MISSING, NOT_MET as NOT_MET  # the statuses, for the modules that read decisions
 from .policy import Operand, Override, Tier
 
 if TYPE_CHECKING:

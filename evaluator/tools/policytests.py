@@ -19,7 +19,6 @@ import datetime as _dt
 import itertools
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from pathlib import Path
