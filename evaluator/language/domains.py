@@ -4,7 +4,8 @@ demands of them.
 An operator's `atoms` facet gives a comparison's meaning as alternatives of conjunctions of
 elementary comparisons (`between` is `>= low` and `<= high`; its negation `< low` or
 `> high`); each elementary operator's `constraint` facet says what it demands of a value, as a
-`Constraint` (lower or upper bound, one of or none of a set, has or lacks an item). A value type's `feasible` facet tells whether some value of a `Domain` (the fact's type,
+`Constraint` (lower or upper bound, one of or none of a set, has or lacks an item, a prefix or
+not). A value type's `feasible` facet tells whether some value of a `Domain` (the fact's type,
 bounds, enum, pattern, integer-ness; a measure's bounds from its formula) meets every constraint
 on it. The checks built on this (validate/lint.py) say nothing rather than guess.
 """
@@ -16,7 +17,8 @@ from typing import Any, Callable
 
 from .patterns import compile_pattern
 
-LOWER, UPPER, ONE_OF, NONE_OF, HAS, LACKS = "lower", "upper", "one_of", "none_of", "has", "lacks"
+LOWER, UPPER, ONE_OF, NONE_OF, HAS, LACKS, PREFIX, NOT_PREFIX = (
+    "lower", "upper", "one_of", "none_of", "has", "lacks", "prefix", "not_prefix")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Constraint:
     """What one elementary comparison demands of a present value (values already converted to
     the domain's terms: dates as ordinals)."""
 
-    kind: str                 # LOWER, UPPER, ONE_OF, NONE_OF, HAS, LACKS
+    kind: str                 # LOWER, UPPER, ONE_OF, NONE_OF, HAS, LACKS, PREFIX, NOT_PREFIX
     values: tuple[Any, ...]   # one constant, or the set for ONE_OF / NONE_OF
     open: bool = False        # a strict bound
 
@@ -86,14 +88,26 @@ def numeric(domain: Domain, constraints: list[Constraint]) -> bool:
 def string(domain: Domain, constraints: list[Constraint]) -> bool:
     allowed: set[Any] | None = None if domain.values is None else set(domain.values)
     excluded: set[Any] = set()
+    prefixes = [c.values[0] for c in constraints if c.kind == PREFIX]
+    banned = [c.values[0] for c in constraints if c.kind == NOT_PREFIX]
     for c in constraints:
         if c.kind == ONE_OF:
             allowed = set(c.values) if allowed is None else allowed & set(c.values)
         elif c.kind == NONE_OF:
             excluded |= set(c.values)
-    if allowed is None:
-        return True  # infinitely many strings remain
-    return any(v not in excluded and matches(domain, v) for v in allowed)
+
+    def fits(v: str) -> bool:
+        return (v not in excluded and all(v.startswith(p) for p in prefixes)
+                and not any(v.startswith(b) for b in banned) and matches(domain, v))
+
+    if allowed is not None:
+        return any(fits(v) for v in allowed)
+    if not prefixes:
+        return not any(b == "" for b in banned)  # infinitely many strings remain
+    longest = max(prefixes, key=len)
+    if not all(longest.startswith(p) for p in prefixes):
+        return False  # two prefixes neither of which extends the other
+    return not any(longest.startswith(b) for b in banned)
 
 
 def boolean(domain: Domain, constraints: list[Constraint]) -> bool:

@@ -104,6 +104,23 @@ class ListCodec:
         return self.items.code(constant)
 
 
+class PrefixCodec:
+    """A string as the list of codes of the constants it starts with, after a sentinel 0 (a
+    value may start with several: "AB" and "ABC"); `contains` on it is "starts with"."""
+
+    is_list = True
+
+    def __init__(self, prefixes: set[str]):
+        self.order = sorted(prefixes)
+        self.codes = {p: i + 1 for i, p in enumerate(self.order)}
+
+    def encode(self, value: Any) -> list[int]:
+        return [0] + [code for prefix, code in self.codes.items() if value.startswith(prefix)]
+
+    def code(self, constant: Any) -> int:
+        return self.codes[constant]
+
+
 def constants_of(tests: list[Test]) -> set[Any]:
     return {c for t in tests for c in t.constants}
 

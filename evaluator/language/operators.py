@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .domains import HAS, LACKS, LOWER, NONE_OF, ONE_OF, UPPER, Constraint
+from .domains import HAS, LACKS, LOWER, NONE_OF, NOT_PREFIX, ONE_OF, PREFIX, UPPER, Constraint
 from .lowering import Lowered, Mismatch, Test, describe
 from .moves import ADD, DIFFER, REMOVE, SET, Gap, Need, dec, move, past, show, step
 from .values import VALUE_TYPES
@@ -118,6 +118,14 @@ def _between(vtype: str, value: Any) -> Lowered:
     if low > high:
         raise Mismatch("'between' bounds are reversed", "low <= high", f"[{value[0]}, {value[1]}]")
     return Lowered(Test("between", (low, high)), False)
+
+
+def _prefix(vtype: str, value: Any) -> Lowered:
+    if vtype != "string":
+        raise Mismatch("'starts_with' needs a string fact", "a string fact", f"a {vtype} operand")
+    if not isinstance(value, str) or not value:
+        raise Mismatch("'starts_with' takes one non-empty string", "a non-empty string", describe(value))
+    return Lowered(Test("contains", (value,)), False)  # on the "prefixes" encoding: the prefixes it has
 
 
 # --- shortfalls that are not a plain move ----------------------------------------------------------
@@ -236,6 +244,17 @@ OPERATORS: dict[str, Operator] = {o.symbol: o for o in (
              lambda v: ((("<", v[0]),), ((">", v[1]),)), "not between", written=False, lower=None, words=None,
              constraint=None, slack=None, thresholds=None, encoding="value", inclusive_bound=False, example=Example("number", [10, 20], 9.99, 10)),
 
+    Operator("starts_with", "a string fact begins with the value (case-sensitive)", "not_starts_with",
+             lambda g: Need(SET, f"{g.name} must start with {show(g.value)} (it is {show(g.actual)})", to=g.value),
+             _itself("starts_with"), "starts with", written=True, lower=_prefix,
+             words=lambda say, v: f"starts with {say(v)}", constraint=lambda v: Constraint(PREFIX, (v,)),
+             slack=None, thresholds=None, encoding="prefixes", inclusive_bound=False,
+             example=Example("string", "AB", "AB", "A")),
+    Operator("not_starts_with", "a string fact does not begin with the value", "starts_with",
+             lambda g: Need(DIFFER, f"{g.name} must not start with {show(g.value)} (it is {show(g.actual)})"),
+             _itself("not_starts_with"), "does not start with", written=False, lower=None, words=None,
+             constraint=lambda v: Constraint(NOT_PREFIX, (v,)), slack=None, thresholds=None, encoding="prefixes",
+             inclusive_bound=False, example=Example("string", "AB", "XAB", "ABC")),
 )}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import domains
-from .encodings import BooleanCodec, Codec, ListCodec, NumericCodec, constants_of, string_codec
+from .encodings import BooleanCodec, Codec, ListCodec, NumericCodec, PrefixCodec, constants_of, string_codec
 from .lowering import Mismatch, Test, describe
 
 
@@ -80,4 +80,6 @@ class Encoding:
 ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
     Encoding("value", "the value's place among the constants it is compared with",
              lambda vtype, tests: VALUE_TYPES[vtype].codec(tests)),
+    Encoding("prefixes", "the constants a string starts with, as a list of codes",
+             lambda _vtype, tests: PrefixCodec(constants_of(tests))),
 )}
