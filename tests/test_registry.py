@@ -18,7 +18,8 @@ import pytest
 import reference
 from conftest import REPO
 from evaluator import Evaluator, InvalidRecord
-from evaluator.fast.template import json_line, jsonl_line
+from evaluator.fast.jsonbytes import json_line
+from evaluator.fast.template import jsonl_line
 from evaluator.language.encodings import ENGINE_TESTS
 from evaluator.language.expressions import Context, evaluate
 from evaluator.language.facts import facts_schema

@@ -14,20 +14,22 @@ import datetime as _dt
 import json
 import os
 import sys
-from typing import IO, Any, Iterator
+from typing import Any, Iterator
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from .. import compiled
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EvaluatorError, PolicyError
 from ..evaluate.evaluator import Evaluator
-from ..load.policyfile import read_document, validate_document, load_policy
+from ..load.policyfile import read_document, validate_document
 from ..model.policy import Policy
-from ..load.records import FORMATS, records_from_path
+from ..load.records import records_from_path
 from ..explain.near import near_writer
-from ..output.writers import WRITERS, atomic_output, exit_cleanly_on_signals, text_safe_stdout
-from ..resources import default_policy_path, schema as shipped_schema
+from ..output.writers import WRITERS, exit_cleanly_on_signals, text_safe_stdout
+from ..resources import schema as shipped_schema
+from .options import (as_of_from, as_of_option, input_format_option, output_option, output_to, policy_from,
+                      policy_option)
 
 
 class _Counter:
@@ -42,40 +44,6 @@ class _Counter:
             if not result.ok:
                 self.invalid += 1
             yield result
-
-
-def _policy(path: str | None) -> Policy:
-    return load_policy(path or default_policy_path())
-
-
-def _as_of(value: str | None) -> _dt.date | None:
-    if value is None:
-        return None
-    try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date YYYY-MM-DD, found {value!r}", param_hint="--as-of") from None
-
-
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    if path is None or path == "-":
-        yield sys.stdout
-    else:
-        with atomic_output(path) as fh:
-            yield fh
-
-
-# Options shared by the commands that read partners and write results (defined once here).
-input_format_option = click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
-                                   help="Format of FACTS; auto uses the file extension, else the content.")
-as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
-                            help="Evaluation date for date measures (default: today, UTC). Recorded in decisions "
-                                 "that use it.")
-output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-                             help="Write to FILE (atomically: replaced only when the run completes).")
-policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
-                             help="Policy file (default: the shipped MessageLabs APAC program).")
 
 
 class _ReaderGone(Exception):
@@ -170,16 +138,16 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
 
     One decision per input record, in input order; an invalid record becomes an error record with
     its line or row and the problem, and the others are still evaluated (exit 1)."""
-    policy = _policy(policy_path)
+    policy = policy_from(policy_path)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if jobs != 1 and near is None and fmt != "table":
         from ..fast.parallel import evaluate_parallel
-        with _output(output) as out:
-            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=_as_of(as_of),
+        with output_to(output) as out:
+            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=as_of_from(as_of),
                                              with_input=with_input)
     else:
-        counter = _evaluate_here(policy, facts, input_format, fmt, output, _as_of(as_of), with_input, near)
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, as_of_from(as_of), with_input, near)
     _evaluated(counter, facts)
 
 
@@ -188,13 +156,13 @@ def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, outp
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
         if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
-            from ..fast.template import write_jsonl
+            from ..fast.lane import write_jsonl
             counter = _Counter(iter(()))
-            with _output(output) as out:
+            with output_to(output) as out:
                 counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), out)
             return counter
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
-        with _output(output) as out:
+        with output_to(output) as out:
             (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
     finally:
         evaluator.close()
@@ -216,7 +184,7 @@ def schema(which: str, policy_path: str | None) -> None:
     """Print a JSON Schema: the policy language, the partner facts of a policy, or a decision."""
     if which == "facts":
         from ..language.facts import facts_schema
-        data = facts_schema(_policy(policy_path))
+        data = facts_schema(policy_from(policy_path))
     else:
         data = shipped_schema(which)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -12,7 +12,7 @@ from typing import IO, Any, Iterable
 
 import click
 
-from .main import _as_of, _output, _policy, policy_option
+from .options import as_of_from, output_to, policy_from, policy_option
 from ..errors import EXIT_INVALID_RECORDS
 from ..model.policy import Policy
 from ..load.records import records_from_path
@@ -83,9 +83,9 @@ def replay(decisions: str, policy_path: str | None, fmt: str, strict: bool, as_o
     """Re-evaluate the inputs recorded in DECISIONS (JSONL or a JSON array written by `evaluate
     --with-input`; '-' for stdin) under POLICY and report every decision that would now differ,
     and every recorded input that no longer matches its input_sha256 (tampered). Exit 1 if any."""
-    policy = _policy(policy_path)
-    with Replayer(policy, as_of=_as_of(as_of), strict=strict) as replayer:
-        with _output(output) as out:
+    policy = policy_from(policy_path)
+    with Replayer(policy, as_of=as_of_from(as_of), strict=strict) as replayer:
+        with output_to(output) as out:
             counts = WRITERS[fmt](replayer.replay_many(records_from_path(decisions)), out, policy)
     if sum(counts.values()) - counts[SAME]:
         sys.exit(EXIT_INVALID_RECORDS)

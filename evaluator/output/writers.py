@@ -24,7 +24,8 @@ import orjson
 from ..model.decision import MET, Decision, InvalidRecord
 from ..errors import EvaluatorError
 from ..model.policy import Policy
-from ..fast.template import json_line as _dumps, jsonl_line as template_line
+from ..fast.jsonbytes import json_line as _dumps
+from ..fast.template import jsonl_line as template_line
 from .writeback import Writeback
 
 Result = Decision | InvalidRecord

@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from .. import __version__
+from ..version import __version__
 from ..language.facttypes import jsonable
 from ..model.decision import MET, Decision, InvalidRecord
 from ..evaluate.evaluator import Evaluator

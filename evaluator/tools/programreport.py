@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable
 
-from .. import __version__
+from ..version import __version__
 from ..model.decision import MISSING, Decision, InvalidRecord
 from ..errors import EvaluatorError
 from ..evaluate.evaluator import Evaluator, InputRecord

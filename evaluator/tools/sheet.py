@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
-from .. import __version__
+from ..version import __version__
 from ..language.facttypes import FACT_TYPES
 from ..language.measures import MEASURES
 from ..language.operators import OPERATORS

@@ -9,343 +9,28 @@ arithmetic, and policies that will outgrow the engine's budgets. Each check is a
 yielding findings (severity `error` or `warning`, a JSON Pointer that load.py turns into
 FILE:LINE:COLUMN); LINT_CHECKS maps check names to them.
 
-The reasoning is over values that are present: a condition is turned into disjunctive normal
-form over *atoms* (one comparison of one fact or measure, possibly negated), and a conjunction
-of atoms is satisfiable when, for every operand, some value in the operand's domain (its type,
-`minimum`/`maximum`, `enum`, `pattern`, integer-ness; for measures, bounds derived from their
-formula) passes every atom on it. Kleene logic is monotone, so a condition that no complete set
-of facts meets is never met, missing data or not. Where the normal form would be too large the
-check says nothing rather than guess.
+The reasoning is over values that are present (forms.py); what is read off tiers is in tiers.py.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
-from dataclasses import dataclass
-from itertools import product as _cartesian
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..compile.compiler import MAX_DISJUNCTS_PER_RULE, compile_policy
 from ..compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
 from ..errors import Finding, PolicyError
-from ..language.conditions import render, render_value
-from ..language.domains import LOWER, ONE_OF, UPPER, Constraint, Domain
+from ..language.conditions import render
 from ..language.encodings import ENGINE_TESTS
-from ..language.facttypes import FACT_TYPES
-from ..language.measures import FORMS, MEASURES, Bounds
-from ..language.operators import OPERATORS
-from ..language.values import VALUE_TYPES
-from ..model.policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
+from ..language.measures import MEASURES
+from ..model.policy import Any_, Comparison, Condition, Not, Operand, Policy, comparisons
+from .forms import Reasoner, dnf, domain_of
 from .names import suggest
+from .tiers import (Bound, bounds_of, converter_for, numeric_operand, operands_of, required, shadowed_map,
+                    targets)
 
-MAX_CONJUNCTS = 256        # a normal form larger than this is not analysed (no finding, no guess)
 MAX_TIERS_PAIRWISE = 120   # tier-pair checks are quadratic: beyond this many tiers they are skipped
 ENGINE_CALLS_WARNING = 8   # rulesets per policy = engine calls per partner; beyond this, warn
-
-# --- domains: the values an operand can take when it is present -------------------------------
-
-def _ordinal(value: Any) -> int:
-    return _dt.date.fromisoformat(str(value)).toordinal()
-
-
-def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bounds:
-    """(lowest, highest, whole) of an expression's values, through each operation's `bounds` facet."""
-    if isinstance(expr, bool):
-        return None, None, False
-    if isinstance(expr, (int, float)):
-        return expr, expr, isinstance(expr, int) or float(expr).is_integer()
-    if isinstance(expr, str):
-        if expr in policy.facts:
-            spec = policy.facts[expr]
-            kind = FACT_TYPES[spec.type]
-            if kind.value_type != "number":
-                return None, None, False
-            return spec.minimum, spec.maximum, kind.integral
-        if expr in policy.measures and expr not in seen:
-            return _expression_bounds(policy, policy.measures[expr].compute, seen | {expr})
-        return None, None, False
-    ((op, arg),) = expr.items()
-    spec = MEASURES[op]
-    parts = [_expression_bounds(policy, sub, seen) for sub in FORMS[spec.args].subexpressions(arg)]
-    return spec.bounds(arg, parts, policy.facts.get)
-
-
-def domain_of(policy: Policy, operand: Operand) -> Domain:
-    """What values `operand` can take when present, from the fact catalogue or the measure's formula."""
-    if operand.kind == "measure":
-        measure = policy.measures[operand.name]
-        lo, hi, integer = _expression_bounds(policy, measure.compute, frozenset([operand.name]))
-        notes = []
-        if lo is not None:
-            notes.append(f"{operand.name} is never below {_number_text(lo)}")
-        if hi is not None:
-            notes.append(f"{operand.name} is never above {_number_text(hi)}")
-        if integer:
-            notes.append(f"{operand.name} is a whole number")
-        return Domain("number", lo, hi, integer, notes=tuple(notes))
-    spec = policy.facts[operand.name]
-    return FACT_TYPES[spec.type].domain(spec)
-
-
-def _number_text(value: Any) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-# --- atoms and normal forms --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Atom:
-    """One elementary comparison of one operand (negated comparisons are turned into their
-    complement, through the operator's `negation`; `between` into its bounds)."""
-
-    operand: Operand
-    op: str
-    value: Any
-    source: Comparison
-
-    def text(self) -> str:
-        return f"{self.operand.name} {OPERATORS[self.op].phrase} {render_value(self.value)}"
-
-    def constraint(self, convert: Callable[[Any], Any]) -> Constraint:
-        """What the atom demands of a value, in the domain's terms (`convert`: dates to ordinals)."""
-        make = OPERATORS[self.op].constraint
-        assert make is not None  # an operator's meaning is made of elementary operators (tested)
-        values = tuple(convert(v) for v in self.value) if isinstance(self.value, tuple) else convert(self.value)
-        return make(values)
-
-
-Conjunct = tuple[Atom, ...]
-
-
-def _comparison_dnf(comparison: Comparison, negate: bool) -> list[Conjunct]:
-    operator = OPERATORS[comparison.op]
-    symbol = operator.negation if negate else comparison.op
-    return [tuple(Atom(comparison.operand, op, value, comparison) for op, value in conjunct)
-            for conjunct in OPERATORS[symbol].meaning(comparison.value)]
-
-
-def dnf(condition: Condition, negate: bool = False) -> list[Conjunct] | None:
-    """The condition (or its negation) as a list of alternative conjunctions of atoms; None when
-    that list would exceed MAX_CONJUNCTS."""
-    if isinstance(condition, Comparison):
-        return _comparison_dnf(condition, negate)
-    if isinstance(condition, Not):
-        return dnf(condition.part, not negate)
-    parts = [dnf(part, negate) for part in condition.parts]
-    if any(p is None for p in parts):
-        return None
-    conjunctive = isinstance(condition, All) != negate  # all, or the negation of any (De Morgan)
-    if not conjunctive:
-        union = [c for p in parts for c in p]  # type: ignore[union-attr]
-        return union if len(union) <= MAX_CONJUNCTS else None
-    size = math.prod(len(p) for p in parts)  # type: ignore[arg-type]
-    if size > MAX_CONJUNCTS:
-        return None
-    return [tuple(a for c in combo for a in c) for combo in _cartesian(*parts)]  # type: ignore[arg-type]
-
-
-def conjoin(*forms: list[Conjunct] | None) -> list[Conjunct] | None:
-    """The conjunction of several normal forms (None if any is unknown or the result too large)."""
-    if any(f is None for f in forms):
-        return None
-    if math.prod(len(f) for f in forms) > MAX_CONJUNCTS:  # type: ignore[arg-type]
-        return None
-    return [tuple(a for c in combo for a in c) for combo in _cartesian(*forms)]  # type: ignore[arg-type]
-
-
-# --- satisfiability: each value type's `feasible` facet -------------------------------------
-
-def _converter(kind: str) -> Callable[[Any], Any]:
-    return _ordinal if kind == "date" else (lambda v: v)  # the policy writes dates as text
-
-
-class Reasoner:
-    """Satisfiability of conjunctions of atoms under one policy's domains (memoised per operand)."""
-
-    def __init__(self, policy: Policy):
-        self.policy = policy
-        self._domains: dict[Operand, Domain] = {}
-
-    def domain(self, operand: Operand) -> Domain:
-        if operand not in self._domains:
-            self._domains[operand] = domain_of(self.policy, operand)
-        return self._domains[operand]
-
-    def conflict(self, conjunct: Conjunct) -> tuple[Operand, list[Atom]] | None:
-        """The operand whose atoms no allowed value passes, with those atoms; None if satisfiable."""
-        by_operand: dict[Operand, list[Atom]] = {}
-        for atom in conjunct:
-            by_operand.setdefault(atom.operand, []).append(atom)
-        for operand, atoms in by_operand.items():
-            domain = self.domain(operand)
-            if not self._feasible(domain, atoms):
-                return operand, atoms
-        return None
-
-    @staticmethod
-    def _feasible(domain: Domain, atoms: list[Atom]) -> bool:
-        convert = _converter(domain.kind)
-        return VALUE_TYPES[domain.kind].feasible(domain, [a.constraint(convert) for a in atoms])
-
-    def satisfiable(self, form: list[Conjunct] | None) -> bool | None:
-        if form is None:
-            return None
-        return any(self.conflict(c) is None for c in form)
-
-    def why_not(self, form: list[Conjunct]) -> str:
-        """Why no conjunct of `form` can hold, in the policy's terms."""
-        reasons = []
-        for conjunct in form[:3]:
-            operand, atoms = self.conflict(conjunct)  # type: ignore[misc]
-            texts = list(dict.fromkeys(a.text() for a in atoms))
-            domain = self.domain(operand)
-            # name the fact's constraints only when they are part of the reason
-            notes = domain.notes if self._feasible(Domain(domain.kind), atoms) else ()
-            reason = " and ".join(texts) + (" cannot both hold" if len(texts) == 2 else
-                                            " cannot all hold" if len(texts) > 2 else " cannot hold")
-            if notes:
-                reason += " (" + "; ".join(notes) + ")"
-            reasons.append(reason)
-        more = f"; and {len(form) - 3} more alternative(s)" if len(form) > 3 else ""
-        return "; ".join(reasons) + more
-
-
-# --- helpers over tiers ------------------------------------------------------------------------
-
-def _required(tier: Tier) -> list[Criterion]:
-    return [c for c in tier.criteria if not c.advisory]
-
-
-def _conjunctive_comparisons(condition: Condition) -> Iterator[tuple[Comparison, bool]]:
-    """Comparisons that must hold (negated: must fail) whenever the condition is met, each with
-    its negation flag: the comparisons reached through `all` and `not` without passing an `any`."""
-    def walk(cond: Condition, negate: bool) -> Iterator[tuple[Comparison, bool]]:
-        if isinstance(cond, Comparison):
-            yield cond, negate
-        elif isinstance(cond, Not):
-            yield from walk(cond.part, not negate)
-        elif isinstance(cond, All) and not negate:
-            for part in cond.parts:
-                yield from walk(part, negate)
-        elif isinstance(cond, Any_) and negate:
-            for part in cond.parts:
-                yield from walk(part, negate)
-    yield from walk(condition, False)
-
-
-def _present_when_met(tier: Tier) -> set[Operand]:
-    """Operands that are surely present when the tier's required criteria are all met."""
-    return {c.operand for crit in _required(tier) for c, _ in _conjunctive_comparisons(crit.condition)}
-
-
-def _operands(criteria: Iterable[Criterion]) -> set[Operand]:
-    return {c.operand for crit in criteria for c in comparisons(crit.condition)}
-
-
-def _tier_form(criteria: list[Criterion], negate: bool = False) -> list[Conjunct] | None:
-    if not criteria:
-        return [()] if not negate else []
-    condition = All(tuple(c.condition for c in criteria), "")
-    return dnf(condition, negate)
-
-
-def _covered(policy: Policy, reasoner: Reasoner, tier: Tier, higher: list[Tier]) -> bool | None:
-    """Whether every partner meeting `tier` meets one of `higher` (None: cannot tell)."""
-    form = conjoin(_tier_form(_required(tier)), *[_tier_form(_required(h), negate=True) for h in higher])
-    ok = reasoner.satisfiable(form)
-    return None if ok is None else not ok
-
-
-def _shadowing(policy: Policy, reasoner: Reasoner, tier: Tier) -> list[Tier] | None:
-    """Higher tiers that together take every partner who meets `tier`; None if it is reachable."""
-    present = _present_when_met(tier)
-    usable = [h for h in policy.tiers[: tier.rank - 1] if _operands(_required(h)) <= present]
-    together = _covered(policy, reasoner, tier, usable) if usable else False
-    if together is False:
-        return None  # not even all of them together take every such partner
-    for h in reversed(usable):  # the nearest single tier above first: the clearest message
-        if _covered(policy, reasoner, tier, [h]):
-            return [h]
-    return usable if together else None
-
-
-def _shadowed_map(policy: Policy, reasoner: Reasoner) -> dict[str, list[Tier]]:
-    """Tier id -> the higher tiers that shadow it, for every shadowed tier. Two checks need it:
-    the last result is kept (one tuple, replaced whole, so threads never see half of one)."""
-    global _last_shadowed
-    last = _last_shadowed
-    if last is not None and last[0] is policy:
-        return last[1]
-    named = {o.tier for o in policy.overrides}
-    found = {}
-    for tier in policy.tiers[1:]:
-        if tier.id in named or reasoner.satisfiable(_tier_form(_required(tier))) is False:
-            continue  # reachable through an override / already an error of its own
-        above = _shadowing(policy, reasoner, tier)
-        if above is not None:
-            found[tier.id] = above
-    _last_shadowed = (policy, found)
-    return found
-
-
-_last_shadowed: tuple[Policy, dict[str, list[Tier]]] | None = None
-
-
-@dataclass(frozen=True)
-class Bound:
-    value: Any
-    open: bool
-    text: str       # the bound as the policy states it, e.g. "annual_sales_usd >= 25000"
-    pointer: str    # the comparison it comes from
-
-
-def _bounds(tier: Tier, operand: Operand, convert: Callable[[Any], Any]) -> tuple[Bound | None, Bound | None]:
-    """The tightest lower and upper bound the tier's required criteria put on a numeric operand."""
-    lo: Bound | None = None
-    hi: Bound | None = None
-    for crit in _required(tier):
-        for comparison, negate in _conjunctive_comparisons(crit.condition):
-            if comparison.operand != operand:
-                continue
-            form = _comparison_dnf(comparison, negate)
-            if len(form) != 1:
-                continue  # not(between) is two alternatives: no single bound
-            for atom in form[0]:
-                c = atom.constraint(convert)
-                exact = c.kind == ONE_OF and len(c.values) == 1 and not isinstance(atom.value, tuple)
-                if not (c.kind in (LOWER, UPPER) or exact):
-                    continue  # a set, or an item of a list: no bound
-                v = c.values[0]
-                if c.kind == LOWER or exact:
-                    cand = Bound(v, c.open, atom.text(), comparison.pointer)
-                    if lo is None or v > lo.value or (v == lo.value and cand.open):
-                        lo = cand
-                if c.kind == UPPER or exact:
-                    cand = Bound(v, c.open, atom.text(), comparison.pointer)
-                    if hi is None or v < hi.value or (v == hi.value and cand.open):
-                        hi = cand
-    return lo, hi
-
-
-def _numeric_operand(policy: Policy, operand: Operand) -> bool:
-    return operand.kind == "measure" or VALUE_TYPES[FACT_TYPES[policy.facts[operand.name].type].value_type].ordered
-
-
-def _convert(policy: Policy, operand: Operand) -> Callable[[Any], Any]:
-    if operand.kind == "measure":
-        return _converter("number")
-    return _converter(FACT_TYPES[policy.facts[operand.name].type].value_type)
-
-
-def _targets(policy: Policy) -> Iterator[tuple[str, Condition, str]]:
-    """(what, condition, pointer) of every criterion and override, named as a manager reads them."""
-    for tier in policy.tiers:
-        for c in tier.criteria:
-            kind = "advisory criterion" if c.advisory else "criterion"
-            yield f"{kind} '{c.id}' of tier '{tier.name}'", c.condition, c.pointer
-    for o in policy.overrides:
-        yield f"override '{o.id}'", o.when, o.pointer + "/when"
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -355,7 +40,7 @@ def check_contradictions(policy: Policy) -> Iterator[Finding]:
     fact's minimum, maximum or enum), or an alternative of an `any` that can never be met while
     the others can. Warnings: the policy still evaluates (the criterion is simply never met)."""
     reasoner = Reasoner(policy)
-    for what, condition, pointer in _targets(policy):
+    for what, condition, pointer in targets(policy):
         form = dnf(condition)
         if reasoner.satisfiable(form) is False:
             yield Finding(f"{what} can never be met: {reasoner.why_not(form)}", pointer,  # type: ignore[arg-type]
@@ -386,7 +71,7 @@ def check_always_true(policy: Policy) -> Iterator[Finding]:
     """A criterion (or override) met by every partner that has the facts it reads: it decides
     nothing except that the facts are given. A warning."""
     reasoner = Reasoner(policy)
-    for what, condition, pointer in _targets(policy):
+    for what, condition, pointer in targets(policy):
         if reasoner.satisfiable(dnf(condition, negate=True)) is False:
             facts = sorted({c.operand.name for c in comparisons(condition)})
             notes = sorted({n for c in comparisons(condition) for n in reasoner.domain(c.operand).notes})
@@ -403,13 +88,13 @@ def check_shadowed_tiers(policy: Policy) -> Iterator[Finding]:
     if len(policy.tiers) > MAX_TIERS_PAIRWISE:
         yield _too_many_tiers(policy, "shadowed_tiers")
         return
-    shadowed = _shadowed_map(policy, Reasoner(policy))
+    shadowed = shadowed_map(policy, Reasoner(policy))
     for tier in policy.tiers:
         above = shadowed.get(tier.id)
         if above is None:
             continue
         names = " or ".join(f"'{h.name}'" for h in above)
-        if len(above) == 1 and not _required(above[0]):
+        if len(above) == 1 and not required(above[0]):
             why = f"'{above[0].name}' has no required criteria, so every partner gets it or a higher tier"
         else:
             why = f"every partner that meets it also meets {names}, ranked higher"
@@ -424,14 +109,14 @@ def check_inverted_tiers(policy: Policy) -> Iterator[Finding]:
     if len(policy.tiers) > MAX_TIERS_PAIRWISE:
         yield _too_many_tiers(policy, "inverted_tiers")
         return
-    shadowed = _shadowed_map(policy, Reasoner(policy))
-    bounds = {(t.id, op): _bounds(t, op, _convert(policy, op))
-              for t in policy.tiers for op in _operands(_required(t)) if _numeric_operand(policy, op)}
+    shadowed = shadowed_map(policy, Reasoner(policy))
+    bounds = {(t.id, op): bounds_of(t, op, converter_for(policy, op))
+              for t in policy.tiers for op in operands_of(required(t)) if numeric_operand(policy, op)}
     for low_index, low in enumerate(policy.tiers):
         for high in policy.tiers[:low_index]:
             if high in shadowed.get(low.id, ()):
                 continue  # reported as a shadowed tier, the larger problem
-            for operand in sorted(_operands(_required(low)) & _operands(_required(high)), key=str):
+            for operand in sorted(operands_of(required(low)) & operands_of(required(high)), key=str):
                 if (low.id, operand) not in bounds:
                     continue
                 llo, lhi = bounds[(low.id, operand)]
@@ -485,14 +170,14 @@ def check_bands(policy: Policy) -> Iterator[Finding]:
                           expected="a fact or measure name", found=name, check="bands")
             continue
         operand = Operand("fact" if name in policy.facts else "measure", name)
-        if not _numeric_operand(policy, operand):
+        if not numeric_operand(policy, operand):
             yield Finding(f"contiguous_bands names '{name}', a {policy.facts[name].type} fact: bands need numbers "
                           "or dates", pointer, expected="a number, integer or date fact, or a measure",
                           found=policy.facts[name].type, check="bands")
             continue
-        convert = _convert(policy, operand)
+        convert = converter_for(policy, operand)
         integer = domain_of(policy, operand).integer
-        banded = [(t, *_bounds(t, operand, convert)) for t in policy.tiers]
+        banded = [(t, *bounds_of(t, operand, convert)) for t in policy.tiers]
         banded = [(t, lo, hi) for t, lo, hi in banded if lo or hi]
         if banded and banded[0][2] is not None:
             top = banded[0]
