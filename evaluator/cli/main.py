@@ -110,10 +110,10 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
         for path, findings in report:
             for finding in findings:
                 click.echo(finding.show(), err=True)
-            errors = sum(f.severity == "error" for f in findings)
-            warnings = len(findings) - errors
-            status = f"{errors} error(s)" if errors else "valid"
-            click.echo(f"{path}: {status}" + (f", {warnings} warning(s)" if warnings else ""), err=bool(errors))
+            error_count = sum(f.severity == "error" for f in findings)
+            warnings = len(findings) - error_count
+            status = f"{error_count} error(s)" if error_count else "valid"
+            click.echo(f"{path}: {status}" + (f", {warnings} warning(s)" if warnings else ""), err=bool(error_count))
     sys.exit(2 if failed else EXIT_OK)
 
 

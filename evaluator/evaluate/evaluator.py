@@ -187,13 +187,14 @@ class Evaluator:
         path, which the caller decides with its plan, or writes from its plan's templates), or
         its Decision, or an InvalidRecord. Holds the current plan, and moves to a new one after a
         reload; a Prepared record's plan stays usable until the next record is asked for."""
-        plan: Plan | None = self._acquire()
+        plan = self._acquire()
+        held: Plan | None = plan  # released in `finally` (None while between two plans)
         try:
             for index, item in enumerate(records, start=1):
                 if self._plan is not plan:  # reloaded (or closed): move to the current plan
-                    self._release(plan)  # type: ignore[arg-type]
-                    plan = None
-                    plan = self._acquire()
+                    self._release(plan)
+                    held = None
+                    held = plan = self._acquire()
                 if isinstance(item, InputRecord):
                     data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
                 else:
@@ -206,14 +207,15 @@ class Evaluator:
                     if facts is not None:
                         yield Prepared(plan, data, facts, source)
                         continue
+                result: Decision | InvalidRecord
                 try:
                     result = self._evaluate(plan, data, source, from_text)
                 except RecordError as exc:
                     result = self._invalid(plan, data, exc.findings, source, from_text)
                 yield result
         finally:
-            if plan is not None:
-                self._release(plan)
+            if held is not None:
+                self._release(held)
 
     def _invalid(self, plan: Plan, data: Any, findings: list[Finding], source: dict[str, Any] | None,
                  from_text: bool = False) -> InvalidRecord:

@@ -121,9 +121,9 @@ class Plan:
                           if d and all(FACT_TYPES[policy.facts[f].type].few_values for f in d)}
         # a measure that is the length of a list fact ({"count": fact}) is len() of it whenever
         # the fact is there (a checked list): read directly, the general path otherwise
-        counted = {name: length_of(expr) for name, expr in self.computes.items()
-                   if length_of(expr) is not None and name not in policy.facts and length_of(expr) in policy.facts
-                   and FACT_TYPES[policy.facts[length_of(expr)].type].value_type == "list"}
+        lengths = {name: length_of(expr) for name, expr in self.computes.items() if name not in policy.facts}
+        counted = {name: fact for name, fact in lengths.items() if fact is not None and fact in policy.facts
+                   and FACT_TYPES[policy.facts[fact].type].value_type == "list"}
         self.measure_steps = tuple((name, counted.get(name), self.memo_deps.get(name)) for name in self.computes)
         self.memo: dict[tuple[Any, ...], Any] = {}
         self.fast_coerce = compile_fast_coercer(policy)
@@ -188,7 +188,7 @@ class Plan:
 
     def key(self, facts: dict[str, Any], measures: dict[str, Any]) -> tuple[Any, ...]:
         """The record as the engine sees it: each operand's code, None when absent."""
-        out = []
+        out: list[Any] = []
         for is_fact, name, encode, is_list, constants in self.encoders:
             value = facts.get(name) if is_fact else measures[name]
             if value is None or type(value) is Missing:

@@ -163,7 +163,7 @@ def _slack(condition: Condition, checks: dict[str, Any], criterion: str, units: 
     met = [p for p, part in zip(parts, condition.parts) if _met(part, checks)]
     if not met or any(p is None for p in met):
         return None
-    return max(met, key=lambda d: d.percent)  # type: ignore[arg-type, return-value]
+    return max((d for d in met if d is not None), key=lambda d: d.percent)
 
 
 def _met(condition: Condition, checks: dict[str, Any]) -> bool:
@@ -228,7 +228,7 @@ def _rows(item: NearMiss) -> Iterator[dict[str, Any]]:
     base["tier"] = r.tier.id if r.tier is not None else ""
     for view, target, distances in (("near", item.near, item.gaps), ("at_risk", r.tier, item.at_risk)):
         for d in distances:
-            target_id = getattr(target, "tier", target).id
+            target_id = getattr(target, "tier", target).id  # type: ignore[union-attr]  # a tier when it has distances
             yield {**base, "view": view, "target_tier": target_id, "criterion": d.criterion, "operand": d.operand,
                    "op": d.op, "actual": jsonable(d.actual), "threshold": jsonable(d.threshold),
                    "distance": jsonable(d.distance), "unit": d.unit or "", "percent": d.percent}

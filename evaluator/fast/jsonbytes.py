@@ -91,5 +91,5 @@ def dump(value: Any) -> bytes:
 def escaped(text: str | bytes) -> bytes:
     """Text as it is written inside a JSON string (or JSON as it is), with each % doubled, to be
     part of a bytes % format."""
-    written = dump(text)[1:-1] if type(text) is str else text
-    return written.replace(b"%", b"%%")  # type: ignore[union-attr]
+    written = dump(text)[1:-1] if isinstance(text, str) else text
+    return written.replace(b"%", b"%%")

@@ -160,10 +160,8 @@ class JsonlWriter:
             return None
         key, outcome, facts, measures, as_of = fast.key, fast.outcome, fast.facts, fast.measures, fast.as_of
         tkey = (key, as_of, decision.as_of, decision.source is None, decision.input_sha256 is None)
-        template = self.templates.get(tkey, False)
         try:
-            if template is False:
-                template = self._build(tkey, decision)
+            template = self.templates[tkey] if tkey in self.templates else self._build(tkey, decision)
             if template is None:
                 return None
             return self.fill(template, outcome, facts, measures, as_of, decision.partner_id, decision.source,
@@ -204,7 +202,7 @@ class JsonlWriter:
         if template.pid >= 0:
             atoms[template.pid] = dump(partner_id)
         if template.source >= 0:
-            line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr]
+            line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr, arg-type]
             head = self.sources.get(source.get("file")) if type(line) is int else None  # type: ignore[union-attr]
             if head is None:
                 atoms[template.source] = dump(source)
@@ -239,7 +237,7 @@ class JsonlWriter:
         criterion, comps, read = self.criteria[index]
         if len(read) == 1:  # most criteria read one fact
             name, by_length = read[0]
-            value = facts.get(name)
+            value: Any = facts.get(name)
             cls = type(value)
             mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else tuple(value)) if cls is list
                                      else value)
@@ -338,7 +336,7 @@ class JsonlWriter:
                 criterion, comps, _read = self.criteria[index]
                 status = criterion_data["status"]
                 wants = in_scope and status != MET
-                first = {}
+                first: dict[str, int] = {}
                 for comparison, pos in comps:
                     first.setdefault(comparison.operand.name, pos)
                 criterion_data["actual"] = {name: mark("value", first[name]) for name in criterion_data["actual"]}
@@ -369,8 +367,8 @@ class JsonlWriter:
         fragments: list[bytes] = []
         order: list[tuple[Any, ...]] = []
         start = 0
-        for first, end, number in marks(text):
-            fragments.append(text[start:first])
+        for begin, end, number in marks(text):
+            fragments.append(text[start:begin])
             order.append(slots[number])
             start = end
         fragments.append(text[start:])

@@ -183,6 +183,7 @@ class Decision:
         `digest` is the input's sha256, or its canonical bytes (digest.input_snapshot), hashed on
         first read. Made without __init__, every field at once (the cheapest way to make one)."""
         decision = _new(cls)
+        fields: dict[str, Any]
         decision.__dict__ = fields = {
             "partner_id": partner_id, "tier": tier, "override": override, "overrides": overrides,
             "measures": measures, "policy": policy, "evaluator_version": evaluator_version, "as_of": as_of,
@@ -256,7 +257,8 @@ class Decision:
         needs = []
         for c in result.criteria:
             if not c.advisory and c.status != MET:
-                need = {"criterion": c.id, "description": c.description, "status": c.status, "required": c.required}
+                need: dict[str, Any] = {"criterion": c.id, "description": c.description, "status": c.status,
+                                        "required": c.required}
                 if c.shortfall is not None:
                     need["shortfall"] = c.shortfall.to_dict()
                 needs.append(need)

@@ -182,7 +182,7 @@ def benefit_changes(a: Tier | None, b: Tier | None) -> list[dict[str, Any]]:
         change = "added" if x is None else "removed" if y is None else "changed"
         changes.append({"benefit": benefit_id, "change": change,
                         "before": terms(x) if x is not None else None, "after": terms(y) if y is not None else None,
-                        "description": (y or x)["description"]})
+                        "description": (y or x)["description"]})  # type: ignore[index]  # one is there
     return changes
 
 

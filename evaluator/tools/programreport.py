@@ -31,7 +31,7 @@ import html
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Sequence
 
 from ..version import __version__
 from ..model.decision import MISSING, Decision, InvalidRecord
@@ -177,7 +177,7 @@ class ProgramReport:
         for name in self.sums:
             value = facts.get(name)
             if _is_number(value):
-                self.tier_sums.setdefault((key, name), Stats()).add(value)
+                self.tier_sums.setdefault((key, name), Stats()).add(value)  # type: ignore[arg-type]
         for name in self.dimensions:
             value = facts.get(name)
             values = sorted(set(value)) if isinstance(value, list) else [value] if isinstance(value, str) else []
@@ -222,10 +222,11 @@ class ProgramReport:
         breakdowns = []
         for name in self.dimensions:
             values = []
-            for value, row in sorted(self.breakdowns[name].items(),
+            for value, row in sorted(self.breakdowns[name].items(),  # type: ignore[assignment]
                                      key=lambda kv: (kv[0] is None, -sum(kv[1].values()), kv[0] or "")):
                 values.append({"value": value, "partners": sum(row.values()),
-                               "tiers": {("none" if k is None else k): row.get(k, 0) for k in self.tier_keys}})
+                               "tiers": {("none" if k is None else k): row.get(k, 0)  # type: ignore[arg-type]
+                                         for k in self.tier_keys}})
             breakdowns.append({"fact": name, "description": self.policy.facts[name].description,
                                "multi_valued": FACT_TYPES[self.policy.facts[name].type].value_type == "list", "values": values})
         out: dict[str, Any] = {
@@ -319,7 +320,7 @@ def esc(text: Any) -> str:
 CHAR_W = 8.2  # a generous average width of a 12px sans-serif character, so labels are never cut
 
 
-def svg_bars(rows: list[tuple[str, list[float]]], series: list[str], colours: list[str], *, title: str,
+def svg_bars(rows: Sequence[tuple[Any, Sequence[float]]], series: list[str], colours: list[str], *, title: str,
              value_format: Callable[[float], str] = fmt_number, width: int = 720,
              row_colours: list[str] | None = None) -> str:
     """A horizontal (stacked, when there are several series) bar chart as inline SVG. Each segment
@@ -516,12 +517,12 @@ def write_html(report: ProgramReport, out: IO[str]) -> None:
         if breakdown["multi_valued"]:
             parts.append(f"<p>{esc(breakdown['description'])} A partner with several values counts once under "
                          "each.</p>")
-        rows = [(v["value"] if v["value"] is not None else "(none)", [v["tiers"][k or "none"] for k in keys])
+        bars = [(v["value"] if v["value"] is not None else "(none)", [v["tiers"][k or "none"] for k in keys])
                 for v in breakdown["values"]]
-        parts.append(svg_bars(rows, [t["name"] for t in tiers], colours,
+        parts.append(svg_bars(bars, [t["name"] for t in tiers], colours,
                               title=f"Partners per {breakdown['fact']}, by tier"))
         headers = [breakdown["fact"], "partners"] + [t["name"] for t in tiers]
-        table_rows = [[label, sum(values)] + [v or "" for v in values] for label, values in rows]
+        table_rows = [[label, sum(values)] + [v or "" for v in values] for label, values in bars]
         parts.append(html_table(headers, table_rows, set(range(1, len(headers)))))
     if data["invalid_records"]:
         parts.append("<h2>Invalid records</h2>")

@@ -50,9 +50,9 @@ def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bound
             return _expression_bounds(policy, policy.measures[expr].compute, seen | {expr})
         return None, None, False
     ((op, arg),) = expr.items()
-    spec = MEASURES[op]
-    parts = [_expression_bounds(policy, sub, seen) for sub in FORMS[spec.args].subexpressions(arg)]
-    return spec.bounds(arg, parts, policy.facts.get)
+    operation = MEASURES[op]
+    parts = [_expression_bounds(policy, sub, seen) for sub in FORMS[operation.args].subexpressions(arg)]
+    return operation.bounds(arg, parts, policy.facts.get)
 
 
 def domain_of(policy: Policy, operand: Operand) -> Domain:
@@ -123,7 +123,7 @@ def dnf(condition: Condition, negate: bool = False) -> list[Conjunct] | None:
     if not conjunctive:
         union = [c for p in parts for c in p]  # type: ignore[union-attr]
         return union if len(union) <= MAX_CONJUNCTS else None
-    size = math.prod(len(p) for p in parts)  # type: ignore[arg-type]
+    size = math.prod(len(p) for p in parts if p is not None)
     if size > MAX_CONJUNCTS:
         return None
     return [tuple(a for c in combo for a in c) for combo in _cartesian(*parts)]  # type: ignore[arg-type]
@@ -133,7 +133,7 @@ def conjoin(*forms: list[Conjunct] | None) -> list[Conjunct] | None:
     """The conjunction of several normal forms (None if any is unknown or the result too large)."""
     if any(f is None for f in forms):
         return None
-    if math.prod(len(f) for f in forms) > MAX_CONJUNCTS:  # type: ignore[arg-type]
+    if math.prod(len(f) for f in forms if f is not None) > MAX_CONJUNCTS:
         return None
     return [tuple(a for c in combo for a in c) for combo in _cartesian(*forms)]  # type: ignore[arg-type]
 

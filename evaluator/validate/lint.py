@@ -129,7 +129,8 @@ def check_inverted_tiers(policy: Policy) -> Iterator[Finding]:
                     finding = (lhi.text, hhi.text, "less")
                 if finding:
                     low_text, high_text, word = finding
-                    source = (llo or lhi)  # type: ignore[union-attr]
+                    source = llo or lhi
+                    assert source is not None
                     yield Finding(f"tier '{low.name}' asks for {low_text}, {word} than the higher tier "
                                   f"'{high.name}' ({high_text}): a lower tier is stricter than a higher one "
                                   f"on {operand.name}", source.pointer, expected=f"at most what '{high.name}' asks",
@@ -179,12 +180,12 @@ def check_bands(policy: Policy) -> Iterator[Finding]:
         integer = domain_of(policy, operand).integer
         banded = [(t, *bounds_of(t, operand, convert)) for t in policy.tiers]
         banded = [(t, lo, hi) for t, lo, hi in banded if lo or hi]
-        if banded and banded[0][2] is not None:
-            top = banded[0]
-            yield Finding(f"no tier's band covers {name} above the top band of '{top[0].name}' "
-                          f"({top[2].text}): those partners fall out of the {name} bands",
-                          top[2].pointer, expected=f"no upper bound on the highest {name} band",
-                          found=top[2].text, severity="warning", check="bands")
+        top_band = banded[0][2] if banded else None
+        if top_band is not None:
+            yield Finding(f"no tier's band covers {name} above the top band of '{banded[0][0].name}' "
+                          f"({top_band.text}): those partners fall out of the {name} bands",
+                          top_band.pointer, expected=f"no upper bound on the highest {name} band",
+                          found=top_band.text, severity="warning", check="bands")
         for (high, hlo, _hhi), (low, _llo, lhi) in zip(banded, banded[1:]):
             if hlo is None or lhi is None:
                 continue  # open-ended: the ranking closes the band
@@ -249,7 +250,7 @@ def _mixed_units(policy: Policy, expr: Any, pointer: str, measure: str) -> Itera
     for i, sub in enumerate(arg):
         yield from _mixed_units(policy, sub, f"{pointer}/{op}/{i}", measure)
     if _same_unit(op):
-        units = {}
+        units: dict[str, Any] = {}
         for sub in arg:
             unit = None if isinstance(sub, (int, float)) else _unit_of(policy, sub)
             if unit:

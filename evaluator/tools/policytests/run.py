@@ -217,7 +217,7 @@ def run_case(case: Case, evaluator: Evaluator, policy: Policy) -> CaseResult:
         found = "; ".join(f.message for f in findings)
         return CaseResult(case, [Difference("record", "a valid record", f"invalid: {found}")], None, findings)
     if case.expect.get("invalid"):
-        return CaseResult(case, [Difference("record", "invalid", f"valid ({_tier_text(policy, decision.tier and decision.tier.id)})")],
+        return CaseResult(case, [Difference("record", "invalid", f"valid ({_tier_text(policy, decision.tier.id if decision.tier else None)})")],
                           decision)
     differences = [d for key, check in EXPECTATIONS.items() if key in case.expect
                    for d in check(case.expect[key], decision, policy)]
