@@ -54,6 +54,9 @@ class Prepared(NamedTuple):
     source: dict[str, Any] | None
 
 
+_prepared = tuple.__new__  # makes a Prepared from its fields in one C call (its own __new__ is Python)
+
+
 class Evaluator:
     """Decides partners' tiers under one policy. Thread-safe; `reload` swaps the policy atomically.
 
@@ -174,19 +177,20 @@ class Evaluator:
         """Decide each record in order. Every record comes out exactly once: a Decision, or an
         InvalidRecord naming every problem. Items may be dicts or InputRecord objects. After a
         `reload`, the next record is decided by the new policy."""
-        as_of = self.as_of
-        for item in self.prepared(records):
-            if type(item) is Prepared:
-                plan, data, facts, source = item
-                yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, input_snapshot(data))
-            else:
-                yield item  # type: ignore[misc]
+        return self._each(records, False)  # type: ignore[return-value]  # decided: never a Prepared
 
     def prepared(self, records: Iterable[Any]) -> Iterator[Prepared | Decision | InvalidRecord]:
         """Each record in order, exactly once: a Prepared record (valid JSON facts on the cached
         path, which the caller decides with its plan, or writes from its plan's templates), or
         its Decision, or an InvalidRecord. Holds the current plan, and moves to a new one after a
         reload; a Prepared record's plan stays usable until the next record is asked for."""
+        return self._each(records, True)
+
+    def _each(self, records: Iterable[Any], prepare: bool) -> Iterator[Prepared | Decision | InvalidRecord]:
+        """The one loop over input records (evaluate_many and prepared return it as it is, so a
+        record passes through one generator): a valid JSON record on the cached path is decided
+        here, or, when `prepare`, handed out as a Prepared record."""
+        as_of = self.as_of
         plan = self._acquire()
         held: Plan | None = plan  # released in `finally` (None while between two plans)
         # looked up once per plan, not per record: whether the cached path applies, its coercer
@@ -208,7 +212,10 @@ class Evaluator:
                 if fast and not from_text:
                     facts = coerce(data)  # the common case, without _evaluate's steps
                     if facts is not None:
-                        yield Prepared(plan, data, facts, source)
+                        if prepare:
+                            yield _prepared(Prepared, (plan, data, facts, source))
+                        else:
+                            yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, input_snapshot(data))
                         continue
                 result: Decision | InvalidRecord
                 try:

@@ -26,6 +26,8 @@ from ..language.facttypes import FACT_TYPES
 from ..language.measures import length_of
 from ..version import __version__
 from ..model.decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, Encoded, TierResult
+
+_encoded = tuple.__new__  # makes an Encoded from its fields in one C call (its own __new__ is Python)
 from ..model.policy import Comparison, Operand, Override, Policy, Tier, comparisons
 
 # The outcome cache is bounded by entries, sized from a memory budget and the policy's size.
@@ -252,11 +254,9 @@ class Plan:
         key = self.key(facts, measures)
         outcome = self.outcome(key)  # type: ignore[misc]
         return Decision.encoded(
-            Encoded(key, outcome, facts, measures, as_of, self), partner_id=partner_id, tier=outcome.chosen,
-            override=outcome.applied, overrides=list(outcome.overrides),
-            measures={n: (None if type(v) is Missing else v) for n, v in measures.items()},
-            policy=self.policy.ref, evaluator_version=__version__, as_of=as_of if self.reads_as_of else None,
-            source=source, digest=digest)
+            _encoded(Encoded, (key, outcome, facts, measures, as_of, self)), partner_id, outcome.chosen,
+            outcome.applied, list(outcome.overrides), {n: (None if type(v) is Missing else v) for n, v in measures.items()},
+            self.policy.ref, __version__, as_of if self.reads_as_of else None, source, digest)
 
     def decide_plain(self, facts: dict[str, Any], partner_id: str | None, source: dict[str, Any] | None,
                      as_of: _dt.date) -> Decision:

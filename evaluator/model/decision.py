@@ -175,13 +175,14 @@ class Decision:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
-    def encoded(cls, encoded: Encoded, *, partner_id: str | None, tier: Tier | None, override: Override | None,
+    def encoded(cls, encoded: Encoded, partner_id: str | None, tier: Tier | None, override: Override | None,
                 overrides: list[tuple[Override, str]], measures: dict[str, Any], policy: dict[str, str],
                 evaluator_version: str, as_of: _dt.date | None, source: dict[str, Any] | None,
                 digest: bytes | str | None) -> "Decision":
         """A decision of the cached path, its results (`tiers`) built on first use from `encoded`.
         `digest` is the input's sha256, or its canonical bytes (digest.input_snapshot), hashed on
-        first read. Made without __init__, every field at once (the cheapest way to make one)."""
+        first read. Made without __init__, every field at once (the cheapest way to make one);
+        its arguments are positional, in the order of the fields, for the same reason."""
         decision = _new(cls)
         fields: dict[str, Any]
         decision.__dict__ = fields = {
