@@ -1,6 +1,6 @@
 """The `diff` and `report` commands: impact analysis of a program change, and the program report.
 
-Thin click layer over diff.py and programreport.py. Exit codes: 0 done; 1 some records were
+Thin click layer over tools/diff and tools/report. Exit codes: 0 done; 1 some records were
 invalid (they are listed in the output), or `--fail-on` found such a move; 2 usage error,
 unreadable input or invalid policy.
 """
@@ -17,7 +17,7 @@ from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import load_policy
-from ..tools.programreport import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
+from ..tools.report import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
 from ..load.records import records_from_path
 
 # A progress bar is drawn only for runs long enough to need one.
