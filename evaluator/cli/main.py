@@ -26,7 +26,9 @@ from ..load.policyfile import read_document, validate_document, load_policy
 from ..model.policy import Policy
 from ..load.records import FORMATS, records_from_path
 from ..explain.near import near_writer
-from ..output.writers import WRITERS, atomic_output, exit_cleanly_on_signals, text_safe_stdout
+from ..output.trailer import DigestingText
+from ..output.writers import WRITERS, atomic_output, exit_cleanly_on_signals, output_writer, text_safe_stdout
+from ..render.text import visible, visible_lines
 from ..resources import default_policy_path, schema as shipped_schema
 
 
@@ -76,6 +78,10 @@ output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, w
                              help="Write to FILE (atomically: replaced only when the run completes).")
 policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
                              help="Policy file (default: the shipped MessageLabs APAC program).")
+csv_raw_option = click.option("--csv-raw", "csv_raw", is_flag=True,
+                              help="CSV: write cells as they are. By default a text cell that a spreadsheet would run "
+                                   "as a formula (starting with = + - @) gets a leading ' and control characters are "
+                                   "shown as escapes (docs/bad-input.md).")
 
 
 class _ReaderGone(Exception):
@@ -141,11 +147,12 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
     else:
         for path, findings in report:
             for finding in findings:
-                click.echo(finding.show(), err=True)
+                click.echo(visible_lines(finding.show()), err=True)  # a policy's text shown harmlessly
             errors = sum(f.severity == "error" for f in findings)
             warnings = len(findings) - errors
             status = f"{errors} error(s)" if errors else "valid"
-            click.echo(f"{path}: {status}" + (f", {warnings} warning(s)" if warnings else ""), err=bool(errors))
+            click.echo(f"{visible(path)}: {status}" + (f", {warnings} warning(s)" if warnings else ""),
+                       err=bool(errors))
     sys.exit(2 if failed else EXIT_OK)
 
 
@@ -163,9 +170,14 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Worker processes for large inputs (0: one per CPU); output order is unchanged. "
                    "Applies to jsonl, csv and json output.")
+@csv_raw_option
+@click.option("--no-trailer", "no_trailer", is_flag=True,
+              help="With --with-input and jsonl: leave out the last line that lets `replay` verify the run is "
+                   "complete (its record count and the lines' sha256).")
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
-             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1) -> None:
+             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1,
+             csv_raw: bool = False, no_trailer: bool = False) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
@@ -173,29 +185,37 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     policy = _policy(policy_path)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    # decisions written for replay end with a trailer (output/trailer.py) where the format allows
+    trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
     if jobs != 1 and near is None and fmt != "table":
         from ..fast.parallel import evaluate_parallel
         with _output(output) as out:
             counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=_as_of(as_of),
-                                             with_input=with_input)
+                                             with_input=with_input, csv_raw=csv_raw, trailer=trailer)
     else:
-        counter = _evaluate_here(policy, facts, input_format, fmt, output, _as_of(as_of), with_input, near)
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, _as_of(as_of), with_input, near, csv_raw,
+                                 trailer)
     _evaluated(counter, facts)
 
 
 def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
-                   as_of: _dt.date | None, with_input: bool, near: float | None) -> "_Counter":
+                   as_of: _dt.date | None, with_input: bool, near: float | None, csv_raw: bool = False,
+                   trailer: bool = False) -> "_Counter":
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
         if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
             from ..fast.template import write_jsonl
             counter = _Counter(iter(()))
             with _output(output) as out:
-                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), out)
+                target: Any = DigestingText(out) if trailer else out
+                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), target)
+                if trailer:
+                    target.finish()
             return counter
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
         with _output(output) as out:
-            (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
+            write = output_writer(fmt, csv_raw=csv_raw) if near is None else near_writer(fmt, near, csv_raw)
+            write(counter, out, policy)
     finally:
         evaluator.close()
     return counter

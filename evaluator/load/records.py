@@ -288,6 +288,14 @@ def _csv_rows(reader: Any, header: list[str], name: str) -> Iterator[InputRecord
 READERS = {"json": read_json, "jsonl": read_jsonl, "csv": read_csv}
 
 
+def sniff(stream: IO[bytes], name: str) -> tuple[str, IO[bytes]]:
+    """The format of an input (from its name, else its first bytes) and a stream that still
+    starts at its first byte. Raises InputError when it is not UTF-8 text or is empty."""
+    head, stream = _read_head(stream)
+    check_text(head, name)
+    return detect_format(name, head), stream
+
+
 def read_records(stream: IO[bytes], name: str, fmt: str = "auto") -> Iterator[InputRecord]:
     """Records from a binary stream. `fmt` is one of FORMATS. Problems with the input as a whole
     (not text, empty, unknown format, malformed JSON document or CSV header) raise InputError

@@ -8,8 +8,8 @@ and never truncates an existing one.
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
+import functools
 import json
 import math
 import os
@@ -25,6 +25,8 @@ from ..model.decision import MET, Decision, InvalidRecord
 from ..errors import EvaluatorError
 from ..model.policy import Policy
 from ..fast.template import json_line as _dumps, jsonl_line as template_line
+from ..render.cells import SafeDictWriter
+from ..render.text import NO_TIER, fit, visible
 from .writeback import Writeback
 
 Result = Decision | InvalidRecord
@@ -103,8 +105,9 @@ def csv_row(result: Result) -> dict[str, Any]:
     return row
 
 
-def write_csv(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
-    writer = csv.DictWriter(out, fieldnames=csv_columns(policy), restval="", lineterminator="\n")
+def write_csv(results: Iterable[Result], out: IO[str], policy: Policy, raw: bool = False) -> None:
+    """One row per record; every text cell neutralised for spreadsheets (render.cells) unless `raw`."""
+    writer = SafeDictWriter(out, csv_columns(policy), raw=raw)
     writer.writeheader()
     for result in results:
         writer.writerow(csv_row(result))
@@ -129,18 +132,19 @@ def _note(result: Result) -> str:
 
 
 def write_table(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
-    tier_width = max([len(t.name) for t in policy.tiers] + [len("(no tier)")])
+    """A table for a terminal: every value from the data shown harmlessly and cut to its column
+    after escaping (render.text), so no control character reaches the terminal."""
+    tier_width = max([len(visible(t.name)) for t in policy.tiers] + [len(NO_TIER)])
     id_width = 16
     out.write(f"{'PARTNER':<{id_width}}  {'TIER':<{tier_width}}  NOTES\n")
     counts: dict[str, int] = {}
     for result in results:
-        pid = (result.partner_id or "?")
-        pid = pid if len(pid) <= id_width else pid[: id_width - 1] + "~"
-        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else "(no tier)")
-        out.write(f"{pid:<{id_width}}  {name:<{tier_width}}  {_note(result)}".rstrip() + "\n")
+        pid = fit(result.partner_id or "?", id_width)
+        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else NO_TIER)
+        out.write(f"{pid:<{id_width}}  {visible(name):<{tier_width}}  {visible(_note(result))}".rstrip() + "\n")
         key = "invalid" if isinstance(result, InvalidRecord) else name
         counts[key] = counts.get(key, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    summary = ", ".join(f"{n} {visible(k)}" for k, n in counts.items())
     out.write(f"\n{sum(counts.values())} partners: {summary}\n" if counts else "\n0 partners\n")
 
 
@@ -150,6 +154,13 @@ WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
     "csv": write_csv,
     "table": write_table,
 }
+
+
+def output_writer(fmt: str, *, csv_raw: bool = False) -> Callable[[Iterable[Result], IO[str], Policy], None]:
+    """The writer of `fmt`; with `csv_raw`, CSV cells are written as they are (`--csv-raw`)."""
+    if fmt == "csv" and csv_raw:
+        return functools.partial(write_csv, raw=True)
+    return WRITERS[fmt]
 
 
 @contextlib.contextmanager

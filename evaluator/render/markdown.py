@@ -4,8 +4,9 @@ Escaped from data (partner ids, tier names, policy titles, messages), by `md_tex
 - HTML: `&` and `<` as entities, so a value can open no tag (`<img src=x onerror=...>`) or
   autolink (`<http://...>`);
 - Markdown syntax that changes what is shown or fetched: emphasis, code, links and images
-  (`[x](javascript:...)`, `![](http://host/pixel)`), tables (`|`), strike-through, and the bare links GitHub turns into links
-  (`http://`, `www.`) are backslash-escaped;
+  (`[x](javascript:...)`, `![](http://host/pixel)`), tables (`|`), strike-through, and the bare
+  links GitHub turns into links (`http://`, `www.`) are backslash-escaped (an e-mail address
+  may still be shown as a mailto: link: it runs nothing and fetches nothing);
 - line breaks (CR, LF, U+2028/9) become spaces, so a value cannot start a new line (a heading,
   a list, a block quote): a writer never puts data at the start of a line; every other control
   character is shown as a visible escape (render.text.visible).
@@ -25,7 +26,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;"}
 # `_` only where it could open or close emphasis (not between two letters or digits: snake_case),
 # `~` only where it could (not between spaces: "5 ~ 6"); `>` is inert once `<` is (no tag, no
 # autolink) and data never starts a line (no block quote), so `>=` stays readable
-_SPECIAL = re.compile(r"[&<\\`*\[\]|!{}@]|(?<![^\W_])_|_(?![^\W_])|(?<=\S)~|~(?=\S)")
+_SPECIAL = re.compile(r"[&<\\`*\[\]|!{}]|(?<![^\W_])_|_(?![^\W_])|(?<=\S)~|~(?=\S)")
 _BARE_LINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=\bwww)(\.)")
 
 

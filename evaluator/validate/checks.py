@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import re
 from typing import Any, Callable, Iterator
 
 import jsonschema
@@ -17,6 +18,7 @@ from ..language.measures import names_in
 from ..language.operators import OPERATORS, Mismatch
 from ..language.patterns import problem as pattern_problem
 from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
+from ..render.text import visible
 from ..resources import schema
 
 ROLE_TYPES = {"number": ("number", "integer"), "list": ("string_list",), "date": ("date",)}
@@ -231,6 +233,40 @@ def check_conditions(policy: Policy) -> Iterator[Finding]:
             yield from _check_comparison(policy, comparison)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _strings(data: Any, pointer: str) -> Iterator[tuple[str, str, bool]]:
+    """(pointer, text, is a key) of every string in a document, keys included."""
+    if isinstance(data, str):
+        yield pointer, data, False
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield pointer + "/" + key.replace("~", "~0").replace("/", "~1"), key, True
+            yield from _strings(value, pointer + "/" + str(key).replace("~", "~0").replace("/", "~1"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, f"{pointer}/{i}")
+
+
+def check_text(policy: Policy) -> Iterator[Finding]:
+    """No control character in any text of the policy: a tier name, an id, a version or a value is
+    printed on terminals and in reports, where ESC, CR or a bidirectional override would act
+    rather than show. A description may hold line breaks and tabs, nothing else."""
+    for pointer, text, is_key in _strings(policy.document, ""):
+        prose = not is_key and pointer.endswith("/description")
+        found = (_CONTROL_IN_PROSE if prose else _CONTROL).search(text)
+        if found is None:
+            continue
+        what = "a name" if is_key else "a description" if prose else "a text"
+        shown = visible(text)
+        yield Finding(f"control character U+{ord(found.group()):04X} in {what}", pointer,
+                      expected="text without control characters" + (" (line breaks and tabs allowed)" if prose else ""),
+                      found=shown if len(shown) <= 80 else shown[:77] + "...", check="text")
+
+
 def check_overrides(policy: Policy) -> Iterator[Finding]:
     """An override names an existing tier (or null)."""
     ids = [t.id for t in policy.tiers]
@@ -248,6 +284,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "measures": check_measures,
     "references": check_conditions,
     "overrides": check_overrides,
+    "text": check_text,
 }
 
 
