@@ -20,16 +20,18 @@ import click
 
 from .. import __version__
 from .. import compiled
-from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EvaluatorError, PolicyError
+from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, OutputError, PolicyError
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import read_document, validate_document, load_policy
 from ..model.policy import Policy
 from ..load.records import FORMATS, records_from_path
 from ..explain.near import near_writer
 from ..output.trailer import DigestingText
-from ..output.writers import WRITERS, atomic_output, exit_cleanly_on_signals, output_writer, text_safe_stdout
+from ..output.writers import (WRITE_FAILURES, WRITERS, atomic_output, exit_cleanly_on_signals, output_writer,
+                              text_safe_stdout)
 from ..render.text import visible, visible_lines
 from ..resources import default_policy_path, schema as shipped_schema
+from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout
 
 
 class _Counter:
@@ -61,8 +63,16 @@ def _as_of(value: str | None) -> _dt.date | None:
 
 @contextlib.contextmanager
 def _output(path: str | None) -> Iterator[IO[str]]:
+    """Standard output or FILE (atomic_output); a full disk is `cannot write ...` (exit 2)."""
     if path is None or path == "-":
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            flush_stdout()
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise
+            silence_stdout()
+            raise OutputError(f"cannot write {STDOUT}: {exc.strerror}") from None
     else:
         with atomic_output(path) as fh:
             yield fh
@@ -255,36 +265,70 @@ EXTRA_COMMANDS: dict[str, str] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: runs the CLI and turns every error into a message and an exit code."""
+    """Console-script entry point: runs the CLI and turns every error into a message and an exit
+    code; standard output is flushed before exiting, so a full disk is reported, not lost."""
+    guard_standard_streams()  # a closed stdin or stdout: `cannot read/write ...`, exit 2, when used
     exit_cleanly_on_signals()  # SIGTERM/SIGHUP unwind like errors: no temporary output file left
     text_safe_stdout()
+    code = _run(argv)
+    try:
+        flush_stdout()
+    except OutputError as exc:
+        click.echo(visible_lines(exc.show()), err=True)
+        code = EXIT_USAGE
+    except BrokenPipeError:
+        silence_stdout()
+    sys.exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return EXIT_OK
+    if isinstance(exc.code, int):
+        return exc.code
+    click.echo(str(exc.code), err=True)
+    return 1
+
+
+def _run(argv: list[str] | None) -> int:
+    """The command's exit code; every error shown as a message (visible: data holds no escape)."""
     try:
         cli.main(args=argv, prog_name="evaluator", standalone_mode=False)
+    except SystemExit as exc:  # a command's sys.exit(code)
+        return _exit_code(exc)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        return 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except EvaluatorError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(exc.exit_code)
+        click.echo(visible_lines(exc.show()), err=True)
+        return exc.exit_code
     except (BrokenPipeError, _ReaderGone):
-        # the reader went away (e.g. `| head`): not an error of ours
-        with contextlib.suppress(Exception):
-            sys.stdout = open(os.devnull, "w")
-        sys.exit(EXIT_OK)
+        silence_stdout()  # the reader went away (e.g. `| head`): not an error of ours
+        return EXIT_OK
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        return 130
+    except OSError as exc:
+        if exc.errno in WRITE_FAILURES:  # a write outside _output (click.echo): standard output's
+            silence_stdout()
+            click.echo(f"error: cannot write {STDOUT}: {exc.strerror}", err=True)
+            return EXIT_USAGE
+        return _internal(exc)
     except Exception as exc:  # an internal error: short message, traceback only on request
-        if os.environ.get("EVALUATOR_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set EVALUATOR_DEBUG=1 for details)", err=True)
-        sys.exit(3)
-    sys.exit(EXIT_OK)
+        return _internal(exc)
+    return EXIT_OK
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("EVALUATOR_DEBUG"):
+        raise exc
+    click.echo(f"internal error: {type(exc).__name__}: {exc} (set EVALUATOR_DEBUG=1 for details)", err=True)
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

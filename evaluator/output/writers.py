@@ -22,7 +22,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 import orjson
 
 from ..model.decision import MET, Decision, InvalidRecord
-from ..errors import EvaluatorError
+from ..errors import EvaluatorError, OutputError
 from ..model.policy import Policy
 from ..fast.template import json_line as _dumps, jsonl_line as template_line
 from ..render.cells import SafeDictWriter
@@ -185,8 +185,15 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             special = open(target, "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
-        with special:
-            yield special
+        try:
+            with special:
+                yield special
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise
+            with contextlib.suppress(OSError):
+                special.close()  # what is left in its buffer cannot be written either
+            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
         return
     directory = os.path.dirname(target)
     try:
@@ -204,8 +211,8 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:  # a full disk is not a bug
-            raise EvaluatorError(f"cannot write {path}: {exc.strerror}; {path} is unchanged") from None
+        if isinstance(exc, OSError) and exc.errno in WRITE_FAILURES:  # a full disk is not a bug
+            raise OutputError(f"cannot write {path}: {exc.strerror}; {path} is unchanged") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -215,7 +222,9 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             os.close(dir_fd)
 
 
-_WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+# the errors of a write that are the environment's (a full disk, a quota, a read-only or failing
+# device), reported as `cannot write FILE: ...` (exit 2)
+WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
 
 
 def _umask() -> int:
