@@ -30,6 +30,7 @@ from evaluator import Evaluator
 from evaluator.model.decision import InvalidRecord
 from evaluator.evaluate.evaluator import InputRecord
 from evaluator.model.policy import Policy, build_policy
+from evaluator.render.text import has_unsafe
 from evaluator.validate.checks import CHECKS, schema_findings
 
 import reference
@@ -59,6 +60,9 @@ record_numbers = st.one_of(st.sampled_from(NUMBERS), st.integers(-2 ** 53, 2 ** 
                            st.floats(allow_nan=False, allow_infinity=False, min_value=-2.0 ** 53, max_value=2.0 ** 53))
 small_integers = st.integers(-10 ** 6, 10 ** 6)
 strings = st.one_of(st.sampled_from(STRINGS), st.text(max_size=6))
+# a policy's texts hold no control character (validate refuses them: check_text); records may
+POLICY_STRINGS = [s for s in STRINGS if not has_unsafe(s)]
+policy_strings = st.one_of(st.sampled_from(POLICY_STRINGS), st.text(max_size=6).filter(lambda s: not has_unsafe(s)))
 dates = st.one_of(st.sampled_from(DATES), st.dates().map(dt.date.isoformat))
 index = st.integers(0, 1 << 30)
 # Values of the wrong shape: each must make the record invalid, never give a wrong answer.
@@ -96,7 +100,7 @@ def draw_facts(draw: Any) -> dict[str, Any]:
                 spec[pick(draw, ["minimum", "maximum"])] = bounds[0]
         if kind in ("string", "string_list"):
             if chance(draw, 4):
-                spec["enum"] = sorted({pick(draw, STRINGS) for _ in range(1 + draw(index) % 5)})
+                spec["enum"] = sorted({pick(draw, POLICY_STRINGS) for _ in range(1 + draw(index) % 5)})
             elif chance(draw, 4):
                 spec["pattern"] = pick(draw, PATTERNS)
         if kind == "string_list" and chance(draw, 2):
@@ -122,7 +126,8 @@ def draw_expression(draw: Any, measures: list[str], depth: int = 0) -> Any:
     if choice == 3:
         return {"count": "l1"}
     if choice == 4:
-        return {"count_in": {"list": "l1", "values": sorted({pick(draw, STRINGS) for _ in range(1 + draw(index) % 3)})}}
+        return {"count_in": {"list": "l1",
+                             "values": sorted({pick(draw, POLICY_STRINGS) for _ in range(1 + draw(index) % 3)})}}
     if choice == 5:
         return pick(draw, [{"days_since": "d1"}, {"days_since": "d2"}, {"days_between": ["d1", "d2"]}])
     if choice in (6, 7):
@@ -147,8 +152,8 @@ OPS = {
     "boolean": ["==", "!=", "in", "not_in"],
     "string_list": ["contains"],
 }
-CONSTANTS = {"number": numbers, "integer": numbers, "date": dates, "string": strings, "boolean": st.booleans(),
-             "string_list": strings}
+CONSTANTS = {"number": numbers, "integer": numbers, "date": dates, "string": policy_strings, "boolean": st.booleans(),
+             "string_list": policy_strings}
 
 
 def _key(kind: str, value: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..errors import Finding
 from .patterns import compile_pattern
+from ..model.numbers import EXPECTED as EXACT_EXPECTED, NotExact, exact_float
 from ..model.policy import NO_DEFAULT, FactSpec, Policy
 
 # Beyond 2**53 not every integer is a float, so arithmetic mixing them stops being exact.
@@ -55,7 +56,9 @@ def _number(spec: FactSpec, value: Any, from_text: bool, integer: bool) -> Any:
             value = int(text)
         except ValueError:
             try:
-                value = float(text)  # "5.0" from a spreadsheet is still the integer 5
+                value = exact_float(text)  # "5.0" from a spreadsheet is still the integer 5
+            except NotExact as exc:  # more digits than a double holds: not the number written
+                raise Invalid(f"'{spec.name}' {exc}", EXACT_EXPECTED, describe(value)) from None
             except ValueError:
                 raise Invalid(f"'{spec.name}' must be {kind}", kind, describe(value)) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):

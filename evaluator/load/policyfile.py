@@ -32,7 +32,7 @@ def read_document(path: str | os.PathLike[str], *, max_bytes: int = MAX_POLICY_B
         text = decode_text(raw, "policy")
         return Document(loads(text), text, name)
     except JSONProblem as exc:
-        raise PolicyError([Finding(str(exc), file=name, line=exc.line, column=exc.column,
+        raise PolicyError([Finding(str(exc), exc.pointer, file=name, line=exc.line, column=exc.column,
                                    expected=exc.expected, found=exc.found, check="json")]) from None
 
 
