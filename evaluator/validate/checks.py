@@ -233,6 +233,27 @@ def check_conditions(policy: Policy) -> Iterator[Finding]:
             yield from _check_comparison(policy, comparison)
 
 
+def check_effective(policy: Policy) -> Iterator[Finding]:
+    """The effective window's dates are real dates (the schema checks only their shape, so
+    2026-02-30 and 0000-00-00 passed), and it does not end before it starts."""
+    window = policy.document.get("effective")
+    if not isinstance(window, dict):
+        return
+    dates: dict[str, _dt.date] = {}
+    for key in ("from", "until"):
+        value = window.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            dates[key] = _dt.date.fromisoformat(value)
+        except ValueError:
+            yield Finding(f"effective {key} is not a real date", f"/effective/{key}",
+                          expected="a calendar date YYYY-MM-DD", found=_short(value), check="effective")
+    if "from" in dates and "until" in dates and dates["until"] < dates["from"]:
+        yield Finding("the program ends before it starts: effective until is before from", "/effective/until",
+                      expected=f"a date on or after {window['from']}", found=window["until"], check="effective")
+
+
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CONTROL_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -285,6 +306,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "references": check_conditions,
     "overrides": check_overrides,
     "text": check_text,
+    "effective": check_effective,
 }
 
 
