@@ -16,8 +16,9 @@ import click
 from ..errors import EXIT_OK, EXIT_USAGE, EvaluatorError
 from ..load.policyfile import load_policy
 from ..model.policy import Policy
-from ..tools.policytests import (CaseResult, SuiteResult, TestsFileError, coverage, coverage_text, find_tests,
-                          is_tests_document, load_suite, read_tests_document, run_suite, suggest_cases)
+from ..tools.policytests import (CaseResult, SuiteResult, coverage, coverage_text, find_tests, is_tests_document,
+                                load_suite, named_policy, read_named_policy, read_tests_document, run_suite,
+                                suggest_cases)
 
 EXIT_FAILED = 1
 
@@ -30,17 +31,9 @@ def _resolve(path: str, tests_path: str | None) -> tuple[Path, Path | None, Any]
     if path.endswith(".tests.json"):
         doc = read_tests_document(path)
         if is_tests_document(doc.data):
-            policy = doc.data.get("policy")
-            if not isinstance(policy, str):
-                raise TestsFileError(_no_policy_named(path))
-            return (Path(path).parent / policy), Path(path), doc
+            read_named_policy(path, doc)  # refused, showing none of its content, unless a JSON policy
+            return named_policy(path, doc), Path(path), doc  # type: ignore[return-value]
     return Path(path), find_tests(path), None
-
-
-def _no_policy_named(path: str) -> list[Any]:
-    from ..errors import Finding
-    return [Finding("a tests file given on its own must name its policy", "", path, 1, 1,
-                    expected='"policy": "PATH/TO/POLICY.json" (relative to the tests file)', found="no policy")]
 
 
 def _diff_lines(result: CaseResult, suite: Any) -> list[str]:
