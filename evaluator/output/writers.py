@@ -27,6 +27,7 @@ from ..model.policy import Policy
 from ..fast.template import json_line as _dumps, jsonl_line as template_line
 from ..render.cells import SafeDictWriter
 from ..render.text import NO_TIER, fit, visible
+from .tempfiles import SUFFIX, clean_stale, lock, prefix as temp_prefix
 from .writeback import Writeback
 
 Result = Decision | InvalidRecord
@@ -167,6 +168,8 @@ def output_writer(fmt: str, *, csv_raw: bool = False) -> Callable[[Iterable[Resu
 def atomic_output(path: str) -> Iterator[IO[str]]:
     """A text file written to a temporary name beside `path` and renamed over it only when the
     block completes; on any error or signal the temporary file is removed and `path` is untouched.
+    The temporary files that runs killed by SIGKILL left beside `path` are removed first when their
+    writer is provably gone, or reported (tempfiles.py).
 
     The new file keeps the mode of the file it replaces (else the umask's default); a symlink is
     followed, not replaced; a device or pipe (`/dev/null`, a FIFO) cannot be replaced atomically
@@ -196,10 +199,12 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             raise OutputError(f"cannot write {path}: {exc.strerror}") from None
         return
     directory = os.path.dirname(target)
+    clean_stale(directory, _say)  # what a killed run left there: removed once provably abandoned
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=SUFFIX, dir=directory)
     except OSError as exc:
         raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    lock(fd)  # held while it is written: a later run can tell it is in use
     try:
         os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -227,6 +232,11 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
 WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
 
 
+def _say(text: str) -> None:
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"note: {visible(text)}\n")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -240,7 +250,8 @@ def _terminate(signum: int, _frame: Any) -> None:
 def exit_cleanly_on_signals() -> None:
     """Turn SIGTERM and SIGHUP into SystemExit, so `finally` blocks and atomic_output still clean
     up when a run is stopped (SIGINT already raises KeyboardInterrupt; SIGKILL cannot be caught,
-    and then only the hidden temporary file can remain: the output file is never half written)."""
+    and then only the hidden temporary file can remain, which the next run into that folder removes:
+    the output file is never half written)."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             with contextlib.suppress(ValueError, OSError):  # not the main thread: leave them be
