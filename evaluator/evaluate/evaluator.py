@@ -36,7 +36,7 @@ from .. import __version__
 from ..compile.compiler import CompiledPolicy, ListCodec, NumericCodec, compile_policy
 from ..model.decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, InvalidRecord, TierResult,
                        input_sha256, partner_id)
-from ..model.digest import input_snapshot
+from ..model.digest import NotJSONData, input_snapshot
 from ..compile.engine import Engine
 from ..errors import EngineError, Finding, RecordError
 from ..explain.results import add_shortfalls, combine, criterion_result, render
@@ -50,6 +50,13 @@ _new_decision = object.__new__  # the cached path makes a Decision without __ini
 # The outcome cache is bounded by entries, sized from a memory budget and the policy's size.
 CACHE_BUDGET_BYTES = 16 * 1024 * 1024
 MIN_CACHE_ENTRIES, MAX_CACHE_ENTRIES = 1024, 65536
+
+
+def not_json(exc: NotJSONData) -> Finding:
+    """The finding of a record JSON cannot hold (no digest, no replay): located by its pointer."""
+    return Finding(f"the record is not JSON data: {exc}", exc.pointer,
+                   expected="JSON data: objects with string keys, lists, strings, numbers, true, false, null",
+                   found=str(exc))
 
 
 class InputRecord:
@@ -428,7 +435,10 @@ class Evaluator:
                 raise RecordError(findings)
         decide = self._decide if plan.outcome is not None else self._decide_plain
         decision = decide(plan, facts, self._partner_id(plan, record), source)
-        return self._provenance(decision, record, from_text)
+        try:
+            return self._provenance(decision, record, from_text)
+        except NotJSONData as exc:
+            raise RecordError([not_json(exc)]) from None
 
     def _provenance(self, result: Any, record: Any, from_text: bool) -> Any:
         result.input_sha256 = input_sha256(record)
@@ -457,7 +467,12 @@ class Evaluator:
                 if not from_text and plan.outcome is not None and not self.with_input:
                     facts = plan.fast_coerce(data)  # the common case, without _evaluate's steps
                     if facts is not None:
-                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, input_snapshot(data))
+                        try:
+                            snapshot = input_snapshot(data)
+                        except NotJSONData as exc:  # no digest: an error record, never a raise
+                            yield self._invalid(plan, data, [not_json(exc)], source, from_text)
+                            continue
+                        yield self._decide(plan, facts, partner_id(plan.policy, data), source, snapshot)
                         continue
                 try:
                     result = self._evaluate(plan, data, source, from_text)
@@ -471,7 +486,13 @@ class Evaluator:
     def _invalid(self, plan: _Plan, data: Any, findings: list[Finding], source: dict[str, Any] | None,
                  from_text: bool = False) -> InvalidRecord:
         invalid = InvalidRecord(self._partner_id(plan, data), findings, plan.policy.ref, __version__, source)
-        return invalid if data is None else self._provenance(invalid, data, from_text)
+        if data is None:
+            return invalid
+        try:
+            return self._provenance(invalid, data, from_text)
+        except NotJSONData:  # no JSON text, so no digest and no copy of it: the findings say why
+            invalid.input_sha256, invalid.input = None, None
+            return invalid
 
     def _decide(self, plan: _Plan, facts: dict[str, Any], partner_id: str | None,
                 source: dict[str, Any] | None, digest: bytes | str | None = None) -> Decision:

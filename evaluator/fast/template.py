@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import orjson
 
 from ..model.decision import MET, MISSING, Decision, input_sha256, jsonable, partner_id
+from ..model.digest import NotJSONData
 from ..language.measures import Context, Missing
 from ..model.policy import Comparison, Policy, comparisons
 from ..explain.shortfall import Bound, Shortfall, facts_of, leaf_change, shortfall
@@ -507,7 +508,7 @@ def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes,
                             yield fill(template, outcome_of(key), facts, measures, as_of, partner_id(policy, data),
                                        source, input_sha256(data)), True
                             continue
-                        except _Fallback:
+                        except (_Fallback, NotJSONData):  # the ordinary way says why, as an error record
                             pass
             for result in evaluator.evaluate_many((item,)):  # the ordinary way: one result
                 line = jsonl_line(result)
