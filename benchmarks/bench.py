@@ -221,7 +221,7 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
 def _lines(policy, records) -> None:
     """Every decision whole, as the JSONL line the CLI writes (every tier, criterion, check and
     shortfall), in process: the template writer (evaluator/template.py) over evaluate_many."""
-    from evaluator.fast.template import write_jsonl
+    from evaluator.fast.lane import write_jsonl
     with Evaluator(policy, as_of=AS_OF) as evaluator, open(os.devnull, "w", encoding="utf-8") as out:
         write_jsonl(evaluator, records, out)
 

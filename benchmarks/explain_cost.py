@@ -33,7 +33,7 @@ from population import partners  # noqa: E402
 
 from evaluator import Evaluator, default_policy  # noqa: E402
 from evaluator.explain import results as explain_module  # noqa: E402
-from evaluator.evaluate import evaluator as evaluate_module  # noqa: E402
+from evaluator.evaluate import plan as evaluate_module  # noqa: E402
 from evaluator.model.decision import input_sha256  # noqa: E402
 from evaluator.explain.near import near_writer  # noqa: E402
 from evaluator.output.writers import write_jsonl  # noqa: E402

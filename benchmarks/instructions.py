@@ -51,15 +51,15 @@ def _child(path: str, mode: str, passes: int) -> None:
     import json
 
     from evaluator import Evaluator, default_policy
-    from evaluator.load.records import _lines, jsonl_records
-    from evaluator.fast.template import _lane
+    from evaluator.load.records import numbered_lines, jsonl_records
+    from evaluator.fast.lane import lane as _lane
 
     evaluator = Evaluator(default_policy(), as_of=AS_OF)
     if mode == "jsonl lane":
         for _ in range(passes):
             with open(path, "rb") as stream:
                 block = []
-                for line, _ok in _lane(evaluator, jsonl_records(_lines(stream), path)):
+                for line, _ok in _lane(evaluator, jsonl_records(numbered_lines(stream), path)):
                     block.append(line)
                     if len(block) >= 1000:  # as a worker joins its chunk
                         b"\n".join(block)

@@ -7,7 +7,7 @@ Pipeline: load -> validate -> compile -> evaluate -> explain -> report.
     decision = evaluator.evaluate({"partner_id": "P1", "annual_sales_usd": 150000})
     decision.tier.name  # 'Premier Certified'
 """
-__version__ = "0.1.0"
+from .version import __version__
 
 from .model.decision import Decision, InvalidRecord  # noqa: E402
 from .errors import EvaluatorError, PolicyError, RecordError  # noqa: E402

@@ -244,6 +244,8 @@ def compare(actual: Any, op: str, value: Any, kind: str) -> bool:
         return _constant(value[0], kind) <= actual <= _constant(value[1], kind)
     if op == "contains":
         return value in actual
+    if op == "starts_with":
+        return actual.startswith(value)
     constant = _constant(value, kind)
     return {"==": actual == constant, "!=": actual != constant, "<": actual < constant,
             "<=": actual <= constant, ">": actual > constant, ">=": actual >= constant}[op]

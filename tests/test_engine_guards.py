@@ -100,7 +100,7 @@ def test_one_compiled_definition_registers_twice():
     compiled = compile_policy(policy)
     first, second = Engine(compiled.rulesets, compiled.disjuncts), Engine(compiled.rulesets, compiled.disjuncts)
     try:
-        fact = compiled.encode({next(iter(compiled.codecs)): 5})  # sales 5: "sales < 10" and "< 100" hold
+        fact = compiled.encode({next(iter(compiled.codecs)).operand: 5})  # sales 5: "sales < 10" and "< 100" hold
         assert first.fire(fact) == second.fire(fact) != frozenset()
     finally:
         first.close()

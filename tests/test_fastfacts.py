@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from evaluator import load_policy
-from evaluator.language.facts import MAX_EXACT, coerce_record
-from evaluator.fast.facts import _string_list_check, compile_fast_coercer
+from evaluator.language.coercion import MAX_EXACT
+from evaluator.language.facts import coerce_record
+from evaluator.fast.facts import compile_fast_coercer
+from evaluator.language.fastchecks import string_list_check as _string_list_check
 from evaluator.model.policy import build_policy
 
 from test_fuzz_differential import (HOSTILE, _constants, _near_dates, _near_numbers, draw_facts, draw_value,

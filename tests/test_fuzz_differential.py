@@ -148,7 +148,7 @@ OPS = {
     "number": ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "between"],
     "integer": ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "between"],
     "date": ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "between"],
-    "string": ["==", "!=", "in", "not_in"],
+    "string": ["==", "!=", "in", "not_in", "starts_with"],
     "boolean": ["==", "!=", "in", "not_in"],
     "string_list": ["contains"],
 }
@@ -174,6 +174,10 @@ def draw_comparison(draw: Any, facts: dict[str, Any], measures: dict[str, Any]) 
                 value.append(candidate)
     elif op == "between":
         value = sorted([draw(one), draw(one)], key=lambda v: _key(kind, v))
+    elif op == "starts_with":
+        value = draw(one) or "A"  # a prefix is never empty
+        if chance(draw, 2):
+            value = value[:1 + draw(index) % max(1, len(value))]
     else:
         value = draw(one)
     return {kind_of_operand: name, "op": op, "value": value}

@@ -19,7 +19,7 @@ from evaluator.fast import parallel
 from evaluator.load import records
 from evaluator.fast.parallel import CHUNK_RECORDS
 from evaluator.load.records import MAX_LINE_BYTES
-from evaluator.fast.template import jsonl_lines
+from evaluator.fast.lane import jsonl_lines
 
 from conftest import REPO, policy_with_condition, write_json
 
@@ -333,7 +333,7 @@ def _lines_of_tasks(tasks) -> list[tuple[int, bytes, int]]:
     """(line number, raw line, full length) of every line the tasks carry, as the workers read them."""
     out = []
     for kind, first, payload, _name in tasks:
-        lines = payload if kind == "lines" else list(records._lines(io.BytesIO(payload)))
+        lines = payload if kind == "lines" else list(records.numbered_lines(io.BytesIO(payload)))
         out.extend((first + i, raw, length) for i, (raw, length) in enumerate(lines))
     return out
 
@@ -348,13 +348,13 @@ def test_blocks_carry_every_line_once_numbered_and_cut_as_one_process_reads_them
                                                                                  max_lines):
     """Whatever the block size against the line lengths (lines cut by blocks, lines longer than
     a block, over-long lines cut to their start, CRLF, no final line end) and however many short
-    lines a block holds, the blocks' lines are exactly records._lines' lines of the whole input,
+    lines a block holds, the blocks' lines are exactly records.numbered_lines' lines of the whole input,
     with the same numbers, at most `max_lines` to a block."""
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(records, "MAX_LINE_BYTES", 24)
         patch.setattr(parallel, "MAX_LINE_BYTES", 24)
-        expected = [(i, raw, length) for i, (raw, length) in enumerate(records._lines(io.BytesIO(data)), start=1)]
+        expected = [(i, raw, length) for i, (raw, length) in enumerate(records.numbered_lines(io.BytesIO(data)), start=1)]
         tasks = list(parallel._chunks_of_blocks(io.BytesIO(data), "in.jsonl", block, max_lines))
         got = _lines_of_tasks(tasks)
     assert got == expected

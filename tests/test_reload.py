@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from evaluator import Evaluator, load_policy
-from evaluator.evaluate import evaluator as evaluate_module
+from evaluator.evaluate import plan as evaluate_module  # where plans (and their engines) are made
 from evaluator.errors import EngineError, PolicyError
 from evaluator.tools.watch import PolicyWatcher
 

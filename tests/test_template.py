@@ -17,11 +17,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from evaluator import Evaluator, load_policy
 from evaluator.evaluate.evaluator import InputRecord
-from evaluator.language.measures import Context
+from evaluator.language.expressions import Context
 from evaluator.model.policy import Comparison, Operand
 from evaluator.output.writers import _dumps
 from evaluator.explain.shortfall import _leaf_change, leaf_change
-from evaluator.fast.template import dump, jsonl_line, jsonl_lines, writer_for
+from evaluator.evaluate.plan import Plan
+from evaluator.fast.lane import jsonl_lines
+from evaluator.fast.jsonbytes import dump
+from evaluator.fast.template import jsonl_line, writer_for
 
 from conftest import base_policy
 from test_cache_differential import AS_OF, VARIED, _varied_records, population
@@ -93,8 +96,8 @@ def test_the_evaluation_date_is_part_of_the_template():
 def test_the_lane_answers_without_decisions_once_an_encoding_has_its_template(shipped_policy, monkeypatch):
     records = [{"partner_id": f"P{i}", "annual_sales_usd": 30000 + i, "regions": ["ANZ"]} for i in range(50)]
     built = []
-    real = Evaluator._decide
-    monkeypatch.setattr(Evaluator, "_decide", lambda self, *a: built.append(1) or real(self, *a))
+    real = Plan.decide
+    monkeypatch.setattr(Plan, "decide", lambda self, *a: built.append(1) or real(self, *a))
     with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
         lines = [line for line, ok in jsonl_lines(evaluator, records) if ok]
     assert len(lines) == 50 and len(built) == 1  # one encoding: one Decision, to cut its template
@@ -243,7 +246,7 @@ def test_markers_are_found_as_the_marker_expression_finds_them(text):
     """template._marks (bytes.find) gives the reference expression's matches wherever _cut uses
     it: on text whose escaped NULs are all markers' (it counts them first); elsewhere it may
     stop early (then _cut gives up), never give a different match."""
-    from evaluator.fast.template import _marks
+    from evaluator.fast.jsonbytes import marks as _marks
     expected = [(m.start(), m.end(), int(m.group(1) or m.group(2))) for m in _ANY_MARK.finditer(text)]
     got = list(_marks(text))
     if text.count(b"\\u0000") == 2 * len(expected):
@@ -289,7 +292,7 @@ def test_the_byte_stream_is_used_under_any_utf8_text_stream(shipped_policy):
     handler (stdout has surrogateescape under a C.UTF-8 locale), and text to any other stream:
     the same bytes either way."""
     import io
-    from evaluator.fast.template import binary_of, write_jsonl
+    from evaluator.fast.lane import binary_of, write_jsonl
     records = [InputRecord(r, {"file": "p.jsonl", "line": i + 1})
                for i, r in enumerate(population.partners(200, seed=8))]
     written = {}
@@ -307,3 +310,23 @@ def test_the_byte_stream_is_used_under_any_utf8_text_stream(shipped_policy):
     with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
         write_jsonl(evaluator, records, text)
     assert written["strict"] == written["surrogateescape"] == written["replace"] == text.getvalue().encode("utf-8")
+
+
+def test_every_member_of_a_decision_is_declared_and_every_record_member_has_its_slots(shipped_policy):
+    """The decision model declares what each member of a decision's JSON depends on
+    (model/decision.py DECISION_FIELDS); the template writer marks the record's own members by that
+    declaration. A member added to Decision.to_dict without a declaration, or declared as the
+    record's without a way to write it, fails here (rather than silently losing every template)."""
+    from evaluator.fast.template import RECORD_SLOTS
+    from evaluator.model.decision import DECISION_FIELDS, RECORD
+    assert {name for name, kind in DECISION_FIELDS.items() if kind == RECORD} == set(RECORD_SLOTS)
+    records = [{"partner_id": f"P{i}", "annual_sales_usd": 1000 * i, "regions": ["ANZ", "ASEAN"][: i % 3],
+                "referrals_this_year": i % 7} for i in range(60)]
+    with Evaluator(shipped_policy, as_of=AS_OF) as evaluator:
+        decisions = list(evaluator.evaluate_many(records))
+        writer = writer_for(decisions[0].encoding_state().plan)
+        lines = [jsonl_line(d) for d in decisions]
+        for decision in evaluator.evaluate_many(records):
+            assert set(decision.to_dict()) <= set(DECISION_FIELDS)
+    assert all(line is not None for line in lines)  # every encoding got its template: none fell back
+    assert writer.templates and all(t is not None for t in writer.templates.values())

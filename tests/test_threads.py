@@ -109,7 +109,7 @@ def test_threads_sharing_the_jsonl_template_writer_write_the_single_thread_lines
     wrote, all shared) used by many threads at once writes exactly what one thread writes; the
     records are served in different orders so different sales figures interleave."""
     from evaluator.evaluate.evaluator import InputRecord
-    from evaluator.fast.template import jsonl_lines
+    from evaluator.fast.lane import jsonl_lines
     records = _population(600, seed=11)
     with Evaluator(shipped_policy, as_of=AS_OF) as single:
         expected = [line for line, _ok in jsonl_lines(single, records)]

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .main import _as_of, _output, _policy, as_of_option, input_format_option, output_option, policy_option
+from .options import as_of_from, as_of_option, input_format_option, output_option, output_to, policy_from, policy_option
 from ..errors import EXIT_INVALID_RECORDS, EvaluatorError
 from ..evaluate.evaluator import Evaluator
 from ..explain.narrative import RENDERERS
@@ -47,12 +47,12 @@ def explain(policy_path: str | None, partners: tuple[str, ...], fmt: str, output
     """Explain the decision for each partner in FACTS (or those given with --partner): the tier
     and why, every criterion met or not with actual against required, what it takes to reach the
     next tier, the tier's advisory criteria not met, and the decision's provenance."""
-    policy = _policy(policy_path)
+    policy = policy_from(policy_path)
     seen: set[str] = set()
     invalid = 0
-    with Evaluator(policy, as_of=_as_of(as_of)) as evaluator:
+    with Evaluator(policy, as_of=as_of_from(as_of)) as evaluator:
         results = _selected(evaluator.evaluate_many(records_from_path(facts, input_format)), partners, seen)
-        with _output(output) as out:
+        with output_to(output) as out:
             if fmt == "json":
                 counted = []
 

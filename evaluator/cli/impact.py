@@ -12,8 +12,8 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .main import (_as_of, _output, _policy, as_of_option, csv_raw_option, input_format_option, output_option,
-                   policy_option)
+from .options import (as_of_from, as_of_option, csv_raw_option, input_format_option, output_option, output_to,
+                      policy_from, policy_option)
 from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies, write_csv as write_diff_csv
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK
 from ..evaluate.evaluator import Evaluator
@@ -78,12 +78,12 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
     Reports the transition matrix (old tier x new tier), every partner that moves with the
     criteria that moved it, benefit changes, totals, and every record invalid under either
     policy. Exit 1 when records are invalid or --fail-on finds such a move."""
-    date = _as_of(as_of)
+    date = as_of_from(as_of)
     old, new = load_policy(old_policy), load_policy(new_policy)
     with Evaluator(old, as_of=date) as old_evaluator, Evaluator(new, as_of=date) as new_evaluator:
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Comparing")
         result = diff_policies(old_evaluator, new_evaluator, records, input_name=facts)
-    with _output(output) as out:
+    with output_to(output) as out:
         if fmt == "csv":
             write_diff_csv(result, out, raw=csv_raw)
         else:
@@ -121,12 +121,12 @@ def report(policy_path: str | None, facts: str, fmt: str, output: str | None, in
            dimensions: tuple[str, ...], sums: tuple[str, ...], near: float) -> None:
     """A program-wide summary of FACTS under a policy: partners per tier and per region and
     country, sales per tier, near misses and partners at risk. Exit 1 when records are invalid (they are listed)."""
-    policy = _policy(policy_path)
-    with Evaluator(policy, as_of=_as_of(as_of)) as evaluator:
+    policy = policy_from(policy_path)
+    with Evaluator(policy, as_of=as_of_from(as_of)) as evaluator:
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
         result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
                               sums=list(sums) if sums else None, near_percent=near, input_name=facts)
-    with _output(output) as out:
+    with output_to(output) as out:
         REPORT_WRITERS[fmt](result, out)
     if result.invalid:
         click.echo(f"{len(result.invalid)} of {result.records} records invalid", err=True)

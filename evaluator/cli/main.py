@@ -3,34 +3,35 @@
 Exit codes:
   0  every record evaluated (validate: the policies are valid)
   1  some records were invalid; each appears as an error record, every other one is evaluated
-  2  usage error, unreadable input, or an invalid policy
+  2  usage error, unreadable input, an invalid policy, or the environment's error (a closed
+     standard stream, a full disk: `cannot write FILE: ...`)
   3  internal error (the engine misbehaved); a bug to report
 No user error prints a traceback; set EVALUATOR_DEBUG=1 to see one for an internal error.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import os
 import sys
-from typing import IO, Any, Iterator
+from typing import Any, Iterator
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from .. import compiled
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, OutputError, PolicyError
 from ..evaluate.evaluator import Evaluator
-from ..load.policyfile import read_document, validate_document, load_policy
+from ..load.policyfile import read_document, validate_document
 from ..model.policy import Policy
-from ..load.records import FORMATS, records_from_path
+from ..load.records import records_from_path
 from ..explain.near import near_writer
 from ..output.trailer import DigestingText
-from ..output.writers import (WRITE_FAILURES, WRITERS, atomic_output, exit_cleanly_on_signals, output_writer,
-                              text_safe_stdout)
+from ..output.writers import WRITE_FAILURES, WRITERS, exit_cleanly_on_signals, output_writer, text_safe_stdout
 from ..render.text import visible, visible_lines
-from ..resources import default_policy_path, schema as shipped_schema
+from ..resources import schema as shipped_schema
+from .options import (as_of_from, as_of_option, csv_raw_option, input_format_option, output_option, output_to,
+                      policy_from, policy_option)
 from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout
 
 
@@ -46,52 +47,6 @@ class _Counter:
             if not result.ok:
                 self.invalid += 1
             yield result
-
-
-def _policy(path: str | None) -> Policy:
-    return load_policy(path or default_policy_path())
-
-
-def _as_of(value: str | None) -> _dt.date | None:
-    if value is None:
-        return None
-    try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date YYYY-MM-DD, found {value!r}", param_hint="--as-of") from None
-
-
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    """Standard output or FILE (atomic_output); a full disk is `cannot write ...` (exit 2)."""
-    if path is None or path == "-":
-        try:
-            yield sys.stdout
-            flush_stdout()
-        except OSError as exc:
-            if exc.errno not in WRITE_FAILURES:
-                raise
-            silence_stdout()
-            raise OutputError(f"cannot write {STDOUT}: {exc.strerror}") from None
-    else:
-        with atomic_output(path) as fh:
-            yield fh
-
-
-# Options shared by the commands that read partners and write results (defined once here).
-input_format_option = click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
-                                   help="Format of FACTS; auto uses the file extension, else the content.")
-as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
-                            help="Evaluation date for date measures (default: today, UTC). Recorded in decisions "
-                                 "that use it.")
-output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-                             help="Write to FILE (atomically: replaced only when the run completes).")
-policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
-                             help="Policy file (default: the shipped MessageLabs APAC program).")
-csv_raw_option = click.option("--csv-raw", "csv_raw", is_flag=True,
-                              help="CSV: write cells as they are. By default a text cell that a spreadsheet would run "
-                                   "as a formula (starting with = + - @) gets a leading ' and control characters are "
-                                   "shown as escapes (docs/bad-input.md).")
 
 
 class _ReaderGone(Exception):
@@ -158,11 +113,11 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
         for path, findings in report:
             for finding in findings:
                 click.echo(visible_lines(finding.show()), err=True)  # a policy's text shown harmlessly
-            errors = sum(f.severity == "error" for f in findings)
-            warnings = len(findings) - errors
-            status = f"{errors} error(s)" if errors else "valid"
+            error_count = sum(f.severity == "error" for f in findings)
+            warnings = len(findings) - error_count
+            status = f"{error_count} error(s)" if error_count else "valid"
             click.echo(f"{visible(path)}: {status}" + (f", {warnings} warning(s)" if warnings else ""),
-                       err=bool(errors))
+                       err=bool(error_count))
     sys.exit(2 if failed else EXIT_OK)
 
 
@@ -192,19 +147,19 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
 
     One decision per input record, in input order; an invalid record becomes an error record with
     its line or row and the problem, and the others are still evaluated (exit 1)."""
-    policy = _policy(policy_path)
+    policy = policy_from(policy_path)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     # decisions written for replay end with a trailer (output/trailer.py) where the format allows
     trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
     if jobs != 1 and near is None and fmt != "table":
         from ..fast.parallel import evaluate_parallel
-        with _output(output) as out:
-            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=_as_of(as_of),
+        with output_to(output) as out:
+            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=as_of_from(as_of),
                                              with_input=with_input, csv_raw=csv_raw, trailer=trailer)
     else:
-        counter = _evaluate_here(policy, facts, input_format, fmt, output, _as_of(as_of), with_input, near, csv_raw,
-                                 trailer)
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, as_of_from(as_of), with_input, near,
+                                 csv_raw, trailer)
     _evaluated(counter, facts)
 
 
@@ -214,16 +169,16 @@ def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, outp
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
         if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
-            from ..fast.template import write_jsonl
+            from ..fast.lane import write_jsonl
             counter = _Counter(iter(()))
-            with _output(output) as out:
+            with output_to(output) as out:
                 target: Any = DigestingText(out) if trailer else out
                 counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), target)
                 if trailer:
                     target.finish()
             return counter
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
-        with _output(output) as out:
+        with output_to(output) as out:
             write = output_writer(fmt, csv_raw=csv_raw) if near is None else near_writer(fmt, near, csv_raw)
             write(counter, out, policy)
     finally:
@@ -246,7 +201,7 @@ def schema(which: str, policy_path: str | None) -> None:
     """Print a JSON Schema: the policy language, the partner facts of a policy, or a decision."""
     if which == "facts":
         from ..language.facts import facts_schema
-        data = facts_schema(_policy(policy_path))
+        data = facts_schema(policy_from(policy_path))
     else:
         data = shipped_schema(which)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -314,7 +269,7 @@ def _run(argv: list[str] | None) -> int:
         click.echo("interrupted", err=True)
         return 130
     except OSError as exc:
-        if exc.errno in WRITE_FAILURES:  # a write outside _output (click.echo): standard output's
+        if exc.errno in WRITE_FAILURES:  # a write outside output_to (click.echo): standard output's
             silence_stdout()
             click.echo(f"error: cannot write {STDOUT}: {exc.strerror}", err=True)
             return EXIT_USAGE

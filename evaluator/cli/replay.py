@@ -13,7 +13,7 @@ from typing import IO, Any, Iterable
 
 import click
 
-from .main import _as_of, _output, _policy, policy_option
+from .options import as_of_from, output_to, policy_from, policy_option
 from ..errors import EXIT_INVALID_RECORDS
 from ..model.policy import Policy
 from ..render.text import visible
@@ -93,10 +93,10 @@ def replay(decisions: str, policy_path: str | None, fmt: str, outcome_only: bool
     reproduced field for field, every recorded input that no longer matches its input_sha256
     (tampered), every partner decided twice, and a file whose trailer does not account for every
     line (incomplete). Exit 1 if any."""
-    policy = _policy(policy_path)
-    with Replayer(policy, as_of=_as_of(as_of), outcome_only=outcome_only, strict=strict) as replayer:
+    policy = policy_from(policy_path)
+    with Replayer(policy, as_of=as_of_from(as_of), outcome_only=outcome_only, strict=strict) as replayer:
         results = replayer.replay_file(decisions, require_trailer=not no_trailer)
-        with _output(output) as out:
+        with output_to(output) as out:
             counts = WRITERS[fmt](results, out, policy)
     if sum(counts.values()) - counts[SAME]:
         sys.exit(EXIT_INVALID_RECORDS)

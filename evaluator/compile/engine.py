@@ -2,7 +2,7 @@
 
 It registers compiled rulesets in a private `durable.engine.Host`, asserts one encoded fact per
 ruleset for each evaluation and returns the names of the rules that fired. The guards here are
-against pitfalls listed in `shared/notes/durable-rules.md`:
+against durable-rules 2.0.28's pitfalls (docs/architecture.md lists each with its guard and test):
 
 - facts, not events: `assert_fact` fires every matching rule (`post` fires only one);
 - `MessageNotHandledException` means "nothing fired", not an error;
@@ -32,7 +32,7 @@ from durable import engine as _durable
 
 from ..errors import EngineError
 
-# Limits measured on durable-rules 2.0.28 (see the notes and tests/test_engine_limits.py).
+# Limits measured on durable-rules 2.0.28 (docs/architecture.md; tests/test_engine_guards.py, test_large_policy.py).
 MAX_DISJUNCTS_PER_RULESET = 60   # 65 matching alternatives: error 303; 512 alternatives: hang
                                  # (the compiler packs at most this many, plus the warm-up rule)
 MAX_FIELDS_PER_FACT = 200        # 253 properties: error 302

@@ -93,7 +93,7 @@ def next_steps(d: Decision) -> tuple[str, list[str]]:
     """A heading and one line per required criterion the next tier still needs."""
     nxt = d.next_tier
     if nxt is None:
-        return f"{d.tier.name} is the highest tier", []
+        return f"{d.tier.name if d.tier else 'No tier'} is the highest tier", []
     title = f"To reach {nxt.tier.name} (tier {nxt.tier.rank})"
     needs = [f"{c.id}: {steps(c.shortfall)}" for c in nxt.criteria if not c.advisory and c.status != MET]
     if not needs:

@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from ..model.decision import MET, Decision, InvalidRecord, jsonable, tier_ref
+from ..language.conditions import combine
+from ..language.facttypes import jsonable
+from ..language.moves import DECREASE, INCREASE, show
+from ..language.operators import OPERATORS
+from ..model.decision import MET, Decision, InvalidRecord, tier_ref
 from ..errors import EvaluatorError
 from ..model.policy import All, Comparison, Condition, Not, Policy
 from ..output.writers import write_json as write_array  # the streaming JSON array writer of decisions
 from ..render.cells import SafeDictWriter
 from ..render.text import NO_TIER, fit, visible
-from .shortfall import DECREASE, INCREASE, show
 
 Result = Decision | InvalidRecord
 
@@ -132,32 +135,13 @@ def _threshold(value: Any, actual: Any) -> Any:
     return value if _number(value) else None
 
 
-# The slack of a met comparison: how far its value may move before it fails.
-def _slack_above(actual: Decimal, value: Any) -> tuple[Decimal, Any]:
-    return actual - _dec(value), value
-
-
-def _slack_below(actual: Decimal, value: Any) -> tuple[Decimal, Any]:
-    return _dec(value) - actual, value
-
-
-def _slack_between(actual: Decimal, value: Any) -> tuple[Decimal, Any]:
-    low, high = value
-    return min((actual - _dec(low), low), (_dec(high) - actual, high), key=lambda p: p[0])
-
-
-SLACKS: dict[str, Callable[[Decimal, Any], tuple[Decimal, Any]]] = {
-    ">=": _slack_above, ">": _slack_above, "<=": _slack_below, "<": _slack_below, "between": _slack_between,
-}
-
-
 def _slack(condition: Condition, checks: dict[str, Any], criterion: str, units: dict[str, str | None]
            ) -> Distance | None:
     """The comparison whose threshold is nearest, relative to it, among those the condition
     needs to stay met; None when no numeric threshold holds it."""
     if isinstance(condition, Comparison):
         check = checks[condition.pointer]
-        slack = SLACKS.get(condition.op)
+        slack = OPERATORS[condition.op].slack  # how far a met value may move before it fails
         if check.status != MET or slack is None or not _number(check.actual):
             return None
         if not (_number(condition.value) or isinstance(condition.value, tuple)
@@ -180,11 +164,10 @@ def _slack(condition: Condition, checks: dict[str, Any], criterion: str, units: 
     met = [p for p, part in zip(parts, condition.parts) if _met(part, checks)]
     if not met or any(p is None for p in met):
         return None
-    return max(met, key=lambda d: d.percent)  # type: ignore[arg-type, return-value]
+    return max((d for d in met if d is not None), key=lambda d: d.percent)
 
 
 def _met(condition: Condition, checks: dict[str, Any]) -> bool:
-    from .results import combine
     return combine(condition, lambda c: checks[c.pointer].status) == MET
 
 
@@ -246,7 +229,7 @@ def _rows(item: NearMiss) -> Iterator[dict[str, Any]]:
     base["tier"] = r.tier.id if r.tier is not None else ""
     for view, target, distances in (("near", item.near, item.gaps), ("at_risk", r.tier, item.at_risk)):
         for d in distances:
-            target_id = getattr(target, "tier", target).id
+            target_id = getattr(target, "tier", target).id  # type: ignore[union-attr]  # a tier when it has distances
             yield {**base, "view": view, "target_tier": target_id, "criterion": d.criterion, "operand": d.operand,
                    "op": d.op, "actual": jsonable(d.actual), "threshold": jsonable(d.threshold),
                    "distance": jsonable(d.distance), "unit": d.unit or "", "percent": d.percent}

@@ -9,48 +9,13 @@ meet it (shortfall.py): a post-step on the finished results that never touches t
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from typing import Any, Callable, Mapping
 
-from ..model.decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult, TierResult
-from ..language.measures import Context, Missing
-from ..model.policy import All, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
+from ..language.conditions import combine, render
+from ..language.expressions import Context, Missing
+from ..model.decision import MET, MISSING, CheckResult, CriterionResult, TierResult
+from ..model.policy import Comparison, Criterion, Operand, Policy, Tier, comparisons
 from .shortfall import Shortfall, leaf_change, shortfall
-
-
-def render_value(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(render_value(v) for v in value) + "]"
-    return json.dumps(value)
-
-
-def render(condition: Condition) -> str:
-    """A condition as one line of text."""
-    if isinstance(condition, Comparison):
-        return f"{condition.operand.name} {condition.op} {render_value(condition.value)}"
-    if isinstance(condition, Not):
-        return f"not({render(condition.part)})"
-    word = "all" if isinstance(condition, All) else "any"
-    return f"{word}(" + ", ".join(render(p) for p in condition.parts) + ")"
-
-
-def combine(condition: Condition, leaf_status: Callable[[Comparison], str]) -> str:
-    """Three-valued (Kleene) logic: `all` is not_met if any part is not_met, else missing if any
-    part is missing; `any` is met if any part is met, else missing if any part is missing; `not`
-    swaps met and not_met and keeps missing. A criterion is `missing` only when the absent data
-    could change its outcome."""
-    if isinstance(condition, Comparison):
-        return leaf_status(condition)
-    if isinstance(condition, Not):
-        inner = combine(condition.part, leaf_status)
-        return {MET: NOT_MET, NOT_MET: MET}.get(inner, MISSING)
-    statuses = [combine(p, leaf_status) for p in condition.parts]
-    decisive, other = (NOT_MET, MET) if isinstance(condition, All) else (MET, NOT_MET)
-    if decisive in statuses:
-        return decisive
-    if MISSING in statuses:
-        return MISSING
-    return other
 
 
 def criterion_result(criterion: Criterion, leaf_status: Callable[[Comparison], str],

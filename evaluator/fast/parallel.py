@@ -36,7 +36,7 @@ from ..evaluate.evaluator import Evaluator, InputRecord
 from ..model.policy import Policy
 from ..output.trailer import LineDigest
 from ..output.writers import output_writer
-from .template import binary_of, jsonl_bytes
+from .lane import binary_of, jsonl_bytes
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
@@ -106,7 +106,7 @@ def _work(task: tuple[Any, ...], slot: int | None = None) -> tuple[str | bytes |
     evaluator: Evaluator = _worker["evaluator"]
     if kind == "block":
         first, block, name = payload
-        items: Iterable[Any] = _records.jsonl_records(_records._lines(io.BytesIO(block)), name, first)
+        items: Iterable[Any] = _records.jsonl_records(_records.numbered_lines(io.BytesIO(block)), name, first)
     elif kind == "lines":
         first, lines, name = payload
         items = _records.jsonl_records(lines, name, first)
@@ -204,7 +204,7 @@ def _tasks(path: str, input_format: str) -> Iterator[tuple[Any, ...]]:
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        head, stream = _records._read_head(raw_stream)
+        head, stream = _records.read_head(raw_stream)
         _records.check_text(head, name)
         fmt = _records.detect_format(name, head) if input_format == "auto" else input_format
         if fmt == "jsonl":

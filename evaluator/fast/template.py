@@ -19,105 +19,36 @@ that would be ambiguous — is written by the ordinary path: `line` returns None
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import operator
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
-import orjson
-
-from ..model.decision import MET, MISSING, Decision, input_sha256, jsonable, partner_id
-from ..model.digest import NotJSONData
-from ..language.measures import Context, Missing
+from ..language.facttypes import jsonable
+from ..model.decision import DECISION_FIELDS, KEPT, MET, MISSING, RECORD, Decision
+from ..language.expressions import Context, Missing, facts_of
+from ..language.measures import length_of
+from ..language.operators import OPERATORS
 from ..model.policy import Comparison, Policy, comparisons
-from ..explain.shortfall import Bound, Shortfall, facts_of, leaf_change, shortfall
+from .jsonbytes import NUL, Fallback, dump, escaped, marks
+from ..explain.shortfall import Bound, Shortfall, has_bound_short_cut, leaf_change, shortfall
 
 if TYPE_CHECKING:
-    from ..evaluate.evaluator import Evaluator, Outcome, _Plan
+    from ..evaluate.plan import Outcome, Plan
 
 TEMPLATE_BUDGET_BYTES = 16 * 1024 * 1024   # fragments kept, all encodings together
 SHORTFALL_MEMO_ENTRIES = 2048
 
-# A marker is a string no policy or record text holds (checked): "\x00<n>\x00", which the json
-# module writes as "\u0000<n>\u0000". An optional member is a marker *key* with a null value:
-# ,"\u0000<n>\u0000":null
-_NUL = b"\\u0000"
-
-
-def _marks(text: bytes) -> Iterator[tuple[int, int, int]]:
-    """(start, end, number) of each marker in `text`, left to right, found with bytes.find (a
-    regular expression tried its two forms at every byte of a 5 KB decision; tests/test_template.py
-    holds the two equal). `text` holds no escaped NUL but the markers' own (_cut counts them first)."""
-    at = text.find(_NUL)
-    last = 0  # where the previous marker ended: markers do not overlap
-    while at >= 0:
-        close = text.find(_NUL, at + 6)
-        digits = text[at + 6:close]
-        if close < 0 or not digits.isdigit() or text[at - 1:at] != b'"' or text[close + 6:close + 7] != b'"' \
-                or at - 1 < last:
-            return  # not a marker: _cut then finds fewer marks than slots and gives up
-        if at - 2 >= last and text[at - 2:at - 1] == b"," and text[close + 7:close + 12] == b":null":
-            yield at - 2, close + 12, int(digits)  # an optional member
-            last = close + 12
-        else:
-            yield at - 1, close + 7, int(digits)
-            last = close + 7
-        at = text.find(_NUL, close + 6)
-
-
-class _Fallback(Exception):
-    """This record is written by the ordinary path."""
-
-
-def json_line(data: Any) -> str:
-    """`data` as one line of JSON, the form report.write_jsonl writes (the reference every fast
-    path here is held to)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _json(value: Any) -> bytes:
-    return json_line(value).encode("utf-8")
-
-
-def dump(value: Any) -> bytes:
-    """One JSON value exactly as the json module writes it (ensure_ascii=False, no spaces)."""
-    cls = type(value)
-    if value is None:
-        return b"null"
-    if cls is str:
-        try:
-            return orjson.dumps(value)  # same escapes as the json module; refuses lone surrogates
-        except TypeError:
-            raise _Fallback from None
-    if cls is bool:
-        return b"true" if value else b"false"
-    if cls is int:
-        return str(value).encode()
-    if cls is float:
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _Fallback
-        return repr(value).encode()  # what the json module writes for a finite float
-    if cls is _dt.date:
-        return b'"' + value.isoformat().encode() + b'"'
-    if cls is list or cls is tuple:
-        return b"[" + b",".join(dump(v) for v in value) + b"]"
-    try:
-        out = orjson.dumps(value)
-    except TypeError:  # an integer beyond 64 bits (a shortfall's amount), a lone surrogate
-        try:
-            return _json(value)
-        except UnicodeEncodeError:
-            raise _Fallback from None
-    # orjson writes some floats differently from the json module (0.00001 / 1e-05): a dict with
-    # such text in it is redone by the json module (plain substring tests: far cheaper than a regex)
-    return _json(value) if b"e-" in out or b"e+" in out or b"0.0000" in out else out
-
-
-def _escaped(text: str | bytes) -> bytes:
-    """Text as it is written inside a JSON string (or JSON as it is), with each % doubled, to be
-    part of a bytes % format."""
-    written = dump(text)[1:-1] if type(text) is str else text
-    return written.replace(b"%", b"%%")  # type: ignore[union-attr]
+# How a template marks each RECORD member of a decision (model/decision.py DECISION_FIELDS):
+# (mark, the member's value) -> the member with markers for _fill's slots; tests/test_template.py
+# holds this equal to the declaration ("error" is an error record's: never in a decision)
+Mark = Callable[..., str]
+RECORD_SLOTS: dict[str, Callable[[Mark, Any], Any] | None] = {
+    "partner_id": lambda mark, value: mark("pid"),
+    "source": lambda mark, value: mark("source"),
+    "input_sha256": lambda mark, value: mark("digest"),
+    "measures": lambda mark, value: {name: mark("measure", name) for name in value},
+    "error": None,
+}
 
 
 def _single(names: set[str]) -> str | None:
@@ -163,7 +94,7 @@ class _Template:
 class JsonlWriter:
     """Per plan: templates by encoding, remembered shortfalls, and what each criterion reads."""
 
-    def __init__(self, plan: "_Plan"):
+    def __init__(self, plan: "Plan"):
         self.plan = plan
         policy: Policy = plan.policy
         self.policy = policy
@@ -179,7 +110,8 @@ class JsonlWriter:
                     operand = comparison.operand
                     if operand.kind == "fact":
                         read.add(operand.name)
-                    elif policy.measures[operand.name].compute == {"count": _single(facts_of(policy, operand.name))}:
+                    elif length_of(policy.measures[operand.name].compute) is not None and \
+                            length_of(policy.measures[operand.name].compute) == _single(facts_of(policy, operand.name)):
                         counted |= facts_of(policy, operand.name)
                     else:
                         read |= facts_of(policy, operand.name)
@@ -190,8 +122,8 @@ class JsonlWriter:
         self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes], tuple[bytes, bytes]]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
-            if type(c) is Comparison and c.op in (">=", "<=") and c.operand.kind == "fact" \
-                    and policy.facts[c.operand.name].type in ("number", "integer"):
+            if type(c) is Comparison and OPERATORS[c.op].inclusive_bound and c.operand.kind == "fact" \
+                    and has_bound_short_cut(policy.facts[c.operand.name]):
                 spec = policy.facts[c.operand.name]
                 bound = Bound(spec, c.value)
                 head = (b'"operand":' + dump(c.operand.name) + b',"kind":"fact","op":' + dump(c.op)
@@ -203,12 +135,12 @@ class JsonlWriter:
                 for up in (True, False):
                     # the text's fixed parts escaped once; its two numbers (by, actual) are
                     # written by repr, which JSON never escapes
-                    before, between, after = (_escaped(part) for part in bound.text_parts(up))
+                    before, between, after = (escaped(part) for part in bound.text_parts(up))
                     text = b'"' + before + b"%s" + between + b"%s" + after + b'"'
                     amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":%s'
-                               + _escaped(tail) + text + b"}")
-                    formats.append((b'{"text":' + text + b',"changes":[{' + _escaped(head) + b"%s"
-                                    + _escaped(pointer) + amounts + b"]}", b"{" + amounts[1:]))
+                               + escaped(tail) + text + b"}")
+                    formats.append((b'{"text":' + text + b',"changes":[{' + escaped(head) + b"%s"
+                                    + escaped(pointer) + amounts + b"]}", b"{" + amounts[1:]))
                 self.bounds[index] = (bound, formats[0], formats[1])
         self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
@@ -222,24 +154,22 @@ class JsonlWriter:
 
     # -- per record --
     def line(self, decision: Decision) -> str | None:
-        fast = decision.__dict__.get("_fast")
+        fast = decision.encoding_state()
         # a decision whose results were already built may have been changed by its caller
-        if fast is None or decision.input is not None or "tiers" in decision.__dict__:
+        if fast is None or decision.input is not None:
             return None
-        key, outcome, facts, measures, as_of, _plan = fast
+        key, outcome, facts, measures, as_of = fast.key, fast.outcome, fast.facts, fast.measures, fast.as_of
         tkey = (key, as_of, decision.as_of, decision.source is None, decision.input_sha256 is None)
-        template = self.templates.get(tkey, False)
         try:
-            if template is False:
-                template = self._build(tkey, decision)
+            template = self.templates[tkey] if tkey in self.templates else self._build(tkey, decision)
             if template is None:
                 return None
-            return self._fill(template, outcome, facts, measures, as_of, decision.partner_id, decision.source,
+            return self.fill(template, outcome, facts, measures, as_of, decision.partner_id, decision.source,
                               decision.input_sha256).decode("utf-8")
-        except _Fallback:
+        except Fallback:
             return None
 
-    def _fill(self, template: _Template, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
+    def fill(self, template: _Template, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
               as_of: _dt.date, partner_id: str | None, source: dict[str, Any] | None, digest: str | None) -> bytes:
         atoms: list[bytes] = [b""] * template.count
         for i, is_fact, name in template.values:
@@ -272,7 +202,7 @@ class JsonlWriter:
         if template.pid >= 0:
             atoms[template.pid] = dump(partner_id)
         if template.source >= 0:
-            line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr]
+            line = source.get("line") if len(source) == 2 else None  # type: ignore[union-attr, arg-type]
             head = self.sources.get(source.get("file")) if type(line) is int else None  # type: ignore[union-attr]
             if head is None:
                 atoms[template.source] = dump(source)
@@ -307,7 +237,7 @@ class JsonlWriter:
         criterion, comps, read = self.criteria[index]
         if len(read) == 1:  # most criteria read one fact
             name, by_length = read[0]
-            value = facts.get(name)
+            value: Any = facts.get(name)
             cls = type(value)
             mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else tuple(value)) if cls is list
                                      else value)
@@ -364,13 +294,14 @@ class JsonlWriter:
         are those of every record with this encoding. Its shortfalls are not worked out (each would
         be replaced by a marker: _cut knows where they go), which takes a tenth off the lane's
         first decisions. The decision itself is left as it was."""
-        _key, outcome, facts, measures, as_of, plan = decision.__dict__["_fast"]
-        bare = object.__new__(Decision)
-        bare.__dict__ = {**decision.__dict__, "tiers": plan.explain(outcome, facts, measures, as_of, shortfalls=False)}
+        fast = decision.encoding_state()
+        assert fast is not None  # line() asked
+        bare = decision.explained(fast.plan.explain(fast.outcome, fast.facts, fast.measures, fast.as_of,
+                                                    shortfalls=False))
         data = bare.to_dict()
         try:
-            template = self._cut(data, decision)
-        except (KeyError, IndexError, TypeError, ValueError, _Fallback):  # a shape not foreseen: the ordinary path
+            template = self._cut(data, fast.outcome)
+        except (KeyError, IndexError, TypeError, ValueError, Fallback):  # a shape not foreseen: the ordinary path
             template = None
         with self.lock:
             if self.template_bytes > TEMPLATE_BUDGET_BYTES:
@@ -380,28 +311,23 @@ class JsonlWriter:
             self.template_bytes += template.size if template is not None else 64
         return template
 
-    def _cut(self, data: dict[str, Any], decision: Decision) -> _Template | None:
+    def _cut(self, data: dict[str, Any], outcome: "Outcome") -> _Template | None:
         slots: list[tuple[Any, ...]] = []
 
         def mark(*slot: Any) -> str:
             slots.append(slot)
             return f"\x00{len(slots) - 1}\x00"
 
-        outcome: Outcome = decision.__dict__["_fast"][1]
         chosen_rank = outcome.chosen.rank if outcome.chosen is not None else len(self.policy.tiers) + 1
         out: dict[str, Any] = {}
         for name, value in data.items():
-            if name == "partner_id":
-                out[name] = mark("pid")
-            elif name == "source":
-                out[name] = mark("source")
-            elif name == "input_sha256":
-                out[name] = mark("digest")
-            elif name in ("input", "input_is_text"):
+            depends = DECISION_FIELDS[name]  # a member the decision model does not declare: no template
+            if depends == KEPT:
                 return None
-            else:
-                out[name] = value
-        out["measures"] = {name: mark("measure", name) for name in data["measures"]}
+            marked = RECORD_SLOTS[name] if depends == RECORD else None
+            if depends == RECORD and marked is None:
+                return None
+            out[name] = marked(mark, value) if marked is not None else value
         index = 0
         next_index: dict[str, int] = {}   # criterion id within the next tier -> its index
         for tier, tier_data in zip(self.policy.tiers, out["tiers"]):
@@ -410,7 +336,7 @@ class JsonlWriter:
                 criterion, comps, _read = self.criteria[index]
                 status = criterion_data["status"]
                 wants = in_scope and status != MET
-                first = {}
+                first: dict[str, int] = {}
                 for comparison, pos in comps:
                     first.setdefault(comparison.operand.name, pos)
                 criterion_data["actual"] = {name: mark("value", first[name]) for name in criterion_data["actual"]}
@@ -436,13 +362,13 @@ class JsonlWriter:
                     return None
                 need["shortfall"] = mark("sf", next_index[need["criterion"]])
         text = dump(out)
-        if text.count(_NUL) != 2 * len(slots):  # the record's own text holds a NUL: a marker could be mistaken
+        if text.count(NUL) != 2 * len(slots):  # the record's own text holds a NUL: a marker could be mistaken
             return None
         fragments: list[bytes] = []
         order: list[tuple[Any, ...]] = []
         start = 0
-        for first, end, number in _marks(text):
-            fragments.append(text[start:first])
+        for begin, end, number in marks(text):
+            fragments.append(text[start:begin])
             order.append(slots[number])
             start = end
         fragments.append(text[start:])
@@ -451,122 +377,18 @@ class JsonlWriter:
         return _Template(fragments, order, self.plan.operands)
 
 
-def writer_for(plan: "_Plan") -> JsonlWriter:
-    found = plan.__dict__.get("jsonl")
+def writer_for(plan: "Plan") -> JsonlWriter:
+    """The plan's template writer, made on first use and kept with the plan (dropped with it)."""
+    found = plan.attachments.get("jsonl")
     if found is None:
-        found = plan.__dict__.setdefault("jsonl", JsonlWriter(plan))
+        found = plan.attachments.setdefault("jsonl", JsonlWriter(plan))
     return found
 
 
 def jsonl_line(decision: Any) -> str | None:
-    """`decision` as report.write_jsonl writes it (without the newline), from its encoding's
-    template; None when it must be written the ordinary way."""
-    fast = decision.__dict__.get("_fast") if type(decision) is Decision else None
+    """`decision` as output/writers.py's write_jsonl writes it (without the newline), from its
+    encoding's template; None when it must be written the ordinary way."""
+    fast = decision.encoding_state() if type(decision) is Decision else None
     if fast is None:
         return None
-    return writer_for(fast[5]).line(decision)
-
-
-def _lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, bool]]:
-    """Every record's line as report.write_jsonl writes it (UTF-8, without the newline), in input
-    order, and whether it is a decision (False: an error record). A well-formed JSON record whose
-    encoding already has a template is written straight from its facts, without a Decision
-    object; every other record is decided by evaluate_many (and gives its encoding a template).
-    Like evaluate_many, it holds the current plan, and moves to a new one after a reload."""
-    from ..evaluate.evaluator import InputRecord
-
-    plan = evaluator._acquire()
-    try:
-        as_of = evaluator.as_of
-        current: Any = None  # the plan the locals below were looked up for (once per plan, not per record)
-        for number, item in enumerate(items, start=1):
-            if evaluator._plan is not plan:  # reloaded (or closed): move to the current plan
-                evaluator._release(plan)
-                plan = None
-                plan = evaluator._acquire()
-            if current is not plan:
-                current = plan
-                fast = not evaluator.with_input and plan.outcome is not None
-                if fast:
-                    writer = writer_for(plan)
-                    coerce, measures_of, key_of, outcome_of = plan.fast_coerce, plan.measures_memo, plan.key, plan.outcome
-                    template_of, fill, policy = writer.templates.get, writer._fill, plan.policy
-                    reads_as_of = as_of if plan.reads_as_of else None
-            if type(item) is InputRecord:
-                data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
-            else:
-                data, source, findings, from_text = item, {"index": number}, None, False
-                item = InputRecord(data, source)
-            if fast and not findings and not from_text:
-                facts = coerce(data)
-                if facts is not None:
-                    measures = measures_of(facts, as_of)
-                    key = key_of(facts, measures)
-                    template = template_of((key, as_of, reads_as_of, source is None, False))
-                    if template is not None:
-                        try:
-                            yield fill(template, outcome_of(key), facts, measures, as_of, partner_id(policy, data),
-                                       source, input_sha256(data)), True
-                            continue
-                        except (_Fallback, NotJSONData):  # the ordinary way says why, as an error record
-                            pass
-            for result in evaluator.evaluate_many((item,)):  # the ordinary way: one result
-                line = jsonl_line(result)
-                yield (line if line is not None else json_line(result.to_dict())).encode("utf-8"), result.ok
-    finally:
-        if plan is not None:
-            evaluator._release(plan)
-
-
-def jsonl_lines(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[str, bool]]:
-    """Each record's line as report.write_jsonl writes it (without the newline), and whether it
-    is a decision; see _lane."""
-    for line, ok in _lane(evaluator, items):
-        yield line.decode("utf-8"), ok
-
-
-def jsonl_bytes(evaluator: "Evaluator", items: Iterable[Any]) -> tuple[bytes, int, int]:
-    """All the lines (each ending in a newline) as one UTF-8 block, records and error records
-    counted: what a --jobs worker sends back."""
-    lines = []
-    invalid = 0
-    for line, ok in _lane(evaluator, items):
-        lines.append(line)
-        invalid += not ok
-    lines.append(b"")
-    return b"\n".join(lines) if len(lines) > 1 else b"", len(lines) - 1, invalid
-
-
-def binary_of(out: Any) -> Any:
-    """The byte stream under a UTF-8 text stream (flushed, so the two stay in order), or None.
-    The stream's error handler does not matter (stdout under a C.UTF-8 locale has
-    surrogateescape): UTF-8 encodes every code point but a lone surrogate, and the bytes written
-    here were encoded strictly, so hold none; any handler would write the same bytes."""
-    buffer = getattr(out, "buffer", None)
-    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if buffer is None or encoding != "utf8":
-        return None
-    out.flush()
-    return buffer
-
-
-def write_jsonl(evaluator: "Evaluator", items: Iterable[Any], out: Any) -> tuple[int, int]:
-    """Evaluate `items` and write their lines to `out` (a text stream), as report.write_jsonl
-    would write evaluator.evaluate_many(items); as bytes to its buffer when it is UTF-8 (no
-    decoding and encoding again). Returns (records written, error records)."""
-    total = invalid = 0
-    binary = binary_of(out)
-    if binary is not None:
-        write = binary.write
-        for line, ok in _lane(evaluator, items):
-            write(line + b"\n")
-            total += 1
-            invalid += not ok
-        binary.flush()
-        return total, invalid
-    write = out.write
-    for text, ok in jsonl_lines(evaluator, items):
-        write(text + "\n")
-        total += 1
-        invalid += not ok
-    return total, invalid
+    return writer_for(fast.plan).line(decision)  # type: ignore[arg-type]

@@ -150,7 +150,7 @@ def _hazard(pattern: Any, inside_repeat: bool) -> str | None:
             for first in firsts:
                 if seen & first:  # type: ignore[operator]
                     return "a quantified alternation whose branches can start alike"
-                seen |= first  # type: ignore[operator]
+                seen |= first  # type: ignore[arg-type]
         for sub in _children(op, arg):
             inner = _hazard(sub, inside_repeat)
             if inner:

@@ -56,7 +56,7 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _read_head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+def read_head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     """The first bytes of the input, enough to sniff it, and a stream that still starts at byte
     0. Reads only what has arrived (a pipe that delivers records slowly is not waited on) until
     the first line shows the format."""
@@ -121,7 +121,7 @@ def _problem_finding(exc: JSONProblem, name: str) -> Finding:
 
 # --- JSONL ---------------------------------------------------------------------------------
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+def numbered_lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
     """(line, full length) of each line, reading at most MAX_LINE_BYTES of a line into memory."""
     while True:
         raw = stream.readline(MAX_LINE_BYTES + 1)
@@ -138,11 +138,11 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
 
 
 def read_jsonl(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
-    return jsonl_records(_lines(stream), name)
+    return jsonl_records(numbered_lines(stream), name)
 
 
 def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1) -> Iterator[InputRecord]:
-    """Records of JSONL lines as _lines gives them, numbered from `first` (a --jobs worker reads
+    """Records of JSONL lines as numbered_lines gives them, numbered from `first` (a --jobs worker reads
     a chunk of lines that starts further down the file)."""
     for number, (raw, length) in enumerate(lines, start=first):
         if number == 1:
@@ -303,7 +303,7 @@ def read_records(stream: IO[bytes], name: str, fmt: str = "auto") -> Iterator[In
     here, before the first record is produced."""
     if fmt not in FORMATS:
         raise InputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
-    head, stream = _read_head(stream)
+    head, stream = read_head(stream)
     check_text(head, name)
     if fmt == "auto":
         fmt = detect_format(name, head)

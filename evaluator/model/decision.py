@@ -1,18 +1,61 @@
-"""Decision objects: what an evaluation produces, and their JSON form (schemas/decision.schema.json)."""
+"""Decision objects: what an evaluation produces, and their JSON form (schemas/decision.schema.json).
+
+A Decision is made in this module only: by its constructor (the plain path: every result built
+at once) or by `Decision.encoded` (the evaluator's cached path: every field at once but `tiers`,
+which is built on first use from the record's `Encoded` state). DECISION_FIELDS declares, for each
+member of a decision's JSON, what it depends on; the template writer (fast/template.py) cuts its
+per-encoding templates by that declaration, and a member it does not declare fails the tests.
+"""
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from . import digest as _digest
 from ..errors import Finding
+from ..language.facttypes import jsonable
+from .status import MET, MISSING as MISSING, NOT_MET as NOT_MET  # the statuses, for the modules that read decisions
 from .policy import Operand, Override, Tier
 
 if TYPE_CHECKING:
     from ..explain.shortfall import Change, Shortfall
 
-MET, NOT_MET, MISSING = "met", "not_met", "missing"
+# What each member of a decision's JSON depends on:
+RECORD = "record"        # the record's own values: marked in a template, written for each record
+ENCODING = "encoding"    # fixed by the record's encoding (where each value falls against the constants)
+EXPLAINED = "explained"  # per criterion: statuses and texts by the encoding, values and shortfalls by the record
+KEPT = "kept"            # the record itself (evaluate --with-input): such a decision has no template
+DECISION_FIELDS: dict[str, str] = {
+    "partner_id": RECORD, "source": RECORD, "tier": ENCODING, "override": ENCODING, "benefits": ENCODING,
+    "next_tier": EXPLAINED, "tiers": EXPLAINED, "overrides": ENCODING, "measures": RECORD, "as_of": ENCODING,
+    "policy": ENCODING, "evaluator": ENCODING, "input_sha256": RECORD, "input": KEPT, "input_is_text": KEPT,
+    "error": RECORD,  # an error record's findings (never cut into a template: it is not a decision)
+}
+
+
+class Explains(Protocol):
+    """What builds a cached decision's results: the evaluator's plan for its policy."""
+
+    def explain(self, outcome: Any, facts: dict[str, Any], measures: dict[str, Any], as_of: _dt.date,
+                shortfalls: bool = True) -> list["TierResult"]: ...
+
+
+class Encoded(NamedTuple):
+    """What a cached decision keeps of its record, to explain it on first use and to write it from
+    its encoding's template: the encoding (the outcome cache's key), the engine's outcome for it,
+    the record's facts and measures, the evaluation date and the plan that decided it."""
+
+    key: tuple[Any, ...]
+    outcome: Any
+    facts: dict[str, Any]
+    measures: dict[str, Any]
+    as_of: _dt.date
+    plan: Explains
+
+
+_new = object.__new__
+
 
 
 def input_sha256(record: Any) -> str:
@@ -36,18 +79,6 @@ def partner_id(policy: Any, record: Any) -> str | None:
             except ValueError:  # more digits than Python writes as text: no id to show
                 return None
     return None
-
-
-def jsonable(value: Any) -> Any:
-    """A fact or measure value as it appears in a decision."""
-    cls = type(value)
-    if cls is str or cls is int or cls is float or cls is bool or value is None:  # the common case, first
-        return value
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 @dataclass
@@ -140,13 +171,47 @@ class Decision:
         if name == "tiers":
             fast = self.__dict__.get("_fast")
             if fast is not None:
-                _key, outcome, facts, measures, as_of, plan = fast
-                return self.__dict__.setdefault("tiers", plan.explain(outcome, facts, measures, as_of))
+                return self.__dict__.setdefault("tiers", fast.plan.explain(fast.outcome, fast.facts, fast.measures,
+                                                                           fast.as_of))
         elif name == "input_sha256":
             data = self.__dict__.get("_input_bytes")
             if data is not None:
                 return self.__dict__.setdefault("input_sha256", _digest.sha256_hex(data))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @classmethod
+    def encoded(cls, encoded: Encoded, *, partner_id: str | None, tier: Tier | None, override: Override | None,
+                overrides: list[tuple[Override, str]], measures: dict[str, Any], policy: dict[str, str],
+                evaluator_version: str, as_of: _dt.date | None, source: dict[str, Any] | None,
+                digest: bytes | str | None) -> "Decision":
+        """A decision of the cached path, its results (`tiers`) built on first use from `encoded`.
+        `digest` is the input's sha256, or its canonical bytes (digest.input_snapshot), hashed on
+        first read. Made without __init__, every field at once (the cheapest way to make one)."""
+        decision = _new(cls)
+        fields: dict[str, Any]
+        decision.__dict__ = fields = {
+            "partner_id": partner_id, "tier": tier, "override": override, "overrides": overrides,
+            "measures": measures, "policy": policy, "evaluator_version": evaluator_version, "as_of": as_of,
+            "source": source, "input": None, "input_is_text": False, "_fast": encoded,
+        }
+        if type(digest) is bytes:  # hashed when read (__getattr__): most callers never do
+            fields["_input_bytes"] = digest
+        else:
+            fields["input_sha256"] = digest
+        return decision
+
+    def encoding_state(self) -> Encoded | None:
+        """The record's Encoded state, when it is a cached decision whose results were not built
+        yet (once built, a caller may have changed them: the template writer then writes it the
+        ordinary way)."""
+        fields = self.__dict__
+        return fields.get("_fast") if "tiers" not in fields else None
+
+    def explained(self, tiers: list["TierResult"]) -> "Decision":
+        """A copy of this cached decision with the given results (its own are left as they are)."""
+        copy = _new(type(self))
+        copy.__dict__ = {**self.__dict__, "tiers": tiers}
+        return copy
 
     def __getstate__(self) -> dict[str, Any]:
         self.tiers  # noqa: B018 - built now: `_fast` (what builds it) holds the evaluator's plan, not pickled
@@ -165,7 +230,7 @@ class Decision:
         fast = self.__dict__.get("_fast")
         if fast is None or "tiers" in self.__dict__:
             return tuple((t.tier, t.status, tuple((c.id, c.status) for c in t.criteria)) for t in self.tiers)
-        return fast[1].rows
+        return fast.outcome.rows
 
     @property
     def benefits(self) -> list[dict[str, Any]]:
@@ -197,7 +262,8 @@ class Decision:
         needs = []
         for c in result.criteria:
             if not c.advisory and c.status != MET:
-                need = {"criterion": c.id, "description": c.description, "status": c.status, "required": c.required}
+                need: dict[str, Any] = {"criterion": c.id, "description": c.description, "status": c.status,
+                                        "required": c.required}
                 if c.shortfall is not None:
                     need["shortfall"] = c.shortfall.to_dict()
                 needs.append(need)

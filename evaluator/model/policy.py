@@ -175,7 +175,7 @@ def build_condition(data: dict[str, Any], pointer: str) -> Condition:
     value = data.get("value")  # .get: the model is also built, for more findings, from invalid documents
     if isinstance(value, list):
         value = tuple(value)
-    return Comparison(Operand(kind, data.get(kind)), data.get("op"), value, pointer)
+    return Comparison(Operand(kind, data.get(kind)), data.get("op"), value, pointer)  # type: ignore[arg-type]
 
 
 def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:

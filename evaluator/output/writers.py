@@ -24,7 +24,8 @@ import orjson
 from ..model.decision import MET, Decision, InvalidRecord
 from ..errors import EvaluatorError, OutputError
 from ..model.policy import Policy
-from ..fast.template import json_line as _dumps, jsonl_line as template_line
+from ..fast.jsonbytes import json_line as _dumps
+from ..fast.template import jsonl_line as template_line
 from ..render.cells import SafeDictWriter
 from ..render.text import NO_TIER, fit, visible
 from .tempfiles import SUFFIX, clean_stale, lock, prefix as temp_prefix

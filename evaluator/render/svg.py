@@ -8,7 +8,7 @@ title is data, escaped with html.esc.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from .html import esc
 from .text import fmt_number
@@ -19,14 +19,14 @@ NO_TIER_COLOUR = "#9E9E9E"
 CHAR_W = 8.2  # a generous average width of a 12px sans-serif character, so labels are never cut
 
 
-def svg_bars(rows: list[tuple[str, list[float]]], series: list[str], colours: list[str], *, title: str,
+def svg_bars(rows: Sequence[tuple[Any, Sequence[float]]], series: list[str], colours: list[str], *, title: str,
              value_format: Callable[[float], str] = fmt_number, width: int = 720,
              row_colours: list[str] | None = None) -> str:
     """A horizontal (stacked, when there are several series) bar chart as inline SVG. Each segment
     has a tooltip; the row's total is written at the end of its bar; the legend wraps. With one
     series, `row_colours` may colour each row."""
     row_h, gap, top = 22, 6, 8
-    labels = [label if len(label) <= 32 else label[:31] + "\u2026" for label, _ in rows]
+    labels = [str(label) if len(str(label)) <= 32 else str(label)[:31] + "\u2026" for label, _ in rows]
     label_w = int(min(32 * CHAR_W, 12 + CHAR_W * max([len(label) for label in labels] + [4])))
     bar_w = max(120, width - label_w - 90)
     legend: list[tuple[float, int, str, str]] = []  # (x, line, name, colour)

@@ -16,8 +16,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
-from .. import __version__
-from ..model.policy import All, Any_, Comparison, Condition, Criterion, Not, Policy
+from ..version import __version__
+from ..language.facttypes import FACT_TYPES
+from ..language.measures import MEASURES
+from ..language.operators import OPERATORS
+from ..model.policy import NO_DEFAULT, All, Any_, Comparison, Condition, Criterion, Not, Policy
 
 # --- blocks -----------------------------------------------------------------------------------------
 
@@ -121,26 +124,12 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-# One small function per operator: the comparison's predicate in words.
-WORDS: dict[str, Callable[[Policy, Comparison], str]] = {
-    ">=": lambda p, c: f"at least {_value_text(p, c, c.value)}",
-    ">": lambda p, c: f"more than {_value_text(p, c, c.value)}",
-    "<=": lambda p, c: f"at most {_value_text(p, c, c.value)}",
-    "<": lambda p, c: f"less than {_value_text(p, c, c.value)}",
-    "==": lambda p, c: ("exactly " if _numeric(c.value) else "is ") + _value_text(p, c, c.value),
-    "!=": lambda p, c: ("anything but " if _numeric(c.value) else "is not ") + _value_text(p, c, c.value),
-    "in": lambda p, c: f"one of {_list_text(p, c, c.value)}",
-    "not_in": lambda p, c: f"none of {_list_text(p, c, c.value)}",
-    "contains": lambda p, c: f"includes {_value_text(p, c, c.value)}",
-    "between": lambda p, c: (f"from {_value_text(p, c, c.value[0])} to {_value_text(p, c, c.value[1])}"
-                             " (both included)"),
-}
-
-
 def condition_words(policy: Policy, condition: Condition) -> Text:
     """A condition in words: `annual_sales_usd` at least 1,000,000 USD; `a` ... and (either ... or ...)."""
     if isinstance(condition, Comparison):
-        return _t(Code(condition.operand.name), " " + WORDS[condition.op](policy, condition))
+        words = OPERATORS[condition.op].words
+        assert words is not None  # a policy writes only operators that have words (tests/test_registry.py)
+        return _t(Code(condition.operand.name), " " + words(lambda v: _value_text(policy, condition, v), condition.value))
     if isinstance(condition, Not):
         return _t("not (", *condition_words(policy, condition.part), ")")
     parts = [condition_words(policy, p) for p in condition.parts]
@@ -163,26 +152,29 @@ def expression_words(expr: Any) -> Text:
     if isinstance(expr, str):
         return _t(Code(expr))
     ((op, arg),) = expr.items()
-    return EXPRESSION_WORDS[op](arg)
+    return MEASURES[op].words(arg, _WORDS)
 
 
-def _listed(args: list[Any], sep: str) -> Text:
-    return _join([expression_words(a) for a in args], sep)
+class _Words:
+    """The Words interface of language/measures.py: a formula's pieces as sheet text."""
+
+    def seq(self, *parts: Any) -> Text:
+        out: list[Span] = []
+        for part in parts:
+            out.extend(part if isinstance(part, tuple) else _t(part))
+        return tuple(out)
+
+    def listed(self, args: list[Any], sep: str) -> Text:
+        return _join([expression_words(a) for a in args], sep)
+
+    def code(self, name: str) -> Text:
+        return _t(Code(name))
+
+    def number(self, value: Any) -> str:
+        return number_text(value)
 
 
-EXPRESSION_WORDS: dict[str, Callable[[Any], Text]] = {
-    "sum": lambda a: _t("(", *_listed(a, " + "), ")"),
-    "difference": lambda a: _t("(", *_listed(a, " − "), ")"),
-    "product": lambda a: _t("(", *_listed(a, " × "), ")"),
-    "ratio": lambda a: _t("(", *_listed(a, " ÷ "), ")"),
-    "min": lambda a: _t("the smaller of ", *_listed(a, ", ")),
-    "max": lambda a: _t("the larger of ", *_listed(a, ", ")),
-    "count": lambda a: _t("the number of items in ", Code(a)),
-    "count_in": lambda a: _t("the number of items in ", Code(a["list"]), " among " + ", ".join(a["values"])),
-    "constant": lambda a: _t(number_text(a)),
-    "days_since": lambda a: _t("days from ", Code(a), " to the evaluation date"),
-    "days_between": lambda a: _t("days from ", Code(a[0]), " to ", Code(a[1])),
-}
+_WORDS = _Words()
 
 
 # --- the sheet ------------------------------------------------------------------------------------------
@@ -221,23 +213,14 @@ def _fact_rules(spec: Any) -> Text:
     if spec.maximum is not None:
         rules.append(_t(f"at most {number_text(spec.maximum)}"))
     if spec.enum is not None:
-        rules.append(_t(("items from " if spec.type == "string_list" else "one of ") + ", ".join(spec.enum)))
+        rules.append(_t(FACT_TYPES[spec.type].enum_words + " " + ", ".join(spec.enum)))
     if spec.pattern is not None:
         rules.append(_t("matches ", Code(spec.pattern)))
     if spec.max_items is not None:
         rules.append(_t(f"at most {spec.max_items} items"))
-    if spec.default is not _no_default():
+    if spec.default is not NO_DEFAULT:
         rules.append(_t("default ", Code(json.dumps(spec.default, ensure_ascii=False))))
     return _join(rules, "; ")
-
-
-def _no_default() -> Any:
-    from ..model.policy import NO_DEFAULT
-    return NO_DEFAULT
-
-
-TYPE_WORDS = {"number": "number", "integer": "whole number", "string": "text", "boolean": "yes/no",
-              "string_list": "list of text", "date": "date"}
 
 
 def _dates(policy: Policy) -> str:
@@ -293,7 +276,7 @@ def program_sheet(policy: Policy) -> list[Block]:
                           " names the partner in decisions. A fact left out is missing: criteria that need it "
                           "are reported as missing, never guessed.")))
     blocks.append(Table(("Fact", "Meaning", "Type", "Unit", "Rules"), tuple(
-        (_t(Code(name)), _t(spec.description), _t(TYPE_WORDS[spec.type]), _t(spec.unit or ""), _fact_rules(spec))
+        (_t(Code(name)), _t(spec.description), _t(FACT_TYPES[spec.type].words), _t(spec.unit or ""), _fact_rules(spec))
         for name, spec in policy.facts.items())))
 
     if policy.measures:

@@ -7,21 +7,36 @@ load.py turns it into FILE:LINE:COLUMN.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 from typing import Any, Callable, Iterator
 
 import jsonschema
 
+from ..compile.compiler import value_type
 from ..errors import Finding
-from ..language.measures import names_in
-from ..language.operators import OPERATORS, Mismatch
+from ..language.coercion import Invalid
+from ..language.expressions import names_in
+from ..language.facts import coerce_value
+from ..language.facttypes import FACT_TYPES
+from ..language.lowering import Mismatch
+from ..language.operators import OPERATORS
 from ..language.patterns import problem as pattern_problem
 from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
 from ..render.text import visible
 from ..resources import schema
+from .lint import lint_findings
+from .names import suggest
 
-ROLE_TYPES = {"number": ("number", "integer"), "list": ("string_list",), "date": ("date",)}
+
+def _types_of(role: str) -> tuple[str, ...]:
+    """The fact types whose values a measure argument of this role (a value type) takes."""
+    return tuple(name for name, kind in FACT_TYPES.items() if kind.value_type == role)
+
+
+def _types_with(key: str) -> str:
+    """The fact types a catalogue key (minimum, enum, ...) applies to, as a message names them."""
+    names = [name for name, kind in FACT_TYPES.items() if key in kind.spec_keys]
+    return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]) + " fact"
 
 
 def _pointer(path: Any) -> str:
@@ -67,11 +82,6 @@ def schema_findings(document: Any, schema_name: str = "policy") -> list[Finding]
     return findings
 
 
-def suggest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 # --- checks --------------------------------------------------------------------------------
 
 def check_unique_ids(policy: Policy) -> Iterator[Finding]:
@@ -108,10 +118,9 @@ def check_names(policy: Policy) -> Iterator[Finding]:
 
 
 def _valid_fact_value(spec: Any, value: Any) -> bool:
-    from ..language.facts import coerce_value  # late: facts imports this module's helpers
     try:
         coerce_value(spec, value, "", from_text=False)
-    except ValueError:
+    except (Invalid, ValueError):
         return False
     return True
 
@@ -119,46 +128,44 @@ def _valid_fact_value(spec: Any, value: Any) -> bool:
 def check_fact_specs(policy: Policy) -> Iterator[Finding]:
     """Constraints fit the fact's type; bounds are ordered; patterns are safe; defaults are valid."""
     for name, spec in policy.facts.items():
-        ordered = spec.type in ("number", "integer", "date")
+        kind = FACT_TYPES.get(spec.type)
+        if kind is None:
+            continue  # the schema reports an unknown type
         for key in ("minimum", "maximum"):
             value = getattr(spec, key)
             if value is None:
                 continue
-            if not ordered:
-                yield Finding(f"'{key}' does not apply to a {spec.type} fact", f"{spec.pointer}/{key}",
-                              expected="number, integer or date fact", found=spec.type, check="fact_specs")
-            elif spec.type == "date":
-                try:
-                    _dt.date.fromisoformat(str(value))
-                except ValueError:
-                    yield Finding(f"'{key}' of a date fact must be a date", f"{spec.pointer}/{key}",
-                                  expected="YYYY-MM-DD", found=_short(value), check="fact_specs")
-            elif not isinstance(value, (int, float)):
-                yield Finding(f"'{key}' of a number fact must be a number", f"{spec.pointer}/{key}",
-                              expected="a number", found=_short(value), check="fact_specs")
-        if ordered and spec.minimum is not None and spec.maximum is not None:
+            if key not in kind.spec_keys or kind.bound is None:
+                yield _not_applicable(spec, key)
+                continue
+            try:
+                kind.bound(value)
+            except (TypeError, ValueError):
+                yield Finding(f"'{key}' of a {kind.value_type} fact must be a {kind.value_type}",
+                              f"{spec.pointer}/{key}", expected=kind.bound_text, found=_short(value),
+                              check="fact_specs")
+        if kind.bound is not None and spec.minimum is not None and spec.maximum is not None:
             try:
                 if spec.minimum > spec.maximum:
                     yield Finding("minimum is above maximum", spec.pointer, expected="minimum <= maximum",
                                   found=f"{spec.minimum} > {spec.maximum}", check="fact_specs")
             except TypeError:
                 pass
-        if spec.enum is not None and spec.type not in ("string", "string_list"):
-            yield Finding(f"'enum' does not apply to a {spec.type} fact", f"{spec.pointer}/enum",
-                          expected="string or string_list fact", found=spec.type, check="fact_specs")
-        if spec.max_items is not None and spec.type != "string_list":
-            yield Finding(f"'max_items' does not apply to a {spec.type} fact", f"{spec.pointer}/max_items",
-                          expected="string_list fact", found=spec.type, check="fact_specs")
-        if spec.pattern is not None:
-            if spec.type not in ("string", "string_list"):
-                yield Finding(f"'pattern' does not apply to a {spec.type} fact", f"{spec.pointer}/pattern",
-                              expected="string or string_list fact", found=spec.type, check="fact_specs")
-            elif (found := pattern_problem(spec.pattern)) is not None:  # patterns.py: parse-tree checks, RE2
-                yield Finding(found[0], f"{spec.pointer}/pattern", expected=found[1], found=spec.pattern,
-                              check="fact_specs")
+        for key in ("enum", "max_items", "pattern"):
+            if getattr(spec, key) is not None and key not in kind.spec_keys:
+                yield _not_applicable(spec, key)
+        if spec.pattern is not None and "pattern" in kind.spec_keys \
+                and (found := pattern_problem(spec.pattern)) is not None:  # patterns.py: parse-tree checks, RE2
+            yield Finding(found[0], f"{spec.pointer}/pattern", expected=found[1], found=spec.pattern,
+                          check="fact_specs")
         if spec.default is not NO_DEFAULT and not _valid_fact_value(spec, spec.default):
             yield Finding("default is not a valid value of the fact", f"{spec.pointer}/default",
                           expected=f"a valid {spec.type}", found=_short(spec.default), check="fact_specs")
+
+
+def _not_applicable(spec: Any, key: str) -> Finding:
+    return Finding(f"'{key}' does not apply to a {spec.type} fact", f"{spec.pointer}/{key}",
+                   expected=_types_with(key), found=spec.type, check="fact_specs")
 
 
 def check_measures(policy: Policy) -> Iterator[Finding]:
@@ -168,14 +175,14 @@ def check_measures(policy: Policy) -> Iterator[Finding]:
         for ref, role, pointer in names_in(measure.compute, measure.pointer + "/compute"):
             if ref in policy.facts:
                 fact_type = policy.facts[ref].type
-                if fact_type not in ROLE_TYPES[role]:
+                if fact_type not in _types_of(role):
                     yield Finding(f"'{ref}' is a {fact_type} fact; this argument needs a {role} value", pointer,
-                                  expected=" or ".join(ROLE_TYPES[role]) + " fact", found=f"{fact_type} fact",
+                                  expected=" or ".join(_types_of(role)) + " fact", found=f"{fact_type} fact",
                                   check="measures")
             elif ref in policy.measures:
                 if role != "number":
                     yield Finding(f"'{ref}' is a measure (a number); this argument needs a {role} fact", pointer,
-                                  expected=" or ".join(ROLE_TYPES[role]) + " fact", found="measure", check="measures")
+                                  expected=" or ".join(_types_of(role)) + " fact", found="measure", check="measures")
             else:
                 yield Finding(f"unknown fact or measure '{ref}'" + suggest(ref, names), pointer,
                               expected="a fact or measure name", found=ref, check="measures")
@@ -201,7 +208,6 @@ def check_measures(policy: Policy) -> Iterator[Finding]:
 
 
 def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Finding]:
-    from ..compile.compiler import value_type
     operand = comparison.operand
     own = policy.facts if operand.kind == "fact" else policy.measures
     other = policy.measures if operand.kind == "fact" else policy.facts
@@ -216,11 +222,12 @@ def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Findin
             yield Finding(f"unknown {operand.kind} '{operand.name}'" + suggest(operand.name, list(own)), pointer,
                           expected=f"one of the policy's {operand.kind}s", found=operand.name, check="references")
         return
-    if comparison.op not in OPERATORS:
-        return  # the schema reports an unknown operator
+    operator = OPERATORS.get(comparison.op)
+    if operator is None or operator.lower is None:
+        return  # the schema reports an operator a policy may not write
     vtype = value_type(policy, operand)
     try:
-        OPERATORS[comparison.op](vtype, comparison.value)
+        operator.lower(vtype, comparison.value)
     except Mismatch as exc:
         yield Finding(f"'{operand.name}' {comparison.op}: {exc}", comparison.pointer + "/value",
                       expected=exc.expected, found=exc.found, check="operators")
@@ -324,6 +331,5 @@ def policy_findings(policy: Policy, *, tolerant: bool = False) -> list[Finding]:
             continue
     if not tolerant and not any(f.severity == "error" for f in findings):
         # the static checks of lint.py reason about a policy these checks accept
-        from .lint import lint_findings  # late: lint imports this module
         findings.extend(lint_findings(policy))
     return findings

@@ -9,488 +9,28 @@ arithmetic, and policies that will outgrow the engine's budgets. Each check is a
 yielding findings (severity `error` or `warning`, a JSON Pointer that load.py turns into
 FILE:LINE:COLUMN); LINT_CHECKS maps check names to them.
 
-The reasoning is over values that are present: a condition is turned into disjunctive normal
-form over *atoms* (one comparison of one fact or measure, possibly negated), and a conjunction
-of atoms is satisfiable when, for every operand, some value in the operand's domain (its type,
-`minimum`/`maximum`, `enum`, `pattern`, integer-ness; for measures, bounds derived from their
-formula) passes every atom on it. Kleene logic is monotone, so a condition that no complete set
-of facts meets is never met, missing data or not. Where the normal form would be too large the
-check says nothing rather than guess.
+The reasoning is over values that are present (forms.py); what is read off tiers is in tiers.py.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
-from dataclasses import dataclass
-from itertools import product as _cartesian
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
-from ..errors import Finding
-from ..explain.results import render, render_value
-from ..model.policy import All, Any_, Comparison, Condition, Criterion, Not, Operand, Policy, Tier, comparisons
-from .checks import suggest
+from ..compile.compiler import MAX_DISJUNCTS_PER_RULE, compile_policy
+from ..compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
+from ..errors import Finding, PolicyError
+from ..language.conditions import render
+from ..language.encodings import ENGINE_TESTS
+from ..language.measures import MEASURES
+from ..model.policy import Any_, Comparison, Condition, Not, Operand, Policy, comparisons
+from .forms import Reasoner, dnf, domain_of
+from .names import suggest
+from .tiers import (Bound, bounds_of, converter_for, numeric_operand, operands_of, required, shadowed_map,
+                    targets)
 
-MAX_CONJUNCTS = 256        # a normal form larger than this is not analysed (no finding, no guess)
 MAX_TIERS_PAIRWISE = 120   # tier-pair checks are quadratic: beyond this many tiers they are skipped
 ENGINE_CALLS_WARNING = 8   # rulesets per policy = engine calls per partner; beyond this, warn
-
-NEGATION = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not_in",
-            "not_in": "in", "contains": "not_contains", "not_contains": "contains"}
-
-
-# --- domains: the values an operand can take when it is present -------------------------------
-
-@dataclass(frozen=True)
-class Domain:
-    kind: str                              # number, date, string, boolean, list
-    lo: float | None = None                # numbers and dates (dates as ordinals)
-    hi: float | None = None
-    integer: bool = False
-    values: frozenset[str] | None = None   # strings: the enum; lists: the allowed items
-    pattern: str | None = None
-    max_items: int | None = None
-    notes: tuple[str, ...] = ()            # where the bounds come from, for messages
-
-
-def _ordinal(value: Any) -> int:
-    return _dt.date.fromisoformat(str(value)).toordinal()
-
-
-# Bounds of a measure from its formula: one small function per operation, (lo, hi, integer).
-Bounds = tuple[float | None, float | None, bool]
-
-
-def _b_sum(parts: list[Bounds]) -> Bounds:
-    lo = None if any(p[0] is None for p in parts) else sum(p[0] for p in parts)  # type: ignore[misc]
-    hi = None if any(p[1] is None for p in parts) else sum(p[1] for p in parts)  # type: ignore[misc]
-    return lo, hi, all(p[2] for p in parts)
-
-
-def _b_difference(parts: list[Bounds]) -> Bounds:
-    (alo, ahi, aint), (blo, bhi, bint) = parts
-    lo = None if alo is None or bhi is None else alo - bhi
-    hi = None if ahi is None or blo is None else ahi - blo
-    return lo, hi, aint and bint
-
-
-def _b_product(parts: list[Bounds]) -> Bounds:
-    integer = all(p[2] for p in parts)
-    if all(p[0] is not None and p[0] >= 0 for p in parts):  # non-negative factors: monotone
-        hi = None if any(p[1] is None for p in parts) else math.prod(p[1] for p in parts)  # type: ignore[misc]
-        return math.prod(p[0] for p in parts), hi, integer  # type: ignore[misc]
-    return None, None, integer
-
-
-def _b_ratio(parts: list[Bounds]) -> Bounds:
-    (alo, _ahi, _aint), (blo, _bhi, _bint) = parts
-    return (0 if alo is not None and alo >= 0 and blo is not None and blo >= 0 else None), None, False
-
-
-def _b_min(parts: list[Bounds]) -> Bounds:
-    lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)  # type: ignore[type-var]
-    highs = [p[1] for p in parts if p[1] is not None]
-    return lo, (min(highs) if highs else None), all(p[2] for p in parts)
-
-
-def _b_max(parts: list[Bounds]) -> Bounds:
-    lows = [p[0] for p in parts if p[0] is not None]
-    hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)  # type: ignore[type-var]
-    return (max(lows) if lows else None), hi, all(p[2] for p in parts)
-
-
-EXPRESSION_BOUNDS: dict[str, Callable[[list[Bounds]], Bounds]] = {
-    "sum": _b_sum, "difference": _b_difference, "product": _b_product, "ratio": _b_ratio,
-    "min": _b_min, "max": _b_max,
-}
-
-
-def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bounds:
-    if isinstance(expr, bool):
-        return None, None, False
-    if isinstance(expr, (int, float)):
-        return expr, expr, isinstance(expr, int) or float(expr).is_integer()
-    if isinstance(expr, str):
-        if expr in policy.facts:
-            spec = policy.facts[expr]
-            if spec.type not in ("number", "integer"):
-                return None, None, False
-            return spec.minimum, spec.maximum, spec.type == "integer"
-        if expr in policy.measures and expr not in seen:
-            return _expression_bounds(policy, policy.measures[expr].compute, seen | {expr})
-        return None, None, False
-    ((op, arg),) = expr.items()
-    if op in EXPRESSION_BOUNDS:
-        return EXPRESSION_BOUNDS[op]([_expression_bounds(policy, sub, seen) for sub in arg])
-    if op == "count":
-        spec = policy.facts.get(arg)
-        return 0, (spec.max_items if spec else None), True
-    if op == "count_in":
-        return 0, len(arg["values"]), True
-    if op == "constant":
-        return arg, arg, float(arg).is_integer()
-    return None, None, op in ("days_since", "days_between")
-
-
-def domain_of(policy: Policy, operand: Operand) -> Domain:
-    """What values `operand` can take when present, from the fact catalogue or the measure's formula."""
-    if operand.kind == "measure":
-        measure = policy.measures[operand.name]
-        lo, hi, integer = _expression_bounds(policy, measure.compute, frozenset([operand.name]))
-        notes = []
-        if lo is not None:
-            notes.append(f"{operand.name} is never below {_number_text(lo)}")
-        if hi is not None:
-            notes.append(f"{operand.name} is never above {_number_text(hi)}")
-        if integer:
-            notes.append(f"{operand.name} is a whole number")
-        return Domain("number", lo, hi, integer, notes=tuple(notes))
-    spec = policy.facts[operand.name]
-    if spec.type in ("number", "integer", "date"):
-        convert = _ordinal if spec.type == "date" else (lambda v: v)
-        notes = [f"{spec.name} has {key} {getattr(spec, key)}" for key in ("minimum", "maximum")
-                 if getattr(spec, key) is not None]
-        if spec.type == "integer":
-            notes.append(f"{spec.name} is an integer")
-        return Domain("date" if spec.type == "date" else "number",
-                      None if spec.minimum is None else convert(spec.minimum),
-                      None if spec.maximum is None else convert(spec.maximum),
-                      spec.type in ("integer", "date"), notes=tuple(notes))
-    notes = []
-    if spec.enum is not None:
-        notes.append(f"{spec.name} allows only " + ", ".join(spec.enum[:8]) + (", ..." if len(spec.enum) > 8 else ""))
-    if spec.pattern is not None:
-        notes.append(f"{spec.name} must match {spec.pattern}")
-    if spec.max_items is not None:
-        notes.append(f"{spec.name} has at most {spec.max_items} items")
-    kind = {"string": "string", "boolean": "boolean", "string_list": "list"}[spec.type]
-    return Domain(kind, values=None if spec.enum is None else frozenset(spec.enum), pattern=spec.pattern,
-                  max_items=spec.max_items, notes=tuple(notes))
-
-
-def _number_text(value: Any) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-# --- atoms and normal forms --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Atom:
-    """One comparison of one operand (negated comparisons are turned into their complement)."""
-
-    operand: Operand
-    op: str
-    value: Any
-    source: Comparison
-
-    def text(self) -> str:
-        return f"{self.operand.name} {self.op} {render_value(self.value)}".replace("not_contains", "does not contain")
-
-
-Conjunct = tuple[Atom, ...]
-
-
-def _comparison_dnf(comparison: Comparison, negate: bool) -> list[Conjunct]:
-    operand, op, value = comparison.operand, comparison.op, comparison.value
-    if op == "between":
-        low, high = value
-        if negate:
-            return [(Atom(operand, "<", low, comparison),), (Atom(operand, ">", high, comparison),)]
-        return [(Atom(operand, ">=", low, comparison), Atom(operand, "<=", high, comparison))]
-    return [(Atom(operand, NEGATION[op] if negate else op, value, comparison),)]
-
-
-def dnf(condition: Condition, negate: bool = False) -> list[Conjunct] | None:
-    """The condition (or its negation) as a list of alternative conjunctions of atoms; None when
-    that list would exceed MAX_CONJUNCTS."""
-    if isinstance(condition, Comparison):
-        return _comparison_dnf(condition, negate)
-    if isinstance(condition, Not):
-        return dnf(condition.part, not negate)
-    parts = [dnf(part, negate) for part in condition.parts]
-    if any(p is None for p in parts):
-        return None
-    conjunctive = isinstance(condition, All) != negate  # all, or the negation of any (De Morgan)
-    if not conjunctive:
-        union = [c for p in parts for c in p]  # type: ignore[union-attr]
-        return union if len(union) <= MAX_CONJUNCTS else None
-    size = math.prod(len(p) for p in parts)  # type: ignore[arg-type]
-    if size > MAX_CONJUNCTS:
-        return None
-    return [tuple(a for c in combo for a in c) for combo in _cartesian(*parts)]  # type: ignore[arg-type]
-
-
-def conjoin(*forms: list[Conjunct] | None) -> list[Conjunct] | None:
-    """The conjunction of several normal forms (None if any is unknown or the result too large)."""
-    if any(f is None for f in forms):
-        return None
-    if math.prod(len(f) for f in forms) > MAX_CONJUNCTS:  # type: ignore[arg-type]
-        return None
-    return [tuple(a for c in combo for a in c) for combo in _cartesian(*forms)]  # type: ignore[arg-type]
-
-
-# --- satisfiability, one small function per kind of value ------------------------------------
-
-def _numeric(domain: Domain, atoms: list[Atom], convert: Callable[[Any], Any]) -> bool:
-    lo, lo_open, hi, hi_open = domain.lo, False, domain.hi, False
-    allowed: set[Any] | None = None
-    excluded: set[Any] = set()
-    for atom in atoms:
-        op = atom.op
-        values = [convert(v) for v in atom.value] if op in ("in", "not_in") else [convert(atom.value)]
-        v = values[0]
-        if op in (">", ">=") and (lo is None or v > lo or (v == lo and op == ">")):
-            lo, lo_open = v, op == ">"
-        elif op in ("<", "<=") and (hi is None or v < hi or (v == hi and op == "<")):
-            hi, hi_open = v, op == "<"
-        elif op in ("==", "in"):
-            allowed = set(values) if allowed is None else allowed & set(values)
-        elif op in ("!=", "not_in"):
-            excluded |= set(values)
-
-    def inside(x: Any) -> bool:
-        return ((lo is None or x > lo or (x == lo and not lo_open))
-                and (hi is None or x < hi or (x == hi and not hi_open))
-                and x not in excluded and (not domain.integer or float(x).is_integer()))
-
-    if allowed is not None:
-        return any(inside(x) for x in allowed)
-    if domain.integer:
-        first = None if lo is None else (math.floor(lo) + 1 if lo_open or not float(lo).is_integer() else int(lo))
-        last = None if hi is None else (math.ceil(hi) - 1 if hi_open or not float(hi).is_integer() else int(hi))
-        if first is None or last is None:
-            return True
-        if last - first + 1 > len(excluded):
-            return first <= last
-        return any(x not in excluded for x in range(first, last + 1))
-    if lo is None or hi is None or lo < hi:
-        return True
-    return lo == hi and not lo_open and not hi_open and lo not in excluded
-
-
-def _matches(domain: Domain, value: str) -> bool:
-    if domain.values is not None and value not in domain.values:
-        return False
-    return domain.pattern is None or re.fullmatch(domain.pattern, value) is not None
-
-
-def _string(domain: Domain, atoms: list[Atom]) -> bool:
-    allowed: set[Any] | None = None if domain.values is None else set(domain.values)
-    excluded: set[Any] = set()
-    for atom in atoms:
-        values = set(atom.value) if atom.op in ("in", "not_in") else {atom.value}
-        if atom.op in ("==", "in"):
-            allowed = values if allowed is None else allowed & values
-        else:
-            excluded |= values
-    if allowed is None:
-        return True  # infinitely many strings remain
-    return any(v not in excluded and _matches(domain, v) for v in allowed)
-
-
-def _boolean(domain: Domain, atoms: list[Atom]) -> bool:
-    left = {True, False}
-    for atom in atoms:
-        left = {v for v in left if (v == atom.value) == (atom.op == "==")}
-    return bool(left)
-
-
-def _list(domain: Domain, atoms: list[Atom]) -> bool:
-    required = {a.value for a in atoms if a.op == "contains"}
-    excluded = {a.value for a in atoms if a.op == "not_contains"}
-    if required & excluded or not all(_matches(domain, v) for v in required):
-        return False
-    return domain.max_items is None or len(required) <= domain.max_items
-
-
-FEASIBLE: dict[str, Callable[[Domain, list[Atom]], bool]] = {
-    "number": lambda d, atoms: _numeric(d, atoms, lambda v: v),
-    "date": lambda d, atoms: _numeric(d, atoms, _ordinal),
-    "string": _string,
-    "boolean": _boolean,
-    "list": _list,
-}
-
-
-class Reasoner:
-    """Satisfiability of conjunctions of atoms under one policy's domains (memoised per operand)."""
-
-    def __init__(self, policy: Policy):
-        self.policy = policy
-        self._domains: dict[Operand, Domain] = {}
-
-    def domain(self, operand: Operand) -> Domain:
-        if operand not in self._domains:
-            self._domains[operand] = domain_of(self.policy, operand)
-        return self._domains[operand]
-
-    def conflict(self, conjunct: Conjunct) -> tuple[Operand, list[Atom]] | None:
-        """The operand whose atoms no allowed value passes, with those atoms; None if satisfiable."""
-        by_operand: dict[Operand, list[Atom]] = {}
-        for atom in conjunct:
-            by_operand.setdefault(atom.operand, []).append(atom)
-        for operand, atoms in by_operand.items():
-            domain = self.domain(operand)
-            if not FEASIBLE[domain.kind](domain, atoms):
-                return operand, atoms
-        return None
-
-    def satisfiable(self, form: list[Conjunct] | None) -> bool | None:
-        if form is None:
-            return None
-        return any(self.conflict(c) is None for c in form)
-
-    def why_not(self, form: list[Conjunct]) -> str:
-        """Why no conjunct of `form` can hold, in the policy's terms."""
-        reasons = []
-        for conjunct in form[:3]:
-            operand, atoms = self.conflict(conjunct)  # type: ignore[misc]
-            texts = list(dict.fromkeys(a.text() for a in atoms))
-            domain = self.domain(operand)
-            # name the fact's constraints only when they are part of the reason
-            notes = domain.notes if FEASIBLE[domain.kind](Domain(domain.kind), atoms) else ()
-            reason = " and ".join(texts) + (" cannot both hold" if len(texts) == 2 else
-                                            " cannot all hold" if len(texts) > 2 else " cannot hold")
-            if notes:
-                reason += " (" + "; ".join(notes) + ")"
-            reasons.append(reason)
-        more = f"; and {len(form) - 3} more alternative(s)" if len(form) > 3 else ""
-        return "; ".join(reasons) + more
-
-
-# --- helpers over tiers ------------------------------------------------------------------------
-
-def _required(tier: Tier) -> list[Criterion]:
-    return [c for c in tier.criteria if not c.advisory]
-
-
-def _conjunctive_comparisons(condition: Condition) -> Iterator[tuple[Comparison, bool]]:
-    """Comparisons that must hold (negated: must fail) whenever the condition is met, each with
-    its negation flag: the comparisons reached through `all` and `not` without passing an `any`."""
-    def walk(cond: Condition, negate: bool) -> Iterator[tuple[Comparison, bool]]:
-        if isinstance(cond, Comparison):
-            yield cond, negate
-        elif isinstance(cond, Not):
-            yield from walk(cond.part, not negate)
-        elif isinstance(cond, All) and not negate:
-            for part in cond.parts:
-                yield from walk(part, negate)
-        elif isinstance(cond, Any_) and negate:
-            for part in cond.parts:
-                yield from walk(part, negate)
-    yield from walk(condition, False)
-
-
-def _present_when_met(tier: Tier) -> set[Operand]:
-    """Operands that are surely present when the tier's required criteria are all met."""
-    return {c.operand for crit in _required(tier) for c, _ in _conjunctive_comparisons(crit.condition)}
-
-
-def _operands(criteria: Iterable[Criterion]) -> set[Operand]:
-    return {c.operand for crit in criteria for c in comparisons(crit.condition)}
-
-
-def _tier_form(criteria: list[Criterion], negate: bool = False) -> list[Conjunct] | None:
-    if not criteria:
-        return [()] if not negate else []
-    condition = All(tuple(c.condition for c in criteria), "")
-    return dnf(condition, negate)
-
-
-def _covered(policy: Policy, reasoner: Reasoner, tier: Tier, higher: list[Tier]) -> bool | None:
-    """Whether every partner meeting `tier` meets one of `higher` (None: cannot tell)."""
-    form = conjoin(_tier_form(_required(tier)), *[_tier_form(_required(h), negate=True) for h in higher])
-    ok = reasoner.satisfiable(form)
-    return None if ok is None else not ok
-
-
-def _shadowing(policy: Policy, reasoner: Reasoner, tier: Tier) -> list[Tier] | None:
-    """Higher tiers that together take every partner who meets `tier`; None if it is reachable."""
-    present = _present_when_met(tier)
-    usable = [h for h in policy.tiers[: tier.rank - 1] if _operands(_required(h)) <= present]
-    together = _covered(policy, reasoner, tier, usable) if usable else False
-    if together is False:
-        return None  # not even all of them together take every such partner
-    for h in reversed(usable):  # the nearest single tier above first: the clearest message
-        if _covered(policy, reasoner, tier, [h]):
-            return [h]
-    return usable if together else None
-
-
-def _shadowed_map(policy: Policy, reasoner: Reasoner) -> dict[str, list[Tier]]:
-    """Tier id -> the higher tiers that shadow it, for every shadowed tier. Two checks need it:
-    the last result is kept (one tuple, replaced whole, so threads never see half of one)."""
-    global _last_shadowed
-    last = _last_shadowed
-    if last is not None and last[0] is policy:
-        return last[1]
-    named = {o.tier for o in policy.overrides}
-    found = {}
-    for tier in policy.tiers[1:]:
-        if tier.id in named or reasoner.satisfiable(_tier_form(_required(tier))) is False:
-            continue  # reachable through an override / already an error of its own
-        above = _shadowing(policy, reasoner, tier)
-        if above is not None:
-            found[tier.id] = above
-    _last_shadowed = (policy, found)
-    return found
-
-
-_last_shadowed: tuple[Policy, dict[str, list[Tier]]] | None = None
-
-
-@dataclass(frozen=True)
-class Bound:
-    value: Any
-    open: bool
-    text: str       # the bound as the policy states it, e.g. "annual_sales_usd >= 25000"
-    pointer: str    # the comparison it comes from
-
-
-def _bounds(tier: Tier, operand: Operand, convert: Callable[[Any], Any]) -> tuple[Bound | None, Bound | None]:
-    """The tightest lower and upper bound the tier's required criteria put on a numeric operand."""
-    lo: Bound | None = None
-    hi: Bound | None = None
-    for crit in _required(tier):
-        for comparison, negate in _conjunctive_comparisons(crit.condition):
-            if comparison.operand != operand:
-                continue
-            form = _comparison_dnf(comparison, negate)
-            if len(form) != 1:
-                continue  # not(between) is two alternatives: no single bound
-            for atom in form[0]:
-                if atom.op in ("in", "not_in", "!=", "contains", "not_contains"):
-                    continue
-                v = convert(atom.value)
-                if atom.op in (">", ">=", "=="):
-                    cand = Bound(v, atom.op == ">", atom.text(), comparison.pointer)
-                    if lo is None or v > lo.value or (v == lo.value and cand.open):
-                        lo = cand
-                if atom.op in ("<", "<=", "=="):
-                    cand = Bound(v, atom.op == "<", atom.text(), comparison.pointer)
-                    if hi is None or v < hi.value or (v == hi.value and cand.open):
-                        hi = cand
-    return lo, hi
-
-
-def _numeric_operand(policy: Policy, operand: Operand) -> bool:
-    return operand.kind == "measure" or policy.facts[operand.name].type in ("number", "integer", "date")
-
-
-def _convert(policy: Policy, operand: Operand) -> Callable[[Any], Any]:
-    if operand.kind == "fact" and policy.facts[operand.name].type == "date":
-        return _ordinal
-    return lambda v: v
-
-
-def _targets(policy: Policy) -> Iterator[tuple[str, Condition, str]]:
-    """(what, condition, pointer) of every criterion and override, named as a manager reads them."""
-    for tier in policy.tiers:
-        for c in tier.criteria:
-            kind = "advisory criterion" if c.advisory else "criterion"
-            yield f"{kind} '{c.id}' of tier '{tier.name}'", c.condition, c.pointer
-    for o in policy.overrides:
-        yield f"override '{o.id}'", o.when, o.pointer + "/when"
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -500,7 +40,7 @@ def check_contradictions(policy: Policy) -> Iterator[Finding]:
     fact's minimum, maximum or enum), or an alternative of an `any` that can never be met while
     the others can. Warnings: the policy still evaluates (the criterion is simply never met)."""
     reasoner = Reasoner(policy)
-    for what, condition, pointer in _targets(policy):
+    for what, condition, pointer in targets(policy):
         form = dnf(condition)
         if reasoner.satisfiable(form) is False:
             yield Finding(f"{what} can never be met: {reasoner.why_not(form)}", pointer,  # type: ignore[arg-type]
@@ -531,7 +71,7 @@ def check_always_true(policy: Policy) -> Iterator[Finding]:
     """A criterion (or override) met by every partner that has the facts it reads: it decides
     nothing except that the facts are given. A warning."""
     reasoner = Reasoner(policy)
-    for what, condition, pointer in _targets(policy):
+    for what, condition, pointer in targets(policy):
         if reasoner.satisfiable(dnf(condition, negate=True)) is False:
             facts = sorted({c.operand.name for c in comparisons(condition)})
             notes = sorted({n for c in comparisons(condition) for n in reasoner.domain(c.operand).notes})
@@ -548,13 +88,13 @@ def check_shadowed_tiers(policy: Policy) -> Iterator[Finding]:
     if len(policy.tiers) > MAX_TIERS_PAIRWISE:
         yield _too_many_tiers(policy, "shadowed_tiers")
         return
-    shadowed = _shadowed_map(policy, Reasoner(policy))
+    shadowed = shadowed_map(policy, Reasoner(policy))
     for tier in policy.tiers:
         above = shadowed.get(tier.id)
         if above is None:
             continue
         names = " or ".join(f"'{h.name}'" for h in above)
-        if len(above) == 1 and not _required(above[0]):
+        if len(above) == 1 and not required(above[0]):
             why = f"'{above[0].name}' has no required criteria, so every partner gets it or a higher tier"
         else:
             why = f"every partner that meets it also meets {names}, ranked higher"
@@ -569,14 +109,14 @@ def check_inverted_tiers(policy: Policy) -> Iterator[Finding]:
     if len(policy.tiers) > MAX_TIERS_PAIRWISE:
         yield _too_many_tiers(policy, "inverted_tiers")
         return
-    shadowed = _shadowed_map(policy, Reasoner(policy))
-    bounds = {(t.id, op): _bounds(t, op, _convert(policy, op))
-              for t in policy.tiers for op in _operands(_required(t)) if _numeric_operand(policy, op)}
+    shadowed = shadowed_map(policy, Reasoner(policy))
+    bounds = {(t.id, op): bounds_of(t, op, converter_for(policy, op))
+              for t in policy.tiers for op in operands_of(required(t)) if numeric_operand(policy, op)}
     for low_index, low in enumerate(policy.tiers):
         for high in policy.tiers[:low_index]:
             if high in shadowed.get(low.id, ()):
                 continue  # reported as a shadowed tier, the larger problem
-            for operand in sorted(_operands(_required(low)) & _operands(_required(high)), key=str):
+            for operand in sorted(operands_of(required(low)) & operands_of(required(high)), key=str):
                 if (low.id, operand) not in bounds:
                     continue
                 llo, lhi = bounds[(low.id, operand)]
@@ -589,7 +129,8 @@ def check_inverted_tiers(policy: Policy) -> Iterator[Finding]:
                     finding = (lhi.text, hhi.text, "less")
                 if finding:
                     low_text, high_text, word = finding
-                    source = (llo or lhi)  # type: ignore[union-attr]
+                    source = llo or lhi
+                    assert source is not None
                     yield Finding(f"tier '{low.name}' asks for {low_text}, {word} than the higher tier "
                                   f"'{high.name}' ({high_text}): a lower tier is stricter than a higher one "
                                   f"on {operand.name}", source.pointer, expected=f"at most what '{high.name}' asks",
@@ -630,21 +171,21 @@ def check_bands(policy: Policy) -> Iterator[Finding]:
                           expected="a fact or measure name", found=name, check="bands")
             continue
         operand = Operand("fact" if name in policy.facts else "measure", name)
-        if not _numeric_operand(policy, operand):
+        if not numeric_operand(policy, operand):
             yield Finding(f"contiguous_bands names '{name}', a {policy.facts[name].type} fact: bands need numbers "
                           "or dates", pointer, expected="a number, integer or date fact, or a measure",
                           found=policy.facts[name].type, check="bands")
             continue
-        convert = _convert(policy, operand)
+        convert = converter_for(policy, operand)
         integer = domain_of(policy, operand).integer
-        banded = [(t, *_bounds(t, operand, convert)) for t in policy.tiers]
+        banded = [(t, *bounds_of(t, operand, convert)) for t in policy.tiers]
         banded = [(t, lo, hi) for t, lo, hi in banded if lo or hi]
-        if banded and banded[0][2] is not None:
-            top = banded[0]
-            yield Finding(f"no tier's band covers {name} above the top band of '{top[0].name}' "
-                          f"({top[2].text}): those partners fall out of the {name} bands",
-                          top[2].pointer, expected=f"no upper bound on the highest {name} band",
-                          found=top[2].text, severity="warning", check="bands")
+        top_band = banded[0][2] if banded else None
+        if top_band is not None:
+            yield Finding(f"no tier's band covers {name} above the top band of '{banded[0][0].name}' "
+                          f"({top_band.text}): those partners fall out of the {name} bands",
+                          top_band.pointer, expected=f"no upper bound on the highest {name} band",
+                          found=top_band.text, severity="warning", check="bands")
         for (high, hlo, _hhi), (low, _llo, lhi) in zip(banded, banded[1:]):
             if hlo is None or lhi is None:
                 continue  # open-ended: the ranking closes the band
@@ -661,7 +202,11 @@ def check_bands(policy: Policy) -> Iterator[Finding]:
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_SAME_UNIT_OPS = ("sum", "difference", "min", "max")
+
+
+def _same_unit(op: str) -> bool:
+    """Whether an operation's arguments must share a unit (its `same_unit` facet)."""
+    return op in MEASURES and MEASURES[op].same_unit
 
 
 def _unit_of(policy: Policy, expr: Any) -> str | None:
@@ -672,7 +217,7 @@ def _unit_of(policy: Policy, expr: Any) -> str | None:
             return policy.measures[expr].unit
     if isinstance(expr, dict) and len(expr) == 1:
         ((op, arg),) = expr.items()
-        if op in _SAME_UNIT_OPS:
+        if _same_unit(op):
             units = {_unit_of(policy, sub) for sub in arg if not isinstance(sub, (int, float))}
             return units.pop() if len(units) == 1 else None
     return None
@@ -704,8 +249,8 @@ def _mixed_units(policy: Policy, expr: Any, pointer: str, measure: str) -> Itera
         return
     for i, sub in enumerate(arg):
         yield from _mixed_units(policy, sub, f"{pointer}/{op}/{i}", measure)
-    if op in _SAME_UNIT_OPS:
-        units = {}
+    if _same_unit(op):
+        units: dict[str, Any] = {}
         for sub in arg:
             unit = None if isinstance(sub, (int, float)) else _unit_of(policy, sub)
             if unit:
@@ -722,9 +267,6 @@ def check_engine_limits(policy: Policy) -> Iterator[Finding]:
     a policy that cannot be compiled is an error; one that needs more than ENGINE_CALLS_WARNING
     rulesets (each an engine call for a partner the result cache has not seen), or a single
     comparison that needs more than one ruleset by itself, is a warning, with the figures."""
-    from ..compile.compiler import MAX_DISJUNCTS_PER_RULE, ENGINE_TESTS, compile_policy
-    from ..compile.engine import MAX_DISJUNCTS_PER_RULESET, MAX_FIELDS_PER_FACT
-    from ..errors import PolicyError
     try:
         compiled = compile_policy(policy)
     except PolicyError as exc:
@@ -742,7 +284,7 @@ def check_engine_limits(policy: Policy) -> Iterator[Finding]:
                       expected=f"at most {ENGINE_CALLS_WARNING} rulesets",
                       found=f"{count} rulesets", severity="warning", check="engine_limits")
     for leaf in compiled.leaves:
-        size = len(ENGINE_TESTS[leaf.test.name](compiled.keys[leaf.operand], compiled.codecs[leaf.operand],
+        size = len(ENGINE_TESTS[leaf.test.name](compiled.keys[leaf.slot], compiled.codecs[leaf.slot],
                                                leaf.test.constants))
         if size > MAX_DISJUNCTS_PER_RULESET:
             pointer = next(p for p, (i, _) in compiled.lowered.items() if i == leaf.index)

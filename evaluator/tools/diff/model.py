@@ -24,8 +24,9 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from ... import __version__
-from ...model.decision import MET, Decision, InvalidRecord, jsonable
+from ...version import __version__
+from ...language.facttypes import jsonable
+from ...model.decision import MET, Decision, InvalidRecord
 from ...evaluate.evaluator import Evaluator
 from ...model.policy import Policy, Tier
 
@@ -177,7 +178,7 @@ def benefit_changes(a: Tier | None, b: Tier | None) -> list[dict[str, Any]]:
         change = "added" if x is None else "removed" if y is None else "changed"
         changes.append({"benefit": benefit_id, "change": change,
                         "before": terms(x) if x is not None else None, "after": terms(y) if y is not None else None,
-                        "description": (y or x)["description"]})
+                        "description": (y or x)["description"]})  # type: ignore[index]  # one is there
     return changes
 
 

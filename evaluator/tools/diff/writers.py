@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any, Callable
 
-from ... import __version__
+from ...version import __version__
 from ...model.policy import Policy
 from ...render.cells import SafeDictWriter
 from ...render.html import esc, html_page, html_table

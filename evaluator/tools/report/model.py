@@ -28,11 +28,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ... import __version__
+from ...version import __version__
 from ...model.decision import MISSING, Decision, InvalidRecord
 from ...errors import EvaluatorError
 from ...evaluate.evaluator import Evaluator, InputRecord
 from ...language.facts import coerce_record
+from ...language.facttypes import FACT_TYPES
 from ...explain.near import at_risk, near_gaps
 from ...model.policy import Policy, Tier
 from ...render.text import NO_TIER
@@ -92,16 +93,20 @@ def _round(value: float | None) -> float | int | None:
 
 
 def default_dimensions(policy: Policy) -> list[str]:
+    """Facts to break partners down by: those a fact type lets group (--by), with few values (an
+    enum, or items of a list)."""
     return [name for name, spec in policy.facts.items()
-            if name != policy.id_fact and (spec.type == "string_list" or (spec.type == "string" and spec.enum))]
+            if name != policy.id_fact and FACT_TYPES[spec.type].report_role == "dimension"
+            and (FACT_TYPES[spec.type].value_type == "list" or spec.enum)]
 
 
 def default_sums(policy: Policy) -> list[str]:
     return [name for name, spec in policy.facts.items()
-            if spec.type in ("number", "integer") and spec.unit == policy.currency]
+            if FACT_TYPES[spec.type].report_role == "amount" and spec.unit == policy.currency]
 
 
-def _check_facts(policy: Policy, names: list[str], types: tuple[str, ...], option: str) -> None:
+def _check_facts(policy: Policy, names: list[str], role: str, option: str) -> None:
+    types = tuple(name for name, kind in FACT_TYPES.items() if kind.report_role == role)
     import difflib
     for name in names:
         spec = policy.facts.get(name)
@@ -135,8 +140,8 @@ class ProgramReport:
     invalid: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _check_facts(self.policy, self.dimensions, ("string", "string_list"), "--by")
-        _check_facts(self.policy, self.sums, ("number", "integer"), "--sum")
+        _check_facts(self.policy, self.dimensions, "dimension", "--by")
+        _check_facts(self.policy, self.sums, "amount", "--sum")
         if not self.near_percent >= 0 or math.isinf(self.near_percent):
             raise ReportOptionError(f"--near {self.near_percent}: expected a percentage, 0 or more")
         self.breakdowns = {name: {} for name in self.dimensions}
@@ -167,7 +172,7 @@ class ProgramReport:
         for name in self.sums:
             value = facts.get(name)
             if _is_number(value):
-                self.tier_sums.setdefault((key, name), Stats()).add(value)
+                self.tier_sums.setdefault((key, name), Stats()).add(value)  # type: ignore[arg-type]
         for name in self.dimensions:
             value = facts.get(name)
             values = sorted(set(value)) if isinstance(value, list) else [value] if isinstance(value, str) else []
@@ -212,12 +217,14 @@ class ProgramReport:
         breakdowns = []
         for name in self.dimensions:
             values = []
-            for value, row in sorted(self.breakdowns[name].items(),
+            for value, row in sorted(self.breakdowns[name].items(),  # type: ignore[assignment]
                                      key=lambda kv: (kv[0] is None, -sum(kv[1].values()), kv[0] or "")):
                 values.append({"value": value, "partners": sum(row.values()),
-                               "tiers": {("none" if k is None else k): row.get(k, 0) for k in self.tier_keys}})
+                               "tiers": {("none" if k is None else k): row.get(k, 0)  # type: ignore[arg-type]
+                                         for k in self.tier_keys}})
             breakdowns.append({"fact": name, "description": self.policy.facts[name].description,
-                               "multi_valued": self.policy.facts[name].type == "string_list", "values": values})
+                               "multi_valued": FACT_TYPES[self.policy.facts[name].type].value_type == "list",
+                               "values": values})
         out: dict[str, Any] = {
             "policy": dict(self.policy.ref, title=self.policy.title),
             "input": self.input_name,

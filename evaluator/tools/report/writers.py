@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any, Callable
 
-from ... import __version__
+from ...version import __version__
 from ...render.html import esc, html_page, html_table
 from ...render.markdown import md_code, md_table, md_text
 from ...render.svg import NO_TIER_COLOUR, PALETTE, svg_bars
@@ -137,12 +137,12 @@ def write_html(report: ProgramReport, out: IO[str]) -> None:
         if breakdown["multi_valued"]:
             parts.append(f"<p>{esc(breakdown['description'])} A partner with several values counts once under "
                          "each.</p>")
-        rows = [(v["value"] if v["value"] is not None else "(none)", [v["tiers"][k or "none"] for k in keys])
+        bars = [(v["value"] if v["value"] is not None else "(none)", [v["tiers"][k or "none"] for k in keys])
                 for v in breakdown["values"]]
-        parts.append(svg_bars(rows, [t["name"] for t in tiers], colours,
+        parts.append(svg_bars(bars, [t["name"] for t in tiers], colours,
                               title=f"Partners per {breakdown['fact']}, by tier"))
         headers = [breakdown["fact"], "partners"] + [t["name"] for t in tiers]
-        table_rows = [[label, sum(values)] + [v or "" for v in values] for label, values in rows]
+        table_rows = [[label, sum(values)] + [v or "" for v in values] for label, values in bars]
         parts.append(html_table(headers, table_rows, set(range(1, len(headers)))))
     if data["invalid_records"]:
         parts.append("<h2>Invalid records</h2>")

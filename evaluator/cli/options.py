@@ -1,0 +1,64 @@
+"""What the commands share: the options that read partners and write results (defined once), and
+turning their values into a policy, a date and an output stream."""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import sys
+from typing import IO, Iterator
+
+import click
+
+from ..load.policyfile import load_policy
+from ..load.records import FORMATS
+from ..model.policy import Policy
+from ..errors import OutputError
+from ..output.writers import WRITE_FAILURES, atomic_output
+from ..resources import default_policy_path
+from .streams import STDOUT, flush_stdout, silence_stdout
+
+
+def policy_from(path: str | None) -> Policy:
+    return load_policy(path or default_policy_path())
+
+
+def as_of_from(value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, found {value!r}", param_hint="--as-of") from None
+
+
+@contextlib.contextmanager
+def output_to(path: str | None) -> Iterator[IO[str]]:
+    """Standard output or FILE (atomic_output); a full disk is `cannot write ...` (exit 2)."""
+    if path is None or path == "-":
+        try:
+            yield sys.stdout
+            flush_stdout()
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise
+            silence_stdout()
+            raise OutputError(f"cannot write {STDOUT}: {exc.strerror}") from None
+    else:
+        with atomic_output(path) as fh:
+            yield fh
+
+
+# Options shared by the commands that read partners and write results (defined once here).
+input_format_option = click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
+                                   help="Format of FACTS; auto uses the file extension, else the content.")
+as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
+                            help="Evaluation date for date measures (default: today, UTC). Recorded in decisions "
+                                 "that use it.")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+                             help="Write to FILE (atomically: replaced only when the run completes).")
+policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
+                             help="Policy file (default: the shipped MessageLabs APAC program).")
+csv_raw_option = click.option("--csv-raw", "csv_raw", is_flag=True,
+                              help="CSV: write cells as they are. By default a text cell that a spreadsheet would run "
+                                   "as a formula (starting with = + - @) gets a leading ' and control characters are "
+                                   "shown as escapes (docs/bad-input.md).")

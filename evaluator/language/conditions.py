@@ -1,0 +1,52 @@
+"""Conditions as the language defines them: three-valued logic over comparisons, and one line of
+text for a condition in the policy's own terms."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from ..model.policy import All, Comparison, Condition, Not
+from ..model.status import MET, MISSING, NOT_MET
+
+_FLIP = {MET: NOT_MET, NOT_MET: MET}
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(render_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def render(condition: Condition) -> str:
+    """A condition as one line of text: `annual_sales_usd >= 1000000`, `all(a >= 2, b contains "AU")`."""
+    if isinstance(condition, Comparison):
+        return f"{condition.operand.name} {condition.op} {render_value(condition.value)}"
+    if isinstance(condition, Not):
+        return f"not({render(condition.part)})"
+    word = "all" if isinstance(condition, All) else "any"
+    return f"{word}(" + ", ".join(render(p) for p in condition.parts) + ")"
+
+
+def combine(condition: Condition, leaf_status: Callable[[Comparison], str]) -> str:
+    """Three-valued (Kleene) logic: `all` is not_met if any part is not_met, else missing if any
+    part is missing; `any` is met if any part is met, else missing if any part is missing; `not`
+    swaps met and not_met and keeps missing. A criterion is `missing` only when the absent data
+    could change its outcome."""
+    if isinstance(condition, Comparison):
+        return leaf_status(condition)
+    if isinstance(condition, Not):
+        inner = combine(condition.part, leaf_status)
+        return _FLIP.get(inner, MISSING)
+    statuses = [combine(p, leaf_status) for p in condition.parts]
+    decisive, other = (NOT_MET, MET) if isinstance(condition, All) else (MET, NOT_MET)
+    if decisive in statuses:
+        return decisive
+    if MISSING in statuses:
+        return MISSING
+    return other
+
+
+def status_of_condition(condition: Condition, leaf_status: Callable[[Comparison], str], negated: bool) -> str:
+    """combine(), of the condition or (negated) of its negation."""
+    status = combine(condition, leaf_status)
+    return _FLIP.get(status, MISSING) if negated else status
