@@ -44,7 +44,8 @@ def lines() -> list[str]:
     import datetime as dt
 
     from evaluator import Evaluator, default_policy
-    from evaluator.fast.template import json_line, jsonl_line
+    from evaluator.fast.jsonbytes import json_line
+    from evaluator.fast.template import jsonl_line
 
     out = []
     policy = default_policy()

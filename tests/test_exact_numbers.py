@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from evaluator.load.jsontext import JSONProblem, loads, loads_flat
 from evaluator.model.numbers import NotExact, exact_float
 
-from conftest import SHIPPED, write_json
+from conftest import SHIPPED
 
 ROUNDED = [("annual_sales_usd", "99999.999999999999999"),   # would be 100000.0: Premier Certified
            ("referrals_this_year", "4.9999999999999999999"),  # would be the integer 5: Premium Associate

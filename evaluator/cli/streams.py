@@ -86,15 +86,15 @@ def guard_standard_streams() -> None:
             os.dup2(null, fd)
             os.close(null)
         if fd == 0:
-            sys.stdin = ClosedStream(STDIN, InputError)  # type: ignore[assignment]
+            sys.stdin = ClosedStream(STDIN, InputError)
         elif fd == 1:
-            sys.stdout = ClosedStream(STDOUT, OutputError)  # type: ignore[assignment]
+            sys.stdout = ClosedStream(STDOUT, OutputError)
         else:
             sys.stderr = open(os.devnull, "w")  # nowhere to report to: messages are dropped
     if sys.stdin is None:
-        sys.stdin = ClosedStream(STDIN, InputError)  # type: ignore[assignment]
+        sys.stdin = ClosedStream(STDIN, InputError)
     if sys.stdout is None:
-        sys.stdout = ClosedStream(STDOUT, OutputError)  # type: ignore[assignment]
+        sys.stdout = ClosedStream(STDOUT, OutputError)
 
 
 def silence_stdout() -> None:

@@ -292,7 +292,7 @@ READERS = {"json": read_json, "jsonl": read_jsonl, "csv": read_csv}
 def sniff(stream: IO[bytes], name: str) -> tuple[str, IO[bytes]]:
     """The format of an input (from its name, else its first bytes) and a stream that still
     starts at its first byte. Raises InputError when it is not UTF-8 text or is empty."""
-    head, stream = _read_head(stream)
+    head, stream = read_head(stream)
     check_text(head, name)
     return detect_format(name, head), stream
 

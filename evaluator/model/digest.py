@@ -56,13 +56,11 @@ def reference_sha256(record: Any) -> str:
     try:
         text = canonical_json(record)
     except (TypeError, ValueError):
-        problem = json_problem(record)
-        if problem is not None:
-            raise NotJSONData(*problem) from None
         try:
             text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-        except (TypeError, ValueError, RecursionError) as exc:  # found by neither: still no crash
-            raise NotJSONData(f"the record cannot be written as JSON ({exc})", "") from None
+        except (TypeError, ValueError, RecursionError) as exc:  # no JSON text at all: say where
+            problem = json_problem(record) or (f"the record cannot be written as JSON ({exc})", "")
+            raise NotJSONData(*problem) from None
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
 
 

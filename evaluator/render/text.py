@@ -29,11 +29,6 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def has_unsafe(text: str) -> bool:
-    """Whether `text` holds a character `visible` would escape."""
-    return _UNSAFE.search(text) is not None
-
-
 def visible(value: Any) -> str:
     """`value` as text with every control character written as a visible escape."""
     text = value if type(value) is str else str(value)

@@ -261,8 +261,9 @@ def check_effective(policy: Policy) -> Iterator[Finding]:
                       expected=f"a date on or after {window['from']}", found=window["until"], check="effective")
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, and the bidirectional embeddings and isolates that reorder what is shown
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _strings(data: Any, pointer: str) -> Iterator[tuple[str, str, bool]]:
@@ -285,7 +286,7 @@ def check_text(policy: Policy) -> Iterator[Finding]:
     rather than show. A description may hold line breaks and tabs, nothing else."""
     for pointer, text, is_key in _strings(policy.document, ""):
         prose = not is_key and pointer.endswith("/description")
-        found = (_CONTROL_IN_PROSE if prose else _CONTROL).search(text)
+        found = (CONTROL_IN_PROSE if prose else CONTROL).search(text)
         if found is None:
             continue
         what = "a name" if is_key else "a description" if prose else "a text"
