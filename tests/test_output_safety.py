@@ -243,3 +243,14 @@ def test_report_and_diff_html_escape_everything_from_the_data(cli, tmp_path):
                  cli("diff", policy, policy, facts, "--format", "html")):
         assert "<script" not in proc.stdout_text and "<img" not in proc.stdout_text and "<i>" not in proc.stdout_text
         assert "&lt;script&gt;" in proc.stdout_text
+
+
+def test_policy_test_output_shows_a_case_name_harmlessly(cli, tmp_path):
+    policy = _policy(tmp_path)
+    tests = tmp_path / "policy.tests.json"
+    tests.write_text(json.dumps({"policy": "policy.json", "cases": [
+        {"name": "gold\x1b]0;owned\x07", "facts": {"partner_id": "P", "sales": 150}, "expect": {"tier": "silver"}}]}))
+    proc = cli("test", policy)
+    assert proc.returncode == 1
+    _no_raw_control(proc.stdout_text + proc.stderr_text)
+    assert "FAIL  gold\\x1b]0;owned\\x07" in proc.stdout_text
