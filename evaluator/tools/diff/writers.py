@@ -54,6 +54,20 @@ def _ref_name(policy: Policy, tier_id: str | None) -> str:
     return NO_TIER if tier_id is None else policy.tier(tier_id).name
 
 
+BENEFIT_HEADERS = ["old tier", "new tier", "partners", "changes"]
+INVALID_HEADERS = ["partner", "where", "invalid under", "details"]
+
+
+def _benefit_rows(diff: Diff, changes: list[dict[str, Any]]) -> list[list[Any]]:
+    """The benefit changes per transition, as text cells (each writer escapes them)."""
+    return [[_ref_name(diff.old, c["from"]), _ref_name(diff.new, c["to"]), c["partners"],
+             "; ".join(benefit_text(x) for x in c["changes"])] for c in changes]
+
+
+def _invalid_rows(diff: Diff) -> list[list[Any]]:
+    return [[i["partner_id"] or "?", source_text(i["source"]), i["under"], _invalid_text(i)] for i in diff.invalid]
+
+
 def write_table(diff: Diff, out: IO[str]) -> None:
     """Plain text for a terminal: every value from the data shown harmlessly (render.text)."""
     totals = diff.totals()
@@ -121,14 +135,10 @@ def write_markdown(diff: Diff, out: IO[str]) -> None:
     changes = diff.benefit_transitions()
     if changes:
         out.write("\n## Benefit changes\n\n")
-        out.write(md_table(["old tier", "new tier", "partners", "changes"],
-                           [[_ref_name(diff.old, c["from"]), _ref_name(diff.new, c["to"]), c["partners"],
-                             "; ".join(benefit_text(x) for x in c["changes"])] for c in changes], {2}))
+        out.write(md_table(BENEFIT_HEADERS, _benefit_rows(diff, changes), {2}))
     out.write("\n## Invalid records\n\n")
     if diff.invalid:
-        out.write(md_table(["partner", "where", "invalid under", "details"],
-                           [[i["partner_id"] or "?", source_text(i["source"]), i["under"], _invalid_text(i)]
-                            for i in diff.invalid]))
+        out.write(md_table(INVALID_HEADERS, _invalid_rows(diff)))
     else:
         out.write("None: every record is valid under both policies.\n")
 
@@ -185,14 +195,10 @@ def write_html(diff: Diff, out: IO[str]) -> None:
     changes = diff.benefit_transitions()
     if changes:
         parts.append("<h2>Benefit changes</h2>")
-        parts.append(html_table(["old tier", "new tier", "partners", "changes"],
-                                [[_ref_name(diff.old, c["from"]), _ref_name(diff.new, c["to"]), c["partners"],
-                                  "; ".join(benefit_text(x) for x in c["changes"])] for c in changes], {2}))
+        parts.append(html_table(BENEFIT_HEADERS, _benefit_rows(diff, changes), {2}))
     parts.append(f"<h2>Invalid records ({len(diff.invalid)})</h2>")
     if diff.invalid:
-        parts.append(html_table(["partner", "where", "invalid under", "details"],
-                                [[i["partner_id"] or "?", source_text(i["source"]), i["under"], _invalid_text(i)]
-                                 for i in diff.invalid]))
+        parts.append(html_table(INVALID_HEADERS, _invalid_rows(diff)))
     else:
         parts.append("<p>None: every record is valid under both policies.</p>")
     parts.append(f'<p class="meta">evaluator {esc(__version__)}; old sha256 {esc(diff.old.sha256)}, '
