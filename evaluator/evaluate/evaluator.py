@@ -187,6 +187,7 @@ class Evaluator:
         as_of = self.as_of
         for item in self.prepared(records):
             if type(item) is Prepared:
+<<<<<<< HEAD
                 try:
                     snapshot = input_snapshot(item.data)
                 except NotJSONData as exc:  # a caller's record JSON cannot hold: an error record, never a raise
@@ -194,6 +195,10 @@ class Evaluator:
                     continue
                 yield item.plan.decide(item.facts, partner_id(item.plan.policy, item.data), item.source, as_of,
                                        snapshot)
+=======
+                plan, data, facts, source = item
+                yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, input_snapshot(data))
+>>>>>>> main
             else:
                 yield item  # type: ignore[misc]
 
@@ -204,21 +209,24 @@ class Evaluator:
         reload; a Prepared record's plan stays usable until the next record is asked for."""
         plan = self._acquire()
         held: Plan | None = plan  # released in `finally` (None while between two plans)
+        # looked up once per plan, not per record: whether the cached path applies, its coercer
+        fast, coerce = plan.outcome is not None and not self.with_input, plan.fast_coerce
         try:
             for index, item in enumerate(records, start=1):
                 if self._plan is not plan:  # reloaded (or closed): move to the current plan
                     self._release(plan)
                     held = None
                     held = plan = self._acquire()
-                if isinstance(item, InputRecord):
+                    fast, coerce = plan.outcome is not None and not self.with_input, plan.fast_coerce
+                if type(item) is InputRecord or isinstance(item, InputRecord):
                     data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
                 else:
                     data, source, findings, from_text = item, {"index": index}, [], False
                 if findings:
                     yield self._invalid(plan, data, findings, source, from_text)
                     continue
-                if not from_text and plan.outcome is not None and not self.with_input:
-                    facts = plan.fast_coerce(data)  # the common case, without _evaluate's steps
+                if fast and not from_text:
+                    facts = coerce(data)  # the common case, without _evaluate's steps
                     if facts is not None:
                         yield Prepared(plan, data, facts, source)
                         continue

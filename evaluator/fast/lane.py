@@ -29,14 +29,13 @@ def lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, 
     current: Any = None  # the plan the locals below were looked up for (once per plan, not per record)
     for item in evaluator.prepared(items):
         if type(item) is Prepared:
-            plan = item.plan
+            plan, data, facts, source = item  # unpacked at once: a NamedTuple's field reads cost more
             if plan is not current:
                 current = plan
                 writer = writer_for(plan)
                 measures_of, key_of, outcome_of = plan.measures_memo, plan.key, plan.outcome
                 template_of, fill, policy = writer.templates.get, writer.fill, plan.policy
                 reads_as_of = as_of if plan.reads_as_of else None
-            facts, source, data = item.facts, item.source, item.data
             try:
                 digest = input_sha256(data)
             except NotJSONData as exc:  # a library caller's record JSON cannot hold: an error record
