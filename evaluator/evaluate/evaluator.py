@@ -187,18 +187,13 @@ class Evaluator:
         as_of = self.as_of
         for item in self.prepared(records):
             if type(item) is Prepared:
-<<<<<<< HEAD
-                try:
-                    snapshot = input_snapshot(item.data)
-                except NotJSONData as exc:  # a caller's record JSON cannot hold: an error record, never a raise
-                    yield self.unrecordable(item.plan, item.data, exc, item.source)
-                    continue
-                yield item.plan.decide(item.facts, partner_id(item.plan.policy, item.data), item.source, as_of,
-                                       snapshot)
-=======
                 plan, data, facts, source = item
-                yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, input_snapshot(data))
->>>>>>> main
+                try:
+                    snapshot = input_snapshot(data)
+                except NotJSONData as exc:  # a caller's record JSON cannot hold: an error record, never a raise
+                    yield self.unrecordable(plan, data, exc, source)
+                    continue
+                yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, snapshot)
             else:
                 yield item  # type: ignore[misc]
 
