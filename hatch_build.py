@@ -22,9 +22,10 @@ try:
 except ImportError:  # imported by the tests, where hatchling (a build requirement only) may be absent
     BuildHookInterface = object  # type: ignore[assignment,misc]
 
-# The stages every record goes through (reading, checking, deciding, explaining, writing): every
-# module of these sub-packages is compiled, so a module moved or added there needs no list here.
-COMPILED_STAGES = ("load", "model", "language", "evaluate", "fast", "explain", "output")
+# The stages every record goes through (reading, checking, deciding, explaining, writing, and the
+# rendering every writer for people shares): every module of these sub-packages is compiled, so a
+# module moved or added there needs no list here.
+COMPILED_STAGES = ("load", "model", "language", "evaluate", "fast", "explain", "output", "render")
 
 
 def compiled_modules(root: Path) -> list[str]:

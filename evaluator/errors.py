@@ -2,7 +2,8 @@
 
 Every user error ends as one of these exception classes; the CLI prints `.show()` and exits
 with `.exit_code`, never a traceback. Exit codes: 0 all records evaluated, 1 some records
-invalid, 2 usage or policy error.
+invalid, 2 a user's or the environment's error (usage, policy, unreadable input, unwritable
+output), 3 only for a bug.
 """
 from __future__ import annotations
 
@@ -95,6 +96,11 @@ class RecordError(EvaluatorError):
 
 class InputError(EvaluatorError):
     """The partner input as a whole cannot be read (unknown format, unreadable file, bad encoding)."""
+
+
+class OutputError(EvaluatorError):
+    """The output cannot be written: a closed standard output, a full disk (exit 2: the
+    environment's error, not a bug)."""
 
 
 class EngineError(EvaluatorError):

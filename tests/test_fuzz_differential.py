@@ -30,7 +30,7 @@ from evaluator import Evaluator
 from evaluator.model.decision import InvalidRecord
 from evaluator.evaluate.evaluator import InputRecord
 from evaluator.model.policy import Policy, build_policy
-from evaluator.validate.checks import CHECKS, schema_findings
+from evaluator.validate.checks import CHECKS, CONTROL, schema_findings
 
 import reference
 
@@ -59,6 +59,9 @@ record_numbers = st.one_of(st.sampled_from(NUMBERS), st.integers(-2 ** 53, 2 ** 
                            st.floats(allow_nan=False, allow_infinity=False, min_value=-2.0 ** 53, max_value=2.0 ** 53))
 small_integers = st.integers(-10 ** 6, 10 ** 6)
 strings = st.one_of(st.sampled_from(STRINGS), st.text(max_size=6))
+# a policy's texts hold no control character (validate refuses them: check_text); records may
+POLICY_STRINGS = [s for s in STRINGS if not CONTROL.search(s)]
+policy_strings = st.one_of(st.sampled_from(POLICY_STRINGS), st.text(max_size=6).filter(lambda s: not CONTROL.search(s)))
 dates = st.one_of(st.sampled_from(DATES), st.dates().map(dt.date.isoformat))
 index = st.integers(0, 1 << 30)
 # Values of the wrong shape: each must make the record invalid, never give a wrong answer.
@@ -96,7 +99,7 @@ def draw_facts(draw: Any) -> dict[str, Any]:
                 spec[pick(draw, ["minimum", "maximum"])] = bounds[0]
         if kind in ("string", "string_list"):
             if chance(draw, 4):
-                spec["enum"] = sorted({pick(draw, STRINGS) for _ in range(1 + draw(index) % 5)})
+                spec["enum"] = sorted({pick(draw, POLICY_STRINGS) for _ in range(1 + draw(index) % 5)})
             elif chance(draw, 4):
                 spec["pattern"] = pick(draw, PATTERNS)
         if kind == "string_list" and chance(draw, 2):
@@ -105,7 +108,9 @@ def draw_facts(draw: Any) -> dict[str, Any]:
             spec["required"] = True
         if chance(draw, 6):
             default = draw_value(draw, kind, [])
-            if default is not None and _valid(spec, default):
+            texts = default if isinstance(default, list) else [default]
+            if default is not None and _valid(spec, default) and \
+                    not any(isinstance(t, str) and CONTROL.search(t) for t in texts):  # validate refuses those
                 spec["default"] = default
         facts[name] = spec
     return facts
@@ -122,7 +127,8 @@ def draw_expression(draw: Any, measures: list[str], depth: int = 0) -> Any:
     if choice == 3:
         return {"count": "l1"}
     if choice == 4:
-        return {"count_in": {"list": "l1", "values": sorted({pick(draw, STRINGS) for _ in range(1 + draw(index) % 3)})}}
+        return {"count_in": {"list": "l1",
+                             "values": sorted({pick(draw, POLICY_STRINGS) for _ in range(1 + draw(index) % 3)})}}
     if choice == 5:
         return pick(draw, [{"days_since": "d1"}, {"days_since": "d2"}, {"days_between": ["d1", "d2"]}])
     if choice in (6, 7):
@@ -147,8 +153,8 @@ OPS = {
     "boolean": ["==", "!=", "in", "not_in"],
     "string_list": ["contains"],
 }
-CONSTANTS = {"number": numbers, "integer": numbers, "date": dates, "string": strings, "boolean": st.booleans(),
-             "string_list": strings}
+CONSTANTS = {"number": numbers, "integer": numbers, "date": dates, "string": policy_strings, "boolean": st.booleans(),
+             "string_list": policy_strings}
 
 
 def _key(kind: str, value: Any) -> Any:

@@ -76,7 +76,10 @@ def test_replay_under_the_same_policy_reproduces_every_decision(shipped_policy):
 
 
 def test_replay_detects_a_changed_policy(shipped_policy):
-    results = replay_all(raised_premier(), recorded(shipped_policy))
+    every_field = replay_all(raised_premier(), recorded(shipped_policy))
+    assert {r.status for r in every_field} == {"differs"}  # each was made by another policy version
+    assert {"/policy/version", "/policy/sha256"} <= {d.at for d in every_field[0].differences}
+    results = replay_all(raised_premier(), recorded(shipped_policy), outcome_only=True)
     differ = {r.partner_id: r for r in results if r.status == "differs"}
     # Premier Certified now needs 150000: the partners between 100000 and 150000 drop a tier
     assert sorted(differ) == ["AP-0006", "AP-0024"]
@@ -86,7 +89,7 @@ def test_replay_detects_a_changed_policy(shipped_policy):
         {"at": "/tiers/premier_certified/criteria/sales_100k/status", "recorded": "met", "now": "not_met"}]
     assert all(r.recorded_policy == shipped_policy.ref for r in results)
     # exactly at the new threshold: still the same decision
-    at = replay_all(raised_premier(187_500), recorded(shipped_policy))
+    at = replay_all(raised_premier(187_500), recorded(shipped_policy), outcome_only=True)
     assert "AP-0008" not in {r.partner_id for r in at if r.status == "differs"}  # 187500 sales
 
 
@@ -106,8 +109,8 @@ def test_replay_detects_a_tampered_decision(shipped_policy):
     results = {r.partner_id: r for r in replay_all(shipped_policy, decisions) if r.status != "same"}
     assert sorted(results) == ["AP-0007", "AP-0008"]
     assert results["AP-0007"].differences[0].to_dict() == {
-        "at": "/tier", "recorded": "premier_certified", "now": "certified_partner"}
-    assert results["AP-0008"].differences[0].at == "/tiers/alliance_partner/criteria/sales_1m/status"
+        "at": "/tier/id", "recorded": "premier_certified", "now": "certified_partner"}
+    assert results["AP-0008"].differences[0].at == "/tiers/0/criteria/0/status"
 
 
 def test_replay_without_input_or_unreadable(shipped_policy):
@@ -141,12 +144,14 @@ def test_replay_uses_the_recorded_evaluation_date():
     assert [r.status for r in replay_all(policy, decisions, as_of=_dt.date(2025, 2, 1))] == ["differs"]
 
 
-def test_strict_replay_compares_whole_decisions(shipped_policy):
+def test_replay_compares_whole_decisions_unless_outcome_only(shipped_policy):
     decisions = recorded(shipped_policy)
     decisions[0]["evaluator"]["version"] = "0.0.1"
     decisions[1]["tiers"][0]["criteria"][0]["description"] = "reworded"
-    assert [r.status for r in replay_all(shipped_policy, decisions)][:2] == ["same", "same"]
-    strict = replay_all(shipped_policy, decisions, strict=True)
+    assert [r.status for r in replay_all(shipped_policy, decisions, outcome_only=True)][:2] == ["same", "same"]
+    assert [r.status for r in replay_all(shipped_policy, decisions, outcome_only=True, strict=True)][:2] == [
+        "differs", "differs"]  # --strict, kept for old scripts, is every field
+    strict = replay_all(shipped_policy, decisions)
     assert [r.status for r in strict][:3] == ["differs", "differs", "same"]
     assert [d.to_dict() for d in strict[0].differences] == [
         {"at": "/evaluator/version", "recorded": "0.0.1", "now": __version__}]
@@ -157,7 +162,7 @@ def test_a_record_now_invalid_is_a_difference(shipped_policy):
     doc = copy.deepcopy(SHIPPED_DOC)
     doc["facts"]["referrals_this_year"]["required"] = True
     decisions = recorded(shipped_policy, [SAMPLES[18]])  # AP-0019 gives no referrals
-    (result,) = replay_all(load_policy(doc), decisions)
+    (result,) = replay_all(load_policy(doc), decisions, outcome_only=True)
     assert result.status == "differs"
     assert result.differences[0].to_dict() == {"at": "/tier", "recorded": None, "now": "invalid"}
 
@@ -179,8 +184,10 @@ def test_cli_replay_reproduces_and_decisions_are_byte_identical(cli, recorded_fi
     again = tmp_path / "again.jsonl"
     assert cli("evaluate", "--with-input", "--output", str(again), str(EXAMPLES / "partners.csv")).returncode == 0
     # the same input under the same policy: the same bytes, except where the file was read from
+    # (and so the trailer's digest of the lines)
     strip = lambda line: {k: v for k, v in json.loads(line).items() if k != "source"}  # noqa: E731
-    assert [strip(l) for l in again.read_text().splitlines()] == [strip(l) for l in recorded_file.read_text().splitlines()]
+    assert [strip(l) for l in again.read_text().splitlines()[:-1]] == [
+        strip(l) for l in recorded_file.read_text().splitlines()[:-1]]
 
 
 def test_cli_replay_reports_a_changed_policy(cli, recorded_file, tmp_path, shipped_policy):
@@ -188,7 +195,9 @@ def test_cli_replay_reports_a_changed_policy(cli, recorded_file, tmp_path, shipp
     doc["version"] = "1.1.0"
     doc["tiers"][1]["criteria"][0]["condition"]["value"] = 150_000
     policy = write_json(tmp_path / "raised.json", doc)
-    proc = cli("replay", str(recorded_file), "--policy", str(policy))
+    every_field = cli("replay", str(recorded_file), "--policy", str(policy))
+    assert every_field.returncode == 1 and "25 decision(s) replayed: 25 differ" in every_field.stdout_text
+    proc = cli("replay", str(recorded_file), "--policy", str(policy), "--outcome-only")
     assert proc.returncode == 1
     lines = proc.stdout_text.splitlines()
     assert lines[0] == (f"{recorded_file}:6: AP-0006: differs: /tier: \"premier_certified\" -> \"certified_partner\"; "
@@ -209,10 +218,11 @@ def test_cli_replay_reports_tampering_as_jsonl(cli, recorded_file, tmp_path):
     proc = cli("replay", "--format", "jsonl", str(tampered))
     assert proc.returncode == 1
     results = [json.loads(line) for line in proc.stdout_text.splitlines()]
-    assert len(results) == 25  # every recorded decision comes out once
+    assert len(results) == 26  # every recorded decision comes out once, then the trailer's check
     assert [(r["partner_id"], r["status"]) for r in results if r["status"] != "same"] == [
-        ("AP-0007", "tampered"), (None, "unreadable")]
+        ("AP-0007", "tampered"), (None, "unreadable"), (None, "incomplete")]
     assert results[9]["source"] == {"file": str(tampered), "line": 10}
+    assert "a line was changed" in results[25]["message"]
 
 
 def test_cli_replay_of_a_missing_file_is_a_usage_error(cli, tmp_path):

@@ -8,7 +8,8 @@ import pytest
 
 from conftest import EXAMPLES, REPO, base_policy, write_json
 from evaluator import Evaluator, load_policy
-from evaluator.tools.programreport import ReportOptionError, build_report, svg_bars
+from evaluator.render.svg import svg_bars
+from evaluator.tools.report import ReportOptionError, build_report
 
 
 def report_of(records, doc=None, **options):

@@ -16,8 +16,10 @@ import click
 from ..errors import EXIT_OK, EXIT_USAGE, EvaluatorError
 from ..load.policyfile import load_policy
 from ..model.policy import Policy
-from ..tools.policytests import (CaseResult, SuiteResult, TestsFileError, coverage, coverage_text, find_tests,
-                          is_tests_document, load_suite, read_tests_document, run_suite, suggest_cases)
+from ..render.text import visible, visible_lines
+from ..tools.policytests import (CaseResult, SuiteResult, coverage, coverage_text, find_tests, is_tests_document,
+                                load_suite, named_policy, read_named_policy, read_tests_document, run_suite,
+                                suggest_cases)
 
 EXIT_FAILED = 1
 
@@ -30,17 +32,9 @@ def _resolve(path: str, tests_path: str | None) -> tuple[Path, Path | None, Any]
     if path.endswith(".tests.json"):
         doc = read_tests_document(path)
         if is_tests_document(doc.data):
-            policy = doc.data.get("policy")
-            if not isinstance(policy, str):
-                raise TestsFileError(_no_policy_named(path))
-            return (Path(path).parent / policy), Path(path), doc
+            read_named_policy(path, doc)  # refused, showing none of its content, unless a JSON policy
+            return named_policy(path, doc), Path(path), doc  # type: ignore[return-value]
     return Path(path), find_tests(path), None
-
-
-def _no_policy_named(path: str) -> list[Any]:
-    from ..errors import Finding
-    return [Finding("a tests file given on its own must name its policy", "", path, 1, 1,
-                    expected='"policy": "PATH/TO/POLICY.json" (relative to the tests file)', found="no policy")]
 
 
 def _diff_lines(result: CaseResult, suite: Any) -> list[str]:
@@ -100,7 +94,7 @@ def test(policies: tuple[str, ...], tests_path: str | None, with_coverage: bool,
         try:
             suites.append(_run_one(path, tests_path))
         except EvaluatorError as exc:
-            click.echo(exc.show(), err=True)
+            click.echo(visible_lines(exc.show()), err=True)
             errors = True
     passed = sum(s.passed for s in suites)
     failed = sum(s.failed for s in suites)
@@ -114,7 +108,7 @@ def test(policies: tuple[str, ...], tests_path: str | None, with_coverage: bool,
     else:
         for s in suites:
             for line in _text(s, with_coverage):
-                click.echo(line)
+                click.echo(visible(line))  # case names and values from the tests file: shown harmlessly
         click.echo(f"{passed} passed, {failed} failed")
     sys.exit(EXIT_USAGE if errors else EXIT_FAILED if failed else EXIT_OK)
 
@@ -139,7 +133,7 @@ def _suggest(path: str, tests_path: str | None) -> None:
     click.echo(f"{len(suggestions.cases)} boundary case(s) suggested; {suggestions.covered} already in the tests",
                err=True)
     for label in suggestions.impossible:
-        click.echo(f"  not suggested (no valid record reaches it): {label}", err=True)
+        click.echo(f"  not suggested (no valid record reaches it): {visible(label)}", err=True)
 
 
 @click.command("doc")

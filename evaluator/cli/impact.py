@@ -1,6 +1,6 @@
 """The `diff` and `report` commands: impact analysis of a program change, and the program report.
 
-Thin click layer over diff.py and programreport.py. Exit codes: 0 done; 1 some records were
+Thin click layer over tools/diff and tools/report. Exit codes: 0 done; 1 some records were
 invalid (they are listed in the output), or `--fail-on` found such a move; 2 usage error,
 unreadable input or invalid policy.
 """
@@ -12,12 +12,13 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .options import as_of_from, as_of_option, input_format_option, output_option, output_to, policy_from, policy_option
-from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies
+from .options import (as_of_from, as_of_option, csv_raw_option, input_format_option, output_option, output_to,
+                      policy_from, policy_option)
+from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies, write_csv as write_diff_csv
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import load_policy
-from ..tools.programreport import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
+from ..tools.report import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
 from ..load.records import records_from_path
 
 # A progress bar is drawn only for runs long enough to need one.
@@ -69,8 +70,9 @@ def with_progress(records: Iterable[Any], path: str, input_format: str, label: s
 @as_of_option
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default=None,
               help="Exit 1 when a partner moves down, up, or at all (any: up, down or lateral).")
+@csv_raw_option
 def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | None, input_format: str,
-         as_of: str | None, fail_on: str | None) -> None:
+         as_of: str | None, fail_on: str | None, csv_raw: bool = False) -> None:
     """Who a program change moves: decide every partner in FACTS under OLD_POLICY and NEW_POLICY.
 
     Reports the transition matrix (old tier x new tier), every partner that moves with the
@@ -82,7 +84,10 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Comparing")
         result = diff_policies(old_evaluator, new_evaluator, records, input_name=facts)
     with output_to(output) as out:
-        DIFF_WRITERS[fmt](result, out)
+        if fmt == "csv":
+            write_diff_csv(result, out, raw=csv_raw)
+        else:
+            DIFF_WRITERS[fmt](result, out)
     totals = result.totals()
     code = EXIT_OK
     if fail_on is not None and result.has(fail_on):

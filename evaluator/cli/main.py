@@ -3,13 +3,13 @@
 Exit codes:
   0  every record evaluated (validate: the policies are valid)
   1  some records were invalid; each appears as an error record, every other one is evaluated
-  2  usage error, unreadable input, or an invalid policy
+  2  usage error, unreadable input, an invalid policy, or the environment's error (a closed
+     standard stream, a full disk: `cannot write FILE: ...`)
   3  internal error (the engine misbehaved); a bug to report
 No user error prints a traceback; set EVALUATOR_DEBUG=1 to see one for an internal error.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import os
@@ -20,16 +20,19 @@ import click
 
 from ..version import __version__
 from .. import compiled
-from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EvaluatorError, PolicyError
+from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, OutputError, PolicyError
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import read_document, validate_document
 from ..model.policy import Policy
 from ..load.records import records_from_path
 from ..explain.near import near_writer
-from ..output.writers import WRITERS, exit_cleanly_on_signals, text_safe_stdout
+from ..output.trailer import DigestingText
+from ..output.writers import WRITE_FAILURES, WRITERS, exit_cleanly_on_signals, output_writer, text_safe_stdout
+from ..render.text import visible, visible_lines
 from ..resources import schema as shipped_schema
-from .options import (as_of_from, as_of_option, input_format_option, output_option, output_to, policy_from,
-                      policy_option)
+from .options import (as_of_from, as_of_option, csv_raw_option, input_format_option, output_option, output_to,
+                      policy_from, policy_option)
+from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout
 
 
 class _Counter:
@@ -109,11 +112,12 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
     else:
         for path, findings in report:
             for finding in findings:
-                click.echo(finding.show(), err=True)
+                click.echo(visible_lines(finding.show()), err=True)  # a policy's text shown harmlessly
             error_count = sum(f.severity == "error" for f in findings)
             warnings = len(findings) - error_count
             status = f"{error_count} error(s)" if error_count else "valid"
-            click.echo(f"{path}: {status}" + (f", {warnings} warning(s)" if warnings else ""), err=bool(error_count))
+            click.echo(f"{visible(path)}: {status}" + (f", {warnings} warning(s)" if warnings else ""),
+                       err=bool(error_count))
     sys.exit(2 if failed else EXIT_OK)
 
 
@@ -131,9 +135,14 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Worker processes for large inputs (0: one per CPU); output order is unchanged. "
                    "Applies to jsonl, csv and json output.")
+@csv_raw_option
+@click.option("--no-trailer", "no_trailer", is_flag=True,
+              help="With --with-input and jsonl: leave out the last line that lets `replay` verify the run is "
+                   "complete (its record count and the lines' sha256).")
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
-             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1) -> None:
+             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1,
+             csv_raw: bool = False, no_trailer: bool = False) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
@@ -141,29 +150,37 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     policy = policy_from(policy_path)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    # decisions written for replay end with a trailer (output/trailer.py) where the format allows
+    trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
     if jobs != 1 and near is None and fmt != "table":
         from ..fast.parallel import evaluate_parallel
         with output_to(output) as out:
             counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=as_of_from(as_of),
-                                             with_input=with_input)
+                                             with_input=with_input, csv_raw=csv_raw, trailer=trailer)
     else:
-        counter = _evaluate_here(policy, facts, input_format, fmt, output, as_of_from(as_of), with_input, near)
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, as_of_from(as_of), with_input, near,
+                                 csv_raw, trailer)
     _evaluated(counter, facts)
 
 
 def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
-                   as_of: _dt.date | None, with_input: bool, near: float | None) -> "_Counter":
+                   as_of: _dt.date | None, with_input: bool, near: float | None, csv_raw: bool = False,
+                   trailer: bool = False) -> "_Counter":
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
         if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
             from ..fast.lane import write_jsonl
             counter = _Counter(iter(()))
             with output_to(output) as out:
-                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), out)
+                target: Any = DigestingText(out) if trailer else out
+                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), target)
+                if trailer:
+                    target.finish()
             return counter
         counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
         with output_to(output) as out:
-            (WRITERS[fmt] if near is None else near_writer(fmt, near))(counter, out, policy)
+            write = output_writer(fmt, csv_raw=csv_raw) if near is None else near_writer(fmt, near, csv_raw)
+            write(counter, out, policy)
     finally:
         evaluator.close()
     return counter
@@ -203,36 +220,70 @@ EXTRA_COMMANDS: dict[str, str] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: runs the CLI and turns every error into a message and an exit code."""
+    """Console-script entry point: runs the CLI and turns every error into a message and an exit
+    code; standard output is flushed before exiting, so a full disk is reported, not lost."""
+    guard_standard_streams()  # a closed stdin or stdout: `cannot read/write ...`, exit 2, when used
     exit_cleanly_on_signals()  # SIGTERM/SIGHUP unwind like errors: no temporary output file left
     text_safe_stdout()
+    code = _run(argv)
+    try:
+        flush_stdout()
+    except OutputError as exc:
+        click.echo(visible_lines(exc.show()), err=True)
+        code = EXIT_USAGE
+    except BrokenPipeError:
+        silence_stdout()
+    sys.exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return EXIT_OK
+    if isinstance(exc.code, int):
+        return exc.code
+    click.echo(str(exc.code), err=True)
+    return 1
+
+
+def _run(argv: list[str] | None) -> int:
+    """The command's exit code; every error shown as a message (visible: data holds no escape)."""
     try:
         cli.main(args=argv, prog_name="evaluator", standalone_mode=False)
+    except SystemExit as exc:  # a command's sys.exit(code)
+        return _exit_code(exc)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        return 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except EvaluatorError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(exc.exit_code)
+        click.echo(visible_lines(exc.show()), err=True)
+        return exc.exit_code
     except (BrokenPipeError, _ReaderGone):
-        # the reader went away (e.g. `| head`): not an error of ours
-        with contextlib.suppress(Exception):
-            sys.stdout = open(os.devnull, "w")
-        sys.exit(EXIT_OK)
+        silence_stdout()  # the reader went away (e.g. `| head`): not an error of ours
+        return EXIT_OK
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        return 130
+    except OSError as exc:
+        if exc.errno in WRITE_FAILURES:  # a write outside output_to (click.echo): standard output's
+            silence_stdout()
+            click.echo(f"error: cannot write {STDOUT}: {exc.strerror}", err=True)
+            return EXIT_USAGE
+        return _internal(exc)
     except Exception as exc:  # an internal error: short message, traceback only on request
-        if os.environ.get("EVALUATOR_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set EVALUATOR_DEBUG=1 for details)", err=True)
-        sys.exit(3)
-    sys.exit(EXIT_OK)
+        return _internal(exc)
+    return EXIT_OK
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("EVALUATOR_DEBUG"):
+        raise exc
+    click.echo(f"internal error: {type(exc).__name__}: {exc} (set EVALUATOR_DEBUG=1 for details)", err=True)
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

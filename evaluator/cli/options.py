@@ -12,8 +12,10 @@ import click
 from ..load.policyfile import load_policy
 from ..load.records import FORMATS
 from ..model.policy import Policy
-from ..output.writers import atomic_output
+from ..errors import OutputError
+from ..output.writers import WRITE_FAILURES, atomic_output
 from ..resources import default_policy_path
+from .streams import STDOUT, flush_stdout, silence_stdout
 
 
 def policy_from(path: str | None) -> Policy:
@@ -31,8 +33,16 @@ def as_of_from(value: str | None) -> _dt.date | None:
 
 @contextlib.contextmanager
 def output_to(path: str | None) -> Iterator[IO[str]]:
+    """Standard output or FILE (atomic_output); a full disk is `cannot write ...` (exit 2)."""
     if path is None or path == "-":
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            flush_stdout()
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise
+            silence_stdout()
+            raise OutputError(f"cannot write {STDOUT}: {exc.strerror}") from None
     else:
         with atomic_output(path) as fh:
             yield fh
@@ -48,3 +58,7 @@ output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, w
                              help="Write to FILE (atomically: replaced only when the run completes).")
 policy_option = click.option("--policy", "-p", "policy_path", metavar="POLICY", type=click.Path(dir_okay=False),
                              help="Policy file (default: the shipped MessageLabs APAC program).")
+csv_raw_option = click.option("--csv-raw", "csv_raw", is_flag=True,
+                              help="CSV: write cells as they are. By default a text cell that a spreadsheet would run "
+                                   "as a formula (starting with = + - @) gets a leading ' and control characters are "
+                                   "shown as escapes (docs/bad-input.md).")

@@ -28,9 +28,16 @@ from ..compile.compiler import CompiledPolicy
 from ..errors import EngineError, Finding, RecordError
 from ..language.facts import coerce_record
 from ..model.decision import Decision, InvalidRecord, input_sha256, partner_id
-from ..model.digest import input_snapshot
+from ..model.digest import NotJSONData, input_snapshot
 from ..model.policy import Policy
 from .plan import Plan
+
+
+def not_json(exc: NotJSONData) -> Finding:
+    """The finding of a record JSON cannot hold (no digest, no replay): located by its pointer."""
+    return Finding(f"the record is not JSON data: {exc}", exc.pointer,
+                   expected="JSON data: objects with string keys, lists, strings, numbers, true, false, null",
+                   found=str(exc))
 
 
 class InputRecord:
@@ -165,7 +172,10 @@ class Evaluator:
             decision = plan.decide(facts, pid, source, self.as_of)
         else:
             decision = plan.decide_plain(facts, pid, source, self.as_of)
-        return self._provenance(decision, record, from_text)
+        try:
+            return self._provenance(decision, record, from_text)
+        except NotJSONData as exc:  # no JSON text, so no digest: the record is invalid
+            raise RecordError([not_json(exc)]) from None
 
     def _provenance(self, result: Any, record: Any, from_text: bool) -> Any:
         result.input_sha256 = input_sha256(record)
@@ -214,8 +224,13 @@ class Evaluator:
                     if facts is not None:
                         if prepare:
                             yield _prepared(Prepared, (plan, data, facts, source))
-                        else:
-                            yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, input_snapshot(data))
+                            continue
+                        try:
+                            snapshot = input_snapshot(data)
+                        except NotJSONData as exc:  # a caller's record JSON cannot hold: an error record, never a raise
+                            yield self.unrecordable(plan, data, exc, source)
+                            continue
+                        yield plan.decide(facts, partner_id(plan.policy, data), source, as_of, snapshot)
                         continue
                 result: Decision | InvalidRecord
                 try:
@@ -230,4 +245,15 @@ class Evaluator:
     def _invalid(self, plan: Plan, data: Any, findings: list[Finding], source: dict[str, Any] | None,
                  from_text: bool = False) -> InvalidRecord:
         invalid = InvalidRecord(partner_id(plan.policy, data), findings, plan.policy.ref, __version__, source)
-        return invalid if data is None else self._provenance(invalid, data, from_text)
+        if data is None:
+            return invalid
+        try:
+            return self._provenance(invalid, data, from_text)
+        except NotJSONData:  # no JSON text, so no digest and no copy of it: the findings say why
+            invalid.input_sha256, invalid.input = None, None
+            return invalid
+
+    def unrecordable(self, plan: Plan, data: Any, exc: NotJSONData, source: dict[str, Any] | None) -> InvalidRecord:
+        """The error record of a record JSON cannot hold (a library caller's: itself inside it, a
+        key that is not a string, an integer Python cannot write): no digest, located."""
+        return self._invalid(plan, data, [not_json(exc)], source)

@@ -5,6 +5,11 @@ the top down to the one held, met or not, actual against required; what it takes
 next tier (the shortfalls); the held tier's advisory criteria that are not met; benefits; and the
 provenance that makes the decision auditable (policy id, version and sha256, evaluator version,
 input sha256). Each part is a small function; RENDERERS maps a format name to its renderer.
+
+Both renderers escape what comes from the data (partner ids, names, values, descriptions): text
+shows control characters harmlessly (render.text.visible, line by line), Markdown escapes HTML,
+link and image syntax and line breaks (render.markdown), with requirements in code spans that
+cannot be left.
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..model.decision import MET, Decision, InvalidRecord, TierResult
+from ..render.markdown import md_code, md_text
+from ..render.text import visible
 from .shortfall import Shortfall, show
 
 STATUS_WORDS = {"met": "met", "not_met": "not met", "missing": "missing"}
@@ -129,7 +136,7 @@ def _invalid_line(r: InvalidRecord) -> str:
 
 def render_text(d: Decision | InvalidRecord) -> str:
     if isinstance(d, InvalidRecord):
-        return _invalid_line(d) + "\nProvenance: " + provenance(d) + "\n"
+        return visible(_invalid_line(d)) + "\nProvenance: " + visible(provenance(d)) + "\n"
     lines = [header(d), f"Why: {why(d)}."]
     current = None
     for row in rows(d):
@@ -148,33 +155,29 @@ def render_text(d: Decision | InvalidRecord) -> str:
         lines.extend(f"  - {n}" for n in notes)
         lines.append(f"Benefits: {benefits(d)}")
     lines.append(f"Provenance: {provenance(d)}")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return "\n".join(visible(line) for line in lines) + "\n"  # each line escaped whole: data holds no line end
 
 
 def render_markdown(d: Decision | InvalidRecord) -> str:
     if isinstance(d, InvalidRecord):
-        return f"### {_cell(_invalid_line(d))}\n\n<sub>{provenance(d)}</sub>\n"
-    lines = [f"### {_cell(header(d))}", "", f"**Why:** {_cell(why(d))}.", "",
+        return f"### {md_text(_invalid_line(d))}\n\n<sub>{md_text(provenance(d))}</sub>\n"
+    lines = [f"### {md_text(header(d))}", "", f"**Why:** {md_text(why(d))}.", "",
              "| tier | criterion | status | actual | required |", "| --- | --- | --- | --- | --- |"]
     for row in rows(d):
         label = row.criterion + (" (advisory)" if row.advisory else "")
-        lines.append(f"| {_cell(row.tier)} | {_cell(label)} | {row.status} | {_cell(row.actual)} | "
-                     f"`{_cell(row.required)}` |")
+        lines.append(f"| {md_text(row.tier)} | {md_text(label)} | {row.status} | {md_text(row.actual)} | "
+                     f"{md_code(row.required, in_table=True)} |")
     title, needs = next_steps(d)
     lines += ["", f"**{title}{':' if needs else '.'}**"]
     if needs:
-        lines += [""] + [f"- {_cell(n)}" for n in needs]
+        lines += [""] + [f"- {md_text(n)}" for n in needs]
     notes = advisory(d)
     if notes is not None:
         lines += ["", "**Advisory criteria not met:**" + ("" if notes else " none")]
         if notes:
-            lines += [""] + [f"- {_cell(n)}" for n in notes]
-        lines += ["", f"**Benefits:** {_cell(benefits(d))}"]
-    lines += ["", f"<sub>{provenance(d)}</sub>"]
+            lines += [""] + [f"- {md_text(n)}" for n in notes]
+        lines += ["", f"**Benefits:** {md_text(benefits(d))}"]
+    lines += ["", f"<sub>{md_text(provenance(d))}</sub>"]
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,6 @@ invalid record (so none is lost silently).
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 from dataclasses import dataclass, field
@@ -31,6 +30,8 @@ from ..model.decision import MET, Decision, InvalidRecord, tier_ref
 from ..errors import EvaluatorError
 from ..model.policy import All, Comparison, Condition, Not, Policy
 from ..output.writers import write_json as write_array  # the streaming JSON array writer of decisions
+from ..render.cells import SafeDictWriter
+from ..render.text import NO_TIER, fit, visible
 
 Result = Decision | InvalidRecord
 
@@ -234,8 +235,9 @@ def _rows(item: NearMiss) -> Iterator[dict[str, Any]]:
                    "distance": jsonable(d.distance), "unit": d.unit or "", "percent": d.percent}
 
 
-def write_csv(items: Iterable[NearMiss], out: IO[str], percent: float, policy: Policy) -> None:
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, restval="", lineterminator="\n")
+def write_csv(items: Iterable[NearMiss], out: IO[str], percent: float, policy: Policy, raw: bool = False) -> None:
+    """Cells neutralised for spreadsheets (render.cells) unless `raw`."""
+    writer = SafeDictWriter(out, CSV_COLUMNS, raw=raw)
     writer.writeheader()
     for item in items:
         writer.writerows(_rows(item))
@@ -260,26 +262,25 @@ def describe_risk(d: Distance) -> str:
 
 
 def write_table(items: Iterable[NearMiss], out: IO[str], percent: float, policy: Policy) -> None:
-    width = max([len(t.name) for t in policy.tiers] + [len("(no tier)")])
+    width = max([len(visible(t.name)) for t in policy.tiers] + [len(NO_TIER)])
     out.write(f"{'PARTNER':<16}  {'TIER':<{width}}  {'VIEW':<8}  DETAIL\n")
     near = risk = invalid = 0
     for item in items:
         r = item.result
-        pid = r.partner_id or "?"
-        pid = pid if len(pid) <= 16 else pid[:15] + "~"
+        pid = fit(r.partner_id or "?", 16)  # escaped, then cut: no half escape sequence
         if isinstance(r, InvalidRecord):
             invalid += 1
-            out.write(f"{pid:<16}  {'-':<{width}}  {'invalid':<8}  {r.message}\n")
+            out.write(f"{pid:<16}  {'-':<{width}}  {'invalid':<8}  {visible(r.message)}\n")
             continue
-        name = r.tier.name if r.tier is not None else "(no tier)"
+        name = visible(r.tier.name) if r.tier is not None else NO_TIER
         if item.near is not None:
             near += 1
             detail = f"{item.near.tier.name}: " + "; ".join(describe_gap(g) for g in item.gaps)
-            out.write(f"{pid:<16}  {name:<{width}}  {'near':<8}  {detail}\n")
+            out.write(f"{pid:<16}  {name:<{width}}  {'near':<8}  {visible(detail)}\n")
         if item.at_risk:
             risk += 1
             detail = "; ".join(describe_risk(d) for d in item.at_risk)
-            out.write(f"{pid:<16}  {name:<{width}}  {'at risk':<8}  {detail}\n")
+            out.write(f"{pid:<16}  {name:<{width}}  {'at risk':<8}  {visible(detail)}\n")
     summary = f"\nwithin {_pct(percent)}: {near} near the next tier, {risk} at risk of losing their tier"
     out.write(summary + (f", {invalid} invalid" if invalid else "") + "\n")
 
@@ -292,11 +293,15 @@ WRITERS: dict[str, Callable[[Iterable[NearMiss], IO[str], float, Policy], None]]
 }
 
 
-def near_writer(fmt: str, percent: float) -> Callable[[Iterable[Result], IO[str], Policy], None]:
+def near_writer(fmt: str, percent: float, csv_raw: bool = False) -> Callable[[Iterable[Result], IO[str], Policy], None]:
     """A writer with report.WRITERS' signature that writes the near-miss view instead of decisions."""
     if not math.isfinite(percent) or percent < 0:
         raise NearOptionError(f"--near {percent}: expected a percentage of 0 or more")
 
     def write(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
-        WRITERS[fmt](near_misses(results, policy, percent), out, percent, policy)
+        items = near_misses(results, policy, percent)
+        if fmt == "csv":
+            write_csv(items, out, percent, policy, raw=csv_raw)
+        else:
+            WRITERS[fmt](items, out, percent, policy)
     return write

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..evaluate.evaluator import Prepared
 from ..model.decision import input_sha256, partner_id
+from ..model.digest import NotJSONData
 from .jsonbytes import Fallback, json_line
 from .template import jsonl_line, writer_for
 
@@ -35,17 +36,23 @@ def lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, 
                 measures_of, key_of, outcome_of = plan.measures_memo, plan.key, plan.outcome
                 template_of, fill, policy = writer.templates.get, writer.fill, plan.policy
                 reads_as_of = as_of if plan.reads_as_of else None
+            try:
+                digest = input_sha256(data)
+            except NotJSONData as exc:  # a library caller's record JSON cannot hold: an error record
+                result: Any = evaluator.unrecordable(plan, data, exc, source)
+                yield json_line(result.to_dict()).encode("utf-8"), False
+                continue
             measures = measures_of(facts, as_of)
             key = key_of(facts, measures)
             template = template_of((key, as_of, reads_as_of, source is None, False))
             if template is not None:
                 try:
                     yield fill(template, outcome_of(key), facts, measures, as_of, partner_id(policy, data),  # type: ignore[misc]
-                               source, input_sha256(data)), True
+                               source, digest), True
                     continue
                 except Fallback:
                     pass
-            result: Any = plan.decide(facts, partner_id(policy, data), source, as_of, input_sha256(data))
+            result = plan.decide(facts, partner_id(policy, data), source, as_of, digest)
         else:
             result = item
         line = jsonl_line(result)

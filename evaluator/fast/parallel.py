@@ -34,7 +34,8 @@ from ..load.records import MAX_LINE_BYTES
 from ..errors import EngineError, InputError
 from ..evaluate.evaluator import Evaluator, InputRecord
 from ..model.policy import Policy
-from ..output.writers import WRITERS
+from ..output.trailer import LineDigest
+from ..output.writers import output_writer
 from .lane import binary_of, jsonl_bytes
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
@@ -69,10 +70,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int) -> None:
+def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int,
+                 csv_raw: bool = False) -> None:
     _die_with_parent(parent)
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
-    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt)
+    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, write=output_writer(fmt, csv_raw=csv_raw))
 
 
 def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
@@ -88,7 +90,7 @@ def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
             yield result
 
     buffer = io.StringIO()
-    WRITERS[fmt](counted(), buffer, policy)
+    _worker["write"](counted(), buffer, policy)
     text = buffer.getvalue()
     if fmt == "csv":
         text = text.split("\n", 1)[1]  # the header: the parent writes it once
@@ -251,11 +253,12 @@ class _Spool:
     def slot(self, number: int) -> int | None:
         return self.fds[number % len(self.fds)] if self.fds else None
 
-    def copy_out(self, fd: int, size: int, binary: Any, out: IO[str]) -> None:
+    def copy_out(self, fd: int, size: int, binary: Any, out: IO[str], digest: LineDigest | None = None) -> None:
         """The chunk, the first `size` bytes of file `fd` (what follows is an earlier chunk's),
-        to the output; the file emptied (its memory given back) when it is over SPOOL_KEEP_BYTES."""
+        to the output; the file emptied (its memory given back) when it is over SPOOL_KEEP_BYTES.
+        With a `digest` (a trailer is wanted) the bytes pass through this process to be hashed."""
         sent = 0
-        if binary is not None:
+        if binary is not None and digest is None:
             try:
                 target = binary.fileno()
                 binary.flush()
@@ -272,6 +275,8 @@ class _Spool:
             if not data:
                 raise EngineError("a worker's output was cut short; the run stopped")
             sent += len(data)
+            if digest is not None:
+                digest.update(data, data.count(b"\n"))
             if binary is not None:
                 binary.write(data)
             else:
@@ -313,9 +318,11 @@ def jobs_count(jobs: int) -> int:
 
 
 def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, out: IO[str], *, jobs: int,
-                      as_of: _dt.date | None = None, with_input: bool = False) -> Counts:
+                      as_of: _dt.date | None = None, with_input: bool = False, csv_raw: bool = False,
+                      trailer: bool = False) -> Counts:
     """Evaluate FACTS (a path or '-') with `jobs` worker processes and write `fmt` to `out` in
-    input order. Returns the counts. Raises InputError before writing if the input is unusable,
+    input order; jsonl with `trailer` ends with the trailer of what was written (output/trailer.py,
+    the same bytes as one process writes). Returns the counts. Raises InputError before writing if the input is unusable,
     and EngineError if a worker fails or dies (a ProcessPoolExecutor notices a dead worker,
     where a multiprocessing.Pool would wait for it forever)."""
     if fmt not in FORMATS:
@@ -323,6 +330,7 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     jobs = jobs_count(jobs)
     tasks = _tasks(facts, input_format)
     counts = Counts()
+    digest = LineDigest() if trailer and fmt == "jsonl" else None
 
     binary = None
 
@@ -337,8 +345,10 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
         if type(text) is not str:  # jsonl, UTF-8 already: to the byte stream when there is one
             binary = binary or binary_of(out)
         if type(text) is int:  # left in the chunk's spool file
-            spool.copy_out(slot, text, binary, out)  # type: ignore[arg-type]
+            spool.copy_out(slot, text, binary, out, digest)  # type: ignore[arg-type]
         elif type(text) is bytes:
+            if digest is not None:
+                digest.update(text, total)
             if binary is not None:
                 binary.write(text)
             else:
@@ -350,14 +360,14 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
 
     if fmt == "csv":
         header = io.StringIO()
-        WRITERS["csv"](iter(()), header, policy)
+        output_writer("csv", csv_raw=csv_raw)(iter(()), header, policy)
         out.write(header.getvalue())
     elif fmt == "json":
         out.write("[")
     _fixed_mmap_threshold()
     spool = _Spool(jobs * IN_FLIGHT_PER_JOB + 1) if fmt == "jsonl" else _Spool(0)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
-                               initargs=(policy, as_of, with_input, fmt, os.getpid()))
+                               initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw))
     pending: deque[tuple[Future, int | None]] = deque()   # each chunk in flight and its spool file
     try:
         for number, task in enumerate(tasks):
@@ -379,6 +389,8 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     spool.close()
     if binary is not None:
         binary.flush()
+    if digest is not None:
+        out.write(digest.trailer().line() + "\n")
     if fmt == "json":
         out.write("\n]\n" if counts.total else "]\n")
     return counts

@@ -11,6 +11,7 @@ import math
 import re
 from typing import Any
 
+from ..model.numbers import EXPECTED as EXACT_EXPECTED, NotExact, exact_float
 from ..model.policy import FactSpec
 from .patterns import compile_pattern
 
@@ -29,7 +30,10 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return f"string {value[:60]!r}" + ("..." if len(value) > 60 else "")
     if isinstance(value, (int, float)):
-        return f"number {value!r}"
+        try:
+            return f"number {value!r}"
+        except ValueError:  # an int of more digits than Python writes as text
+            return "an integer of thousands of digits"
     if isinstance(value, list):
         return f"list of {len(value)}"
     if isinstance(value, dict):
@@ -53,7 +57,9 @@ def _number(spec: FactSpec, value: Any, from_text: bool, integer: bool) -> Any:
             value = int(text)
         except ValueError:
             try:
-                value = float(text)  # "5.0" from a spreadsheet is still the integer 5
+                value = exact_float(text)  # "5.0" from a spreadsheet is still the integer 5
+            except NotExact as exc:  # more digits than a double holds: not the number written
+                raise Invalid(f"'{spec.name}' {exc}", EXACT_EXPECTED, describe(value)) from None
             except ValueError:
                 raise Invalid(f"'{spec.name}' must be {kind}", kind, describe(value)) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -102,9 +108,16 @@ def coerce_integer(spec: FactSpec, value: Any, from_text: bool) -> Any:
     return _number(spec, value, from_text, integer=True)
 
 
+def _plain(value: str) -> str:
+    """A str subclass (a `str` Enum member) as the plain string it holds, as JSON writes it (the
+    compiled build takes only exact strs where a str is annotated)."""
+    return value if type(value) is str else str.__str__(value)
+
+
 def coerce_string(spec: FactSpec, value: Any, from_text: bool) -> str:
     if not isinstance(value, str):
         raise Invalid(f"'{spec.name}' must be a string", "a string", describe(value))
+    value = _plain(value)
     _string_ok(spec, value, f"'{spec.name}'")
     return value
 
@@ -122,6 +135,8 @@ def coerce_string_list(spec: FactSpec, value: Any, from_text: bool) -> list[str]
         value = [item.strip() for item in value.split(";") if item.strip()]
     if not isinstance(value, list):
         raise Invalid(f"'{spec.name}' must be a list of strings", "a list of strings", describe(value))
+    if not all(type(item) is str for item in value):
+        value = [_plain(item) if isinstance(item, str) else item for item in value]
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise Invalid(f"'{spec.name}' item {i} must be a string", "a string", describe(item))

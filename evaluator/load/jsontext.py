@@ -8,13 +8,14 @@ source map computed only when an error needs it.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import json_source_map
 import orjson
+
+from ..model.numbers import EXPECTED as EXACT_EXPECTED, NotExact, exact_float
 
 MAX_DEPTH = 64
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -24,9 +25,10 @@ class JSONProblem(Exception):
     """The text is not acceptable JSON; carries a message and a position (1-based) if known."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None,
-                 expected: str | None = None, found: str | None = None):
+                 expected: str | None = None, found: str | None = None, pointer: str = ""):
         super().__init__(message)
         self.line, self.column, self.expected, self.found = line, column, expected, found
+        self.pointer = pointer  # the JSON Pointer of the value at fault, when known
 
 
 def decode_text(raw: bytes, what: str) -> str:
@@ -86,20 +88,23 @@ MAX_NUMBER_DIGITS = 400  # far beyond any exact comparison; Python refuses int()
 
 
 class _BadNumber(Exception):
-    def __init__(self, text: str, why: str):
-        self.text, self.why = text, why
+    def __init__(self, text: str, why: str, expected: str):
+        self.text, self.why, self.expected = text, why, expected
 
 
 def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e400: json would give infinity, which no JSON can hold
-        raise _BadNumber(text, "is too large: it overflows to infinity")
-    return value
+    """A JSON number with a fraction or an exponent: only as written (model/numbers.py); 1e400
+    (infinity, which no JSON can hold), 1e-400 (0) and 99999.999999999999999 (100000.0) are refused."""
+    try:
+        return exact_float(text)
+    except NotExact as exc:
+        raise _BadNumber(text, str(exc), EXACT_EXPECTED) from None
 
 
 def _int(text: str) -> int:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise _BadNumber(text, f"has more than {MAX_NUMBER_DIGITS} digits")
+        raise _BadNumber(text, f"has more than {MAX_NUMBER_DIGITS} digits",
+                         f"a number of at most {MAX_NUMBER_DIGITS} digits")
     return int(text)
 
 
@@ -204,7 +209,9 @@ def loads_flat(raw: bytes) -> dict[str, Any] | None:
     orjson keeps the last of duplicate keys (so keys are counted: without escapes every `"`
     delimits a string, so each colon outside strings is one key), reads integers beyond 64 bits
     as floats (so a float that large is left to `loads`), and refuses what `loads` refuses
-    (NaN, 1e400, control characters, bad UTF-8): no need to check those."""
+    (NaN, 1e400, control characters, bad UTF-8): no need to check those. It rounds a number of
+    more digits than a double holds, as `loads` refuses to: a float is taken here only when the
+    line writes it as its shortest text (`_as_written`), else `loads` decides."""
     if b"\\" in raw:
         return None
     try:
@@ -213,15 +220,15 @@ def loads_flat(raw: bytes) -> dict[str, Any] | None:
         return None
     if type(data) is not dict:
         return None
-    for value in data.values():
+    for key, value in data.items():
         cls = type(value)
         if cls is float:
-            if not -_BIG < value < _BIG:
+            if not -_BIG < value < _BIG or not _as_written(raw, key, value):
                 return None
         elif cls is list:
             for item in value:
                 kind = type(item)
-                if kind is list or kind is dict or (kind is float and not -_BIG < item < _BIG):
+                if kind is list or kind is dict or kind is float:  # a float in a list: left to `loads`
                     return None
         elif cls is dict:
             return None
@@ -229,6 +236,42 @@ def loads_flat(raw: bytes) -> dict[str, Any] | None:
     if colons != len(data) and sum(part.count(b":") for part in raw.split(b'"')[0::2]) != len(data):
         return None  # a key given twice
     return data
+
+
+def _pointer_at(text: str, index: int) -> str:
+    """The JSON Pointer of the value that starts at `index` ('' if none is found)."""
+    try:
+        entries = json_source_map.calculate(text)
+    except Exception:  # its parser is not json's: never let it turn an error into a crash
+        return ""
+    return next((pointer for pointer, entry in entries.items() if entry.value_start.position == index), "")
+
+
+_ENDS = (b",", b"}", b" ", b"\n", b"\r", b"\t")
+_NUMBER_TOKEN = re.compile(rb"-?[0-9][0-9.eE+-]*")
+
+
+def _as_written(raw: bytes, key: str, value: float) -> bool:
+    """Whether the line writes `key`'s value as exactly the number `value` (model/numbers.py):
+    as its shortest text (repr, what decisions write: one comparison), else as a text that
+    exact_float takes. The line has no escapes, so `"key":` occurs once, as the key."""
+    head = b'"' + key.encode() + b'":'
+    start = raw.find(head)
+    if start < 0:
+        return False
+    start += len(head)
+    while raw[start:start + 1] == b" ":  # "key": value, as people write it
+        start += 1
+    text = repr(value).encode()
+    if raw.startswith(text, start) and raw[start + len(text):start + len(text) + 1] in _ENDS:
+        return True
+    token = _NUMBER_TOKEN.match(raw, start)
+    if token is None:
+        return False
+    try:
+        return exact_float(token.group().decode()) == value
+    except ValueError:  # NotExact, or not a number after all: `loads` decides and says where
+        return False
 
 
 def loads(text: str, *, max_depth: int = MAX_DEPTH, offset: int = 0) -> Any:
@@ -245,7 +288,8 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH, offset: int = 0) -> Any:
         line, column = _position(text, token.start()) if token else (None, None)
         shown = exc.text if len(exc.text) <= 40 else exc.text[:37] + "..."
         raise JSONProblem(f"number {shown} {exc.why}", line and line + offset, column,
-                          expected="a finite number of at most 400 digits", found=shown) from None
+                          expected=exc.expected, found=shown,
+                          pointer=_pointer_at(text, token.start()) if token else "") from None
     except _Duplicate as exc:
         where = _duplicate_position(text, exc.key)
         line, column = _position(text, where) if where is not None else (None, None)

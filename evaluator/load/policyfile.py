@@ -32,7 +32,7 @@ def read_document(path: str | os.PathLike[str], *, max_bytes: int = MAX_POLICY_B
         text = decode_text(raw, "policy")
         return Document(loads(text), text, name)
     except JSONProblem as exc:
-        raise PolicyError([Finding(str(exc), file=name, line=exc.line, column=exc.column,
+        raise PolicyError([Finding(str(exc), exc.pointer, file=name, line=exc.line, column=exc.column,
                                    expected=exc.expected, found=exc.found, check="json")]) from None
 
 
@@ -77,6 +77,11 @@ def load_policy(source: str | os.PathLike[str] | dict[str, Any]) -> Policy:
                                        found=type(exc).__name__)]) from None
     else:
         doc = read_document(source)
+    return policy_from_document(doc)
+
+
+def policy_from_document(doc: Document) -> Policy:
+    """The policy of a document already read (read_document), validated; PolicyError if invalid."""
     policy, findings = validate_document(doc)
     if any(f.severity == "error" for f in findings) or policy is None:
         raise PolicyError(findings)

@@ -116,7 +116,7 @@ def detect_format(name: str, head: bytes) -> str:
 
 
 def _problem_finding(exc: JSONProblem, name: str) -> Finding:
-    return Finding(str(exc), "", name, exc.line, exc.column, exc.expected, exc.found)
+    return Finding(str(exc), exc.pointer, name, exc.line, exc.column, exc.expected, exc.found)
 
 
 # --- JSONL ---------------------------------------------------------------------------------
@@ -161,7 +161,8 @@ def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1)
             if data is None:
                 data = loads(decode_text(raw.rstrip(b"\r\n"), "line"))
         except JSONProblem as exc:
-            yield InputRecord(None, source, [Finding(str(exc), "", name, number, exc.column, exc.expected, exc.found)])
+            yield InputRecord(None, source, [Finding(str(exc), exc.pointer, name, number, exc.column, exc.expected,
+                                                     exc.found)])
             continue
         yield InputRecord(data, source)
 
@@ -286,6 +287,14 @@ def _csv_rows(reader: Any, header: list[str], name: str) -> Iterator[InputRecord
 
 
 READERS = {"json": read_json, "jsonl": read_jsonl, "csv": read_csv}
+
+
+def sniff(stream: IO[bytes], name: str) -> tuple[str, IO[bytes]]:
+    """The format of an input (from its name, else its first bytes) and a stream that still
+    starts at its first byte. Raises InputError when it is not UTF-8 text or is empty."""
+    head, stream = read_head(stream)
+    check_text(head, name)
+    return detect_format(name, head), stream
 
 
 def read_records(stream: IO[bytes], name: str, fmt: str = "auto") -> Iterator[InputRecord]:

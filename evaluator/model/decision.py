@@ -71,8 +71,13 @@ def partner_id(policy: Any, record: Any) -> str | None:
         value = record.get(policy.id_fact)
         if type(value) is str:  # the common case, first: the id as it is
             return value
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value)
+        if isinstance(value, str):  # a str Enum member: the string it holds, as JSON writes it
+            return str.__str__(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return int.__repr__(value)
+            except ValueError:  # more digits than Python writes as text: no id to show
+                return None
     return None
 
 

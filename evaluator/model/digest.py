@@ -22,11 +22,16 @@ key order (orjson sorts by UTF-8 bytes, which is code point order, like Python),
 So the fast path takes a record only when a scan finds nothing but exact dict/list/str/int/bool/
 None values and safe floats, and orjson does not raise; everything else goes to
 `reference_sha256`, the original algorithm.
+
+A record that is not JSON data at all (an object holding itself, a key that is not a string, an
+integer too long for Python to write as text) has no canonical JSON, so no digest: `NotJSONData`
+says where, and the evaluator makes the record an error record (it never raises for one record).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from typing import Any
 
 import orjson
@@ -37,13 +42,64 @@ _SORT = orjson.OPT_SORT_KEYS
 _MAX_DEPTH = 64  # well inside orjson's limit; deeper (or circular) records take the slow path
 
 
+class NotJSONData(ValueError):
+    """A record JSON cannot hold at all; `pointer` and the message say where and why."""
+
+    def __init__(self, message: str, pointer: str):
+        super().__init__(message)
+        self.pointer = pointer
+
+
 def reference_sha256(record: Any) -> str:
-    """The original digest algorithm: the definition `input_sha256` must always agree with."""
+    """The original digest algorithm: the definition `input_sha256` must always agree with.
+    Raises NotJSONData for a record that has no JSON text at all."""
     try:
         text = canonical_json(record)
     except (TypeError, ValueError):
-        text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        try:
+            text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError) as exc:  # no JSON text at all: say where
+            problem = json_problem(record) or (f"the record cannot be written as JSON ({exc})", "")
+            raise NotJSONData(*problem) from None
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate must not crash
+
+
+_MAX_INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def json_problem(value: Any, pointer: str = "", within: tuple[int, ...] = ()) -> tuple[str, str] | None:
+    """(message, JSON Pointer) of the first thing in `value` JSON cannot hold, or None."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return None
+    if isinstance(value, int):
+        try:
+            int.__repr__(value)  # Python writes no int of more digits than its limit (sys.set_int_max_str_digits)
+        except ValueError:
+            return (f"an integer of more than {_MAX_INT_DIGITS} digits cannot be written as text", pointer or "/")
+        return None
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in within:
+            return ("the record holds itself (a circular reference)", pointer or "/")
+        if len(within) > 256:
+            return ("the record nests deeper than 256 levels", pointer or "/")
+        inner = within + (id(value),)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return (f"key {key!r} is not a string", pointer or "/")
+                found = json_problem(item, f"{pointer}/{_escape(key)}", inner)
+                if found is not None:
+                    return found
+            return None
+        for i, item in enumerate(value):
+            found = json_problem(item, f"{pointer}/{i}", inner)
+            if found is not None:
+                return found
+    return None  # dates and other objects are written as their text
 
 
 def _safe(value: Any, depth: int) -> bool:

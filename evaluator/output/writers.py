@@ -8,8 +8,8 @@ and never truncates an existing one.
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
+import functools
 import json
 import math
 import os
@@ -22,10 +22,13 @@ from typing import IO, Any, Callable, Iterable, Iterator
 import orjson
 
 from ..model.decision import MET, Decision, InvalidRecord
-from ..errors import EvaluatorError
+from ..errors import EvaluatorError, OutputError
 from ..model.policy import Policy
 from ..fast.jsonbytes import json_line as _dumps
 from ..fast.template import jsonl_line as template_line
+from ..render.cells import SafeDictWriter
+from ..render.text import NO_TIER, fit, visible
+from .tempfiles import SUFFIX, clean_stale, lock, prefix as temp_prefix
 from .writeback import Writeback
 
 Result = Decision | InvalidRecord
@@ -104,8 +107,9 @@ def csv_row(result: Result) -> dict[str, Any]:
     return row
 
 
-def write_csv(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
-    writer = csv.DictWriter(out, fieldnames=csv_columns(policy), restval="", lineterminator="\n")
+def write_csv(results: Iterable[Result], out: IO[str], policy: Policy, raw: bool = False) -> None:
+    """One row per record; every text cell neutralised for spreadsheets (render.cells) unless `raw`."""
+    writer = SafeDictWriter(out, csv_columns(policy), raw=raw)
     writer.writeheader()
     for result in results:
         writer.writerow(csv_row(result))
@@ -130,18 +134,19 @@ def _note(result: Result) -> str:
 
 
 def write_table(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
-    tier_width = max([len(t.name) for t in policy.tiers] + [len("(no tier)")])
+    """A table for a terminal: every value from the data shown harmlessly and cut to its column
+    after escaping (render.text), so no control character reaches the terminal."""
+    tier_width = max([len(visible(t.name)) for t in policy.tiers] + [len(NO_TIER)])
     id_width = 16
     out.write(f"{'PARTNER':<{id_width}}  {'TIER':<{tier_width}}  NOTES\n")
     counts: dict[str, int] = {}
     for result in results:
-        pid = (result.partner_id or "?")
-        pid = pid if len(pid) <= id_width else pid[: id_width - 1] + "~"
-        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else "(no tier)")
-        out.write(f"{pid:<{id_width}}  {name:<{tier_width}}  {_note(result)}".rstrip() + "\n")
+        pid = fit(result.partner_id or "?", id_width)
+        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else NO_TIER)
+        out.write(f"{pid:<{id_width}}  {visible(name):<{tier_width}}  {visible(_note(result))}".rstrip() + "\n")
         key = "invalid" if isinstance(result, InvalidRecord) else name
         counts[key] = counts.get(key, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    summary = ", ".join(f"{n} {visible(k)}" for k, n in counts.items())
     out.write(f"\n{sum(counts.values())} partners: {summary}\n" if counts else "\n0 partners\n")
 
 
@@ -153,10 +158,19 @@ WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
 }
 
 
+def output_writer(fmt: str, *, csv_raw: bool = False) -> Callable[[Iterable[Result], IO[str], Policy], None]:
+    """The writer of `fmt`; with `csv_raw`, CSV cells are written as they are (`--csv-raw`)."""
+    if fmt == "csv" and csv_raw:
+        return functools.partial(write_csv, raw=True)
+    return WRITERS[fmt]
+
+
 @contextlib.contextmanager
 def atomic_output(path: str) -> Iterator[IO[str]]:
     """A text file written to a temporary name beside `path` and renamed over it only when the
     block completes; on any error or signal the temporary file is removed and `path` is untouched.
+    The temporary files that runs killed by SIGKILL left beside `path` are removed first when their
+    writer is provably gone, or reported (tempfiles.py).
 
     The new file keeps the mode of the file it replaces (else the umask's default); a symlink is
     followed, not replaced; a device or pipe (`/dev/null`, a FIFO) cannot be replaced atomically
@@ -175,14 +189,23 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             special = open(target, "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
-        with special:
-            yield special
+        try:
+            with special:
+                yield special
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise
+            with contextlib.suppress(OSError):
+                special.close()  # what is left in its buffer cannot be written either
+            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
         return
     directory = os.path.dirname(target)
+    clean_stale(directory, _say)  # what a killed run left there: removed once provably abandoned
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=SUFFIX, dir=directory)
     except OSError as exc:
         raise EvaluatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    lock(fd)  # held while it is written: a later run can tell it is in use
     try:
         os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -194,8 +217,8 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:  # a full disk is not a bug
-            raise EvaluatorError(f"cannot write {path}: {exc.strerror}; {path} is unchanged") from None
+        if isinstance(exc, OSError) and exc.errno in WRITE_FAILURES:  # a full disk is not a bug
+            raise OutputError(f"cannot write {path}: {exc.strerror}; {path} is unchanged") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -205,7 +228,14 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
             os.close(dir_fd)
 
 
-_WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+# the errors of a write that are the environment's (a full disk, a quota, a read-only or failing
+# device), reported as `cannot write FILE: ...` (exit 2)
+WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+
+
+def _say(text: str) -> None:
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"note: {visible(text)}\n")
 
 
 def _umask() -> int:
@@ -221,7 +251,8 @@ def _terminate(signum: int, _frame: Any) -> None:
 def exit_cleanly_on_signals() -> None:
     """Turn SIGTERM and SIGHUP into SystemExit, so `finally` blocks and atomic_output still clean
     up when a run is stopped (SIGINT already raises KeyboardInterrupt; SIGKILL cannot be caught,
-    and then only the hidden temporary file can remain: the output file is never half written)."""
+    and then only the hidden temporary file can remain, which the next run into that folder removes:
+    the output file is never half written)."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             with contextlib.suppress(ValueError, OSError):  # not the main thread: leave them be

@@ -1,12 +1,18 @@
-"""Replay: re-evaluate recorded decisions and report every one that would now differ.
+"""Replay: re-evaluate recorded decisions and report every one that is not reproduced exactly.
 
 Decisions written with `evaluate --with-input` carry the input record as read and its sha256.
 For each recorded decision, replay first checks that the recorded input still hashes to the
 recorded `input_sha256` (else the record was tampered with), then evaluates it again under the
-given policy, at the recorded evaluation date when there is one, and compares the outcome: the
-tier, the override, the benefits, every tier's status and every criterion's status (an error
-record: its findings). `strict` compares the whole decision instead (everything but `source`),
-so a new evaluator version or a reworded description counts too.
+given policy, at the recorded evaluation date when there is one, and compares *every field* of
+the two decisions: a decision re-attributed to another partner, an edited `next_tier`, policy
+version or sha256, evaluator version or description differs. `outcome_only` compares what was
+decided instead (the partner id, tier, override, benefits, every tier's and criterion's status;
+an error record: its findings): the question "what would change under this new policy?".
+
+A partner decided twice is reported (`duplicate`), and so is a run whose end cannot be verified
+(`incomplete`): the trailer `evaluate` writes last (output/trailer.py) holds the number of lines
+before it and their sha256, recomputed here while reading, so a deleted, added, reordered or
+edited line, or a file cut short, is found (decisions.py reads the file).
 
 This is how an audit or an appeal is answered: same input, same policy, same decision.
 """
@@ -19,9 +25,11 @@ from typing import Any, Iterable, Iterator
 from ..model.decision import input_sha256
 from ..evaluate.evaluator import Evaluator, InputRecord
 from ..model.policy import Policy
+from .decisions import DecisionsFile, EndProblem
 
 SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE = "same", "differs", "tampered", "no_input", "unreadable"
-STATUSES = (SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE)
+DUPLICATE, INCOMPLETE = "duplicate", "incomplete"
+STATUSES = (SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE, DUPLICATE, INCOMPLETE)
 
 
 @dataclass
@@ -36,7 +44,7 @@ class Difference:
 
 @dataclass
 class Replayed:
-    """The outcome of replaying one recorded decision."""
+    """The outcome of replaying one recorded decision (or of checking the file's end)."""
 
     partner_id: str | None
     source: dict[str, Any] | None
@@ -64,14 +72,16 @@ class Replayed:
 
 
 def outcome(decision: dict[str, Any]) -> dict[str, Any]:
-    """What a decision decided, keyed by stable paths: the part `replay` compares."""
+    """What a decision decided, keyed by stable paths: the part `outcome_only` compares."""
     if "error" in decision:
         findings = decision["error"].get("findings", []) if isinstance(decision["error"], dict) else []
-        return {"/error": sorted(f"{f.get('pointer', '')}: {f.get('message', '')}" for f in findings
+        return {"/partner_id": decision.get("partner_id"),
+                "/error": sorted(f"{f.get('pointer', '')}: {f.get('message', '')}" for f in findings
                                  if isinstance(f, dict))}
     tier = decision.get("tier")
     override = decision.get("override")
     out: dict[str, Any] = {
+        "/partner_id": decision.get("partner_id"),
         "/tier": tier.get("id") if isinstance(tier, dict) else None,
         "/override": override.get("id") if isinstance(override, dict) else None,
         "/benefits": [b.get("id") for b in decision.get("benefits") or [] if isinstance(b, dict)],
@@ -91,10 +101,13 @@ def _escape(key: Any) -> str:
 
 
 def json_differences(recorded: Any, now: Any, at: str = "") -> Iterator[Difference]:
-    """Every place two JSON values differ, as JSON Pointers (for `strict`)."""
+    """Every place two JSON values differ, as JSON Pointers."""
     if isinstance(recorded, dict) and isinstance(now, dict):
         for key in list(recorded) + [k for k in now if k not in recorded]:
-            yield from json_differences(recorded.get(key), now.get(key), f"{at}/{_escape(key)}")
+            if key in recorded and key in now:
+                yield from json_differences(recorded[key], now[key], f"{at}/{_escape(key)}")
+            else:  # a field only one side has (a null field is a field)
+                yield Difference(f"{at}/{_escape(key)}", recorded.get(key), now.get(key))
     elif isinstance(recorded, list) and isinstance(now, list) and len(recorded) == len(now):
         for i, (a, b) in enumerate(zip(recorded, now)):
             yield from json_differences(a, b, f"{at}/{i}")
@@ -102,11 +115,11 @@ def json_differences(recorded: Any, now: Any, at: str = "") -> Iterator[Differen
         yield Difference(at or "/", recorded, now)
 
 
-def compare(recorded: dict[str, Any], now: dict[str, Any], strict: bool = False) -> list[Difference]:
-    if strict:
-        strip = ("source",)
-        return list(json_differences({k: v for k, v in recorded.items() if k not in strip},
-                                     {k: v for k, v in now.items() if k not in strip}))
+def compare(recorded: dict[str, Any], now: dict[str, Any], outcome_only: bool = False) -> list[Difference]:
+    """The differences between a recorded decision and the one made now: every field (default),
+    or only what was decided."""
+    if not outcome_only:
+        return list(json_differences(recorded, now))
     a, b = outcome(recorded), outcome(now)
     if ("/error" in a) != ("/error" in b):  # valid then, invalid now (or the reverse): say how
         return [Difference("/tier" if "/error" in b else "/error",
@@ -116,12 +129,21 @@ def compare(recorded: dict[str, Any], now: dict[str, Any], strict: bool = False)
             if a.get(key) != b.get(key)]
 
 
-class Replayer:
-    """Re-evaluates recorded decisions under one policy (one Evaluator per evaluation date)."""
+def _where(source: dict[str, Any] | None) -> str:
+    source = source or {}
+    return f"line {source['line']}" if "line" in source else f"record {source.get('index', '?')}"
 
-    def __init__(self, policy: Policy, *, as_of: _dt.date | None = None, strict: bool = False):
-        self.policy, self.as_of, self.strict = policy, as_of, strict
+
+class Replayer:
+    """Re-evaluates recorded decisions under one policy (one Evaluator per evaluation date).
+    `strict` is kept for callers of the time when outcomes were the default: every field is now."""
+
+    def __init__(self, policy: Policy, *, as_of: _dt.date | None = None, outcome_only: bool = False,
+                 strict: bool = False):
+        self.policy, self.as_of = policy, as_of
+        self.outcome_only = outcome_only and not strict
         self._evaluators: dict[_dt.date | None, Evaluator] = {}
+        self._seen: dict[str, dict[str, Any] | None] = {}  # partner id -> where it was first decided
 
     def close(self) -> None:
         for evaluator in self._evaluators.values():
@@ -146,6 +168,11 @@ class Replayer:
         pid = record.get("partner_id") if isinstance(record.get("partner_id"), str) else None
         policy = record.get("policy") if isinstance(record.get("policy"), dict) else None
         changed = policy if policy != self.policy.ref else None
+        if pid is not None:
+            if pid in self._seen:
+                return Replayed(pid, source, DUPLICATE, f"partner {pid} is decided more than once (first at "
+                                                        f"{_where(self._seen[pid])})", recorded_policy=changed)
+            self._seen[pid] = source
         if "input" not in record:
             return Replayed(pid, source, NO_INPUT, "the decision has no input record (write decisions with "
                                                     "`evaluate --with-input` to replay them)", recorded_policy=changed)
@@ -164,7 +191,7 @@ class Replayer:
         evaluator = self._evaluator(as_of)
         (result,) = evaluator.evaluate_many([InputRecord(record["input"], record.get("source"),
                                                          from_text=record.get("input_is_text") is True)])
-        differences = compare(record, result.to_dict(), self.strict)
+        differences = compare(record, result.to_dict(), self.outcome_only)
         return Replayed(pid, source, DIFFERS if differences else SAME, "", differences, changed)
 
     def replay_many(self, records: Iterable[InputRecord]) -> Iterator[Replayed]:
@@ -176,3 +203,18 @@ class Replayer:
                 yield Replayed(None, item.source, UNREADABLE, message)
                 continue
             yield self.replay(item.data, item.source)
+
+    def replay_file(self, path: str, *, require_trailer: bool = True) -> Iterator[Replayed]:
+        """Replay every decision of a decisions file (JSONL or a JSON array; '-' for stdin), then
+        report each way its end cannot be verified (`incomplete`). An unusable file (unreadable,
+        empty, not text) is an InputError now, before any result."""
+        return self._replay_file(DecisionsFile(path, require_trailer=require_trailer))
+
+    def _replay_file(self, decisions: DecisionsFile) -> Iterator[Replayed]:
+        yield from self.replay_many(decisions)
+        for problem in decisions.problems:
+            yield _incomplete(problem)
+
+
+def _incomplete(problem: EndProblem) -> Replayed:
+    return Replayed(None, problem.source, INCOMPLETE, problem.message)

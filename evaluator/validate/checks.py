@@ -6,6 +6,8 @@ load.py turns it into FILE:LINE:COLUMN.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from typing import Any, Callable, Iterator
 
 import jsonschema
@@ -20,6 +22,7 @@ from ..language.lowering import Mismatch
 from ..language.operators import OPERATORS
 from ..language.patterns import problem as pattern_problem
 from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
+from ..render.text import visible
 from ..resources import schema
 from .lint import lint_findings
 from .names import suggest
@@ -237,6 +240,62 @@ def check_conditions(policy: Policy) -> Iterator[Finding]:
             yield from _check_comparison(policy, comparison)
 
 
+def check_effective(policy: Policy) -> Iterator[Finding]:
+    """The effective window's dates are real dates (the schema checks only their shape, so
+    2026-02-30 and 0000-00-00 passed), and it does not end before it starts."""
+    window = policy.document.get("effective")
+    if not isinstance(window, dict):
+        return
+    dates: dict[str, _dt.date] = {}
+    for key in ("from", "until"):
+        value = window.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            dates[key] = _dt.date.fromisoformat(value)
+        except ValueError:
+            yield Finding(f"effective {key} is not a real date", f"/effective/{key}",
+                          expected="a calendar date YYYY-MM-DD", found=_short(value), check="effective")
+    if "from" in dates and "until" in dates and dates["until"] < dates["from"]:
+        yield Finding("the program ends before it starts: effective until is before from", "/effective/until",
+                      expected=f"a date on or after {window['from']}", found=window["until"], check="effective")
+
+
+# C0 and C1 controls, DEL, and the bidirectional embeddings and isolates that reorder what is shown
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _strings(data: Any, pointer: str) -> Iterator[tuple[str, str, bool]]:
+    """(pointer, text, is a key) of every string in a document, keys included."""
+    if isinstance(data, str):
+        yield pointer, data, False
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield pointer + "/" + key.replace("~", "~0").replace("/", "~1"), key, True
+            yield from _strings(value, pointer + "/" + str(key).replace("~", "~0").replace("/", "~1"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, f"{pointer}/{i}")
+
+
+def check_text(policy: Policy) -> Iterator[Finding]:
+    """No control character in any text of the policy: a tier name, an id, a version or a value is
+    printed on terminals and in reports, where ESC, CR or a bidirectional override would act
+    rather than show. A description may hold line breaks and tabs, nothing else."""
+    for pointer, text, is_key in _strings(policy.document, ""):
+        prose = not is_key and pointer.endswith("/description")
+        found = (CONTROL_IN_PROSE if prose else CONTROL).search(text)
+        if found is None:
+            continue
+        what = "a name" if is_key else "a description" if prose else "a text"
+        shown = visible(text)
+        yield Finding(f"control character U+{ord(found.group()):04X} in {what}", pointer,
+                      expected="text without control characters" + (" (line breaks and tabs allowed)" if prose else ""),
+                      found=shown if len(shown) <= 80 else shown[:77] + "...", check="text")
+
+
 def check_overrides(policy: Policy) -> Iterator[Finding]:
     """An override names an existing tier (or null)."""
     ids = [t.id for t in policy.tiers]
@@ -254,6 +313,8 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "measures": check_measures,
     "references": check_conditions,
     "overrides": check_overrides,
+    "text": check_text,
+    "effective": check_effective,
 }
 
 

@@ -17,9 +17,9 @@ from .coverage import Coverage, coverage, coverage_text
 from .run import CaseResult, Difference, SuiteResult, run_case, run_suite
 from .suggest import Boundary, Suggestions, boundaries, suggest_cases
 from .suite import (MAX_TESTS_BYTES, TESTS_SUFFIX, Case, Suite, TestsFileError, find_tests, is_tests_document,
-                    load_suite, read_tests_document, suite_findings)
+                    load_suite, named_policy, read_named_policy, read_tests_document, suite_findings)
 
 __all__ = ["Boundary", "Case", "CaseResult", "Coverage", "Difference", "MAX_TESTS_BYTES", "Suggestions", "Suite",
            "SuiteResult", "TESTS_SUFFIX", "TestsFileError", "boundaries", "coverage", "coverage_text", "find_tests",
-           "is_tests_document", "load_suite", "read_tests_document", "run_case", "run_suite", "suggest_cases",
-           "suite_findings"]
+           "is_tests_document", "load_suite", "named_policy", "read_named_policy", "read_tests_document", "run_case",
+           "run_suite", "suggest_cases", "suite_findings"]

@@ -4,6 +4,7 @@ each finding located FILE:LINE:COLUMN."""
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, Callable, Iterator
 
 from ...errors import Finding, PolicyError
 from ...load.jsontext import Document, JSONProblem, decode_text, loads
+from ...load.policyfile import read_document
 from ...model.decision import MET, MISSING, NOT_MET
 from ...model.policy import Policy
 from ...validate.checks import schema_findings
@@ -91,6 +93,53 @@ def read_tests_document(path: str | os.PathLike[str]) -> Document:
                                       expected=exc.expected, found=exc.found)]) from None
 
 
+def named_policy(path: str | os.PathLike[str], doc: Document) -> Path | None:
+    """The policy a tests file names in `policy`, resolved against the tests file's folder (None
+    when it names none). Refused, located at /policy: a path that is not relative to that folder
+    (absolute), or not a .json file that exists."""
+    value = doc.data.get("policy") if isinstance(doc.data, dict) else None
+    if value is None:
+        return None
+    line, column = doc.locate("/policy")
+
+    def refuse(message: str, expected: str) -> TestsFileError:
+        return TestsFileError([Finding(message, "/policy", str(path), line, column, expected=expected,
+                                       found=json.dumps(value, ensure_ascii=False)[:80])])
+    if not isinstance(value, str) or not value:
+        raise refuse("policy must name a policy file", "a path relative to the tests file's folder")
+    if Path(value).is_absolute() or value.startswith("~"):
+        raise refuse("policy must be a path relative to the tests file's folder, not an absolute path",
+                     "a relative path such as ../NAME.json")
+    named = Path(path).parent / value
+    if not value.endswith(".json") or not named.is_file():
+        raise refuse(f"policy names no policy file: {named} " + ("is not a .json file" if not value.endswith(".json")
+                                                                else "does not exist"),
+                     "the path of a policy .json file, relative to the tests file's folder")
+    return named
+
+
+def read_named_policy(path: str | os.PathLike[str], doc: Document) -> Document:
+    """The policy document a tests file names, read; what is not a JSON policy is refused without
+    showing any of its content (a tests file must not make the evaluator print another file)."""
+    named = named_policy(path, doc)
+    if named is None:
+        raise TestsFileError([Finding("a tests file given on its own must name its policy", "", str(path), 1, 1,
+                                      expected='"policy": "PATH/TO/POLICY.json" (relative to the tests file)',
+                                      found="no policy")])
+    line, column = doc.locate("/policy")
+    try:
+        policy_doc = read_document(named)
+    except PolicyError as exc:
+        reason = exc.findings[0].message if exc.findings and exc.findings[0].check == "read" else "not JSON"
+        raise TestsFileError([Finding(f"policy {named} is not a JSON policy ({reason}; its content is not shown)",
+                                      "/policy", str(path), line, column, expected="a policy .json file")]) from None
+    data = policy_doc.data
+    if not isinstance(data, dict) or "tiers" not in data or "facts" not in data:
+        raise TestsFileError([Finding(f"policy {named} is not a policy (no facts and tiers; its content is not "
+                                      "shown)", "/policy", str(path), line, column, expected="a policy .json file")])
+    return policy_doc
+
+
 def _date(value: str | None) -> _dt.date | None:
     return None if value is None else _dt.date.fromisoformat(value)
 
@@ -115,9 +164,9 @@ def load_suite(path: str | os.PathLike[str], policy_path: str | os.PathLike[str]
             located.append(Finding("not a real date", pointer, name, line, column, "a date YYYY-MM-DD", value))
     if located:
         raise TestsFileError(located)
-    named = None
-    if "policy" in data:
-        named = (Path(path).parent / data["policy"]).resolve()
+    named = named_policy(name, doc)
+    if named is not None:
+        named = named.resolve()
     if policy_path is not None:
         given = Path(policy_path).resolve()
         if named is not None and named != given:
