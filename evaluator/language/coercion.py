@@ -108,7 +108,7 @@ def coerce_integer(spec: FactSpec, value: Any, from_text: bool) -> Any:
     return _number(spec, value, from_text, integer=True)
 
 
-def _plain(value: str) -> str:
+def _plain(value: Any) -> str:
     """A str subclass (a `str` Enum member) as the plain string it holds, as JSON writes it (the
     compiled build takes only exact strs where a str is annotated)."""
     return value if type(value) is str else str.__str__(value)
