@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import reference_items
+
 MET, NOT_MET, MISSING = "met", "not_met", "missing"
 MAX_EXACT = 2 ** 53
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -144,6 +146,8 @@ def fact_value(spec: dict[str, Any], value: Any, from_text: bool) -> Any:
         parsed = _date(value)
         _in_bounds(spec, parsed)
         return parsed
+    if kind in reference_items.LIST_TYPES:
+        return reference_items.list_value(spec, value, from_text, lambda s, v: fact_value(s, v, False))
     raise AssertionError(kind)
 
 
@@ -166,6 +170,8 @@ def record_facts(doc: dict[str, Any], record: Any, from_text: bool) -> tuple[dic
             facts[name] = fact_value(spec, value, from_text)
         except Bad:
             invalid.append("/" + name)
+        except reference_items.ItemBad as exc:
+            invalid.append("/" + name + exc.at)
     return facts, invalid
 
 
@@ -196,6 +202,8 @@ def measure_value(expr: Any, doc: dict[str, Any], facts: dict[str, Any], as_of: 
     if op == "count_in":
         items = facts.get(arg["list"], ABSENT)
         return ABSENT if items is ABSENT else len({i for i in items if i in arg["values"]})
+    if op in reference_items.AGGREGATES:
+        return reference_items.aggregate(op, arg, facts.get(arg["list"], ABSENT), as_of, compare, ABSENT)
     if op == "days_since":
         day = facts.get(arg, ABSENT)
         return ABSENT if day is ABSENT else (as_of - day).days

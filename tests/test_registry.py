@@ -37,6 +37,8 @@ from evaluator.tools.sheet import render_sheet
 from evaluator.validate.lint import lint_findings
 
 AS_OF = dt.date(2026, 1, 31)
+RECORD_FIELDS = {"country": {"type": "string", "description": "country"},
+                 "sales_usd": {"type": "number", "description": "sales", "unit": "USD"}}
 
 
 def _document(fact_type: str, condition: dict[str, Any], measures: dict[str, Any] | None = None,
@@ -44,6 +46,8 @@ def _document(fact_type: str, condition: dict[str, Any], measures: dict[str, Any
     catalogue = {"partner_id": {"type": "string", "description": "id", "required": True}}
     for name, kind in (facts or {"x": fact_type}).items():
         catalogue[name] = {"type": kind, "description": name}
+        if kind == "record_list":  # a list of records has an item catalogue
+            catalogue[name]["fields"] = RECORD_FIELDS
     return {"id": "registry", "version": "1", "title": "Registry", "currency": "USD", "facts": catalogue,
             "measures": measures or {},
             "tiers": [{"id": "t", "name": "T", "criteria": [{"id": "c", "description": "c", "condition": condition}]}]}
@@ -92,7 +96,7 @@ def test_a_fact_type_fits_the_rest_of_the_registry(name):
     assert kind.value_type in VALUE_TYPES
     assert kind.spec_keys <= {"minimum", "maximum", "enum", "pattern", "max_items"}
     assert (kind.bound is not None) == ("minimum" in kind.spec_keys)
-    assert (kind.restate is not None) == (kind.value_type in ("number", "list", "date"))  # what measures read
+    assert (kind.restate is not None) == (kind.value_type in ("number", "list", "date", "items"))  # what measures read
     assert kind.domain(build_policy(_document(name, {"fact": "x", "op": "!=", "value": 0})).facts["x"]).kind \
         == kind.value_type or name == "boolean"
 
@@ -163,11 +167,13 @@ def test_every_operator_end_to_end(symbol):
 @pytest.mark.parametrize("name", list(FACT_TYPES))
 def test_every_fact_type_end_to_end(name):
     valid, text, invalid = FACT_TYPES[name].example
+    items = FACT_TYPES[name].value_type == "items"
     document = _document(name, {"fact": "x", "op": "!=", "value": 0} if FACT_TYPES[name].value_type == "number"
-                         else {"measure": "n", "op": ">=", "value": 0} if name == "string_list"
+                         else {"measure": "n", "op": ">=", "value": 0} if name == "string_list" or items
                          else {"fact": "x", "op": "!=", "value": True} if name == "boolean"
                          else {"fact": "x", "op": "!=", "value": "2000-01-01" if name == "date" else "?"},
                          measures={"n": {"description": "n", "compute": {"count": "x"}}} if name == "string_list"
+                         else {"n": {"description": "n", "compute": {"count_items": {"list": "x"}}}} if items
                          else None)
     policy = load_policy(document)
     with Evaluator(policy, as_of=AS_OF) as evaluator:

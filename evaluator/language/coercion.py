@@ -42,9 +42,11 @@ def describe(value: Any) -> str:
 
 
 class Invalid(ValueError):
-    def __init__(self, message: str, expected: str, found: str):
+    """`at`: where below the fact the problem is, as a JSON Pointer (an item of a list: /2/sales_usd)."""
+
+    def __init__(self, message: str, expected: str, found: str, at: str = ""):
         super().__init__(message)
-        self.expected, self.found = expected, found
+        self.expected, self.found, self.at = expected, found, at
 
 
 def _number(spec: FactSpec, value: Any, from_text: bool, integer: bool) -> Any:

@@ -47,7 +47,7 @@ def coerce_record(policy: Policy, record: Any, *, from_text: bool = False) -> tu
         try:
             facts[name] = FACT_TYPES[spec.type].coerce(spec, value, from_text)
         except Invalid as exc:
-            findings.append(Finding(str(exc), "/" + escape(name), expected=exc.expected, found=exc.found))
+            findings.append(Finding(str(exc), "/" + escape(name) + exc.at, expected=exc.expected, found=exc.found))
     return facts, findings
 
 

@@ -21,8 +21,9 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ..model.policy import FactSpec
-from . import coercion, fastchecks
+from . import coercion, fastchecks, items as listed
 from .domains import Domain
+from .itemchanges import restate_items
 from .moves import ADD, DAY_ONE, DECREASE, INCREASE, LAST_DAY, REMOVE, FactChange, dec, plain, show
 from .patterns import compile_pattern
 
@@ -240,6 +241,46 @@ def _stated_unit(spec: FactSpec) -> str | None:
     return spec.unit
 
 
+# --- lists of numbers, dates and records (items.py; read only through measures over their items) ---
+
+def _items_domain(spec: FactSpec) -> Domain:
+    notes = (f"{spec.name} has at most {spec.max_items} items",) if spec.max_items is not None else ()
+    return Domain("items", max_items=spec.max_items, notes=notes)
+
+
+def _record_item_schema(spec: FactSpec) -> dict[str, Any]:
+    fields = spec.fields or ()
+    properties = {}
+    for f in fields:
+        prop = {"description": f.description + (f" ({f.unit})" if f.unit else ""), **FACT_TYPES[f.type].json_schema(f)}
+        properties[f.name] = prop if f.required else {"anyOf": [prop, {"type": "null"}], "description": prop.pop("description")}
+    return {"type": "object", "required": [f.name for f in fields if f.required], "properties": properties,
+            "additionalProperties": True}
+
+
+def _numbers_from(spec: FactSpec, x: Decimal, pool: Any) -> Any:
+    """A number list whose aggregate is x (test --suggest), for an aggregate over all its items."""
+    op, arg = pool if isinstance(pool, tuple) and len(pool) == 2 else ("", {})
+    if set(arg) - {"list"}:
+        return None
+    if op in ("sum_of", "min_of", "max_of", "mean_of"):
+        return [plain(x)]
+    if op == "count_items" and x == x.to_integral_value() and 0 <= x <= 1000:
+        return [spec.minimum if spec.minimum is not None else 0] * int(x)
+    return None
+
+
+def _list_type(name: str, description: str, words: str, coerce: Any, item_schema: Any, keys: frozenset[str],
+               bound: Any, bound_text: str, from_number: Any, example: tuple[Any, str, Any]) -> FactType:
+    return FactType(name=name, description=description, value_type="items", coerce=coerce,
+                    fast_check=listed.fast_check(coerce), json_schema=listed.list_schema(item_schema),
+                    domain=_items_domain, words=words, samples=lambda spec, as_of, i: [[]],
+                    spec_keys=keys | {"max_items"}, bound=bound, bound_text=bound_text, integral=False,
+                    few_values=False, empty_cell=_missing, enum_words="one of", restate=restate_items,
+                    from_number=from_number, within=_always, unit=_stated_unit, report_role=None, json_form=None,
+                    example=example)
+
+
 FACT_TYPES: dict[str, FactType] = {t.name: t for t in (
     FactType(name="number", description="any real", value_type="number", coerce=coercion.coerce_number,
              fast_check=fastchecks.number_check, json_schema=_number_schema("number"),
@@ -281,6 +322,16 @@ FACT_TYPES: dict[str, FactType] = {t.name: t for t in (
              few_values=False, empty_cell=_missing, enum_words="one of", restate=_restate_date,
              from_number=_date_from, within=_always, unit=lambda spec: "days", report_role=None,
              json_form=(_dt.date, _dt.date.isoformat), example=("2026-01-31", "2026-01-31", "2026-02-30")),
+    _list_type("number_list", "a list of numbers; a JSON array in CSV", "list of numbers", listed.coerce_number_list,
+               _number_schema("number"), _ORDERED_KEYS, _number_bound, "a number", _numbers_from,
+               ([3, 1.5], "[3, 1.5]", "3")),
+    _list_type("date_list", "a list of dates; a JSON array in CSV", "list of dates", listed.coerce_date_list,
+               lambda spec: {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, _ORDERED_KEYS,
+               lambda v: _dt.date.fromisoformat(str(v)), "YYYY-MM-DD", None,
+               (["2026-01-31"], '["2026-01-31"]', "2026-01-31")),
+    _list_type("record_list", "a list of records with the typed fields of its `fields` catalogue; a JSON array "
+               "in CSV", "list of records", listed.coerce_record_list, _record_item_schema, frozenset(), None, "",
+               None, ([{"country": "SG", "sales_usd": 5}], '[{"country": "SG", "sales_usd": 5}]', {"country": "SG"})),
 )}
 
 

@@ -80,8 +80,9 @@ def terminal(policy: Policy, expr: Any, fact: str) -> Any:
         expr = next(p for p in parts if fact in facts_of(policy, p))
 
 
-def pool(expr: Any) -> tuple[str, ...] | None:
-    """The set a terminal operation counts items among (count_in), if any."""
+def pool(expr: Any) -> tuple[Any, ...] | None:
+    """The set a terminal operation counts items among (count_in), if any; for an aggregate over
+    items, (the operation, its argument)."""
     if isinstance(expr, dict) and len(expr) == 1:
         ((op, arg),) = expr.items()
         return MEASURES[op].pool(arg)

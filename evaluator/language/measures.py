@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Protocol
 
+from . import aggregates
 from .missing import Missing
 from .moves import show
 
@@ -93,6 +94,8 @@ FORMS: dict[str, ArgumentForm] = {f.name: f for f in (
     ArgumentForm("date", _IDENTIFIER, lambda arg, ctx, evaluate: ctx.value(arg), _named("date")),
     ArgumentForm("dates", {"type": "array", "minItems": 2, "maxItems": 2, "items": _IDENTIFIER},
                  lambda arg, ctx, evaluate: [ctx.value(name) for name in arg], _dates),
+    ArgumentForm("items", {"$ref": "#/$defs/items"}, lambda arg, ctx, evaluate: ctx.value(arg["list"]),
+                 _named("items", "list")),
 )}
 
 
@@ -111,14 +114,14 @@ class MeasureOp:
     same_unit: bool            # its arguments must share one unit (and it has theirs)
     terminal: bool             # it applies to a fact directly: a change restated on the fact stops here
     reads_as_of: bool          # it reads the evaluation date
-    pool: Callable[[Any], "tuple[str, ...] | None"]   # counts among a set: the set
+    pool: Callable[[Any], "tuple[Any, ...] | None"]   # counts among a set: the set (items: the operation, its argument)
     length_only: bool          # its value is the number of items of the list it reads (count)
     example: tuple[Any, Any]   # (an expression over EXAMPLE_FACTS, its value for EXAMPLE_RECORD)
 
 
 # What the operations' examples read (the docs' tables and tests/test_registry.py evaluate them)
-EXAMPLE_FACTS = {"a": "number", "b": "number", "l": "string_list", "d": "date", "e": "date"}
-EXAMPLE_RECORD = {"a": 6, "b": 3, "l": ["x", "y"], "d": "2026-01-01", "e": "2026-01-31"}
+EXAMPLE_FACTS = {"a": "number", "b": "number", "l": "string_list", "d": "date", "e": "date", "q": "number_list"}
+EXAMPLE_RECORD = {"a": 6, "b": 3, "l": ["x", "y"], "d": "2026-01-01", "e": "2026-01-31", "q": [3, 1, 3]}
 EXAMPLE_AS_OF = "2026-01-31"
 
 
@@ -264,6 +267,16 @@ def _no_pool(arg: Any) -> None:
     return None
 
 
+def _over_items(name: str, description: str, example: tuple[Any, Any]) -> MeasureOp:
+    """An aggregate over the items of a list fact (aggregates.py); its change is restated on the
+    list item by item (the list's `restate` gets the operation and its argument as the pool)."""
+    return MeasureOp(name=name, args="items", description=description, compute=aggregates.aggregate(name),
+                     words=aggregates.words(name), bounds=aggregates.bounds(name),
+                     integral=lambda a, integral: name in ("count_items", "count_distinct"),
+                     inverse=lambda a, target, inv: (target, 1), same_unit=False, terminal=True,
+                     reads_as_of=True, pool=lambda a: (name, a), length_only=False, example=example)
+
+
 def _arithmetic(name: str, args: str, description: str, compute: Callable[[Any, Any, Any], Any],
                 words: Callable[[Any, Words], Any], bounds: Callable[[Any, list[Bounds], FactLookup], Bounds],
                 integral: Callable[[Any, Callable[[Any], bool]], bool],
@@ -319,4 +332,19 @@ MEASURES: dict[str, MeasureOp] = {m.name: m for m in (
               words=lambda a, w: w.seq("days from ", w.code(a[0]), " to ", w.code(a[1])), bounds=_unknown,
               integral=_whole, inverse=None, same_unit=False, terminal=False, reads_as_of=False, pool=_no_pool,
               length_only=False, example=({"days_between": ["d", "e"]}, 30)),
+    *(_over_items(name, description, example) for name, description, example in (
+        ("count_items", "Number of items of a list fact (optionally of its first/last N, within D days, "
+         "where a condition on the same item holds): some/none/every are counts compared with 0.",
+         ({"count_items": {"list": "q", "where": {"op": ">=", "value": 2}}}, 2)),
+        ("count_distinct", "Number of distinct values of a field of the chosen items (or of the items).",
+         ({"count_distinct": {"list": "q"}}, 2)),
+        ("sum_of", "Total of a number field of the chosen items (or of a number_list's items); 0 for none.",
+         ({"sum_of": {"list": "q"}}, 7)),
+        ("min_of", "Smallest value of a number field of the chosen items; missing for none.",
+         ({"min_of": {"list": "q", "first": 2}}, 1)),
+        ("max_of", "Largest value of a number field of the chosen items; missing for none.",
+         ({"max_of": {"list": "q", "last": 2}}, 3)),
+        ("mean_of", "Mean of a number field of the chosen items; missing for none.",
+         ({"mean_of": {"list": "q", "last": 2}}, 2.0)),
+    )),
 )}

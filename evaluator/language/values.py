@@ -56,6 +56,11 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _through_measures(value: Any) -> Any:
+    raise Mismatch("a list of numbers, dates or records is compared through a measure over its items "
+                   "(count_items, sum_of, min_of, ...)", "a measure over the list", "a list fact")
+
+
 VALUE_TYPES: dict[str, ValueType] = {v.name: v for v in (
     ValueType("number", "a number (number and integer facts, every measure)", True, _number,
               lambda tests: NumericCodec(constants_of(tests)), domains.numeric),
@@ -65,6 +70,8 @@ VALUE_TYPES: dict[str, ValueType] = {v.name: v for v in (
     ValueType("boolean", "true or false", False, _boolean, lambda tests: BooleanCodec(), domains.boolean),
     ValueType("list", "a list of strings (its items compared one by one)", False, _text("list"),
               lambda tests: ListCodec(string_codec(tests)), domains.listed),
+    ValueType("items", "a list of numbers, dates or records (read only through measures over its items)", False,
+              _through_measures, lambda tests: BooleanCodec(), domains.boolean),
 )}
 
 

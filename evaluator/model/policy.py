@@ -36,6 +36,7 @@ class FactSpec:
     enum: tuple[str, ...] | None = None
     pattern: str | None = None
     max_items: int | None = None
+    fields: "tuple[FactSpec, ...] | None" = None  # a record_list fact's item catalogue
 
 
 @dataclass(frozen=True)
@@ -178,24 +179,30 @@ def build_condition(data: dict[str, Any], pointer: str) -> Condition:
     return Comparison(Operand(kind, data.get(kind)), data.get("op"), value, pointer)  # type: ignore[arg-type]
 
 
+def build_fact_spec(name: str, spec: dict[str, Any], pointer: str) -> FactSpec:
+    """One fact's spec (or, under a record_list's `fields`, one item field's)."""
+    fields = spec.get("fields")
+    return FactSpec(
+        name=name,
+        type=spec["type"],
+        description=spec["description"],
+        pointer=pointer,
+        unit=spec.get("unit"),
+        required=spec.get("required", False),
+        default=spec.get("default", NO_DEFAULT),
+        minimum=spec.get("minimum"),
+        maximum=spec.get("maximum"),
+        enum=tuple(spec["enum"]) if "enum" in spec else None,
+        pattern=spec.get("pattern"),
+        max_items=spec.get("max_items"),
+        fields=None if fields is None else tuple(build_fact_spec(f, s, f"{pointer}/fields/{f}")
+                                                 for f, s in fields.items()),
+    )
+
+
 def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
     """Build the model from a document that has passed schema validation."""
-    facts = {}
-    for name, spec in document["facts"].items():
-        facts[name] = FactSpec(
-            name=name,
-            type=spec["type"],
-            description=spec["description"],
-            pointer=f"/facts/{name}",
-            unit=spec.get("unit"),
-            required=spec.get("required", False),
-            default=spec.get("default", NO_DEFAULT),
-            minimum=spec.get("minimum"),
-            maximum=spec.get("maximum"),
-            enum=tuple(spec["enum"]) if "enum" in spec else None,
-            pattern=spec.get("pattern"),
-            max_items=spec.get("max_items"),
-        )
+    facts = {name: build_fact_spec(name, spec, f"/facts/{name}") for name, spec in document["facts"].items()}
     measures = {
         name: Measure(name, m["description"], m["compute"], f"/measures/{name}", m.get("unit"))
         for name, m in document.get("measures", {}).items()

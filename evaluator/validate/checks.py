@@ -24,6 +24,7 @@ from ..language.patterns import problem as pattern_problem
 from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
 from ..render.text import visible
 from ..resources import schema
+from .items import check_items
 from .lint import lint_findings
 from .names import suggest
 
@@ -311,6 +312,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "names": check_names,
     "fact_specs": check_fact_specs,
     "measures": check_measures,
+    "items": check_items,
     "references": check_conditions,
     "overrides": check_overrides,
     "text": check_text,

@@ -1,0 +1,162 @@
+"""The list fact types' facets: number_list, date_list and record_list (a list of records whose
+items have their own typed fields, the item catalogue `fields`).
+
+Each item is checked by the coercer of its type (coercion.py) and every problem is located below
+the fact (`Invalid.at`: `/country_stats/2/sales_usd`). An item field takes the catalogue keys a
+fact takes (required, default, minimum, maximum, enum, pattern); an absent optional field without
+a default is absent from the item (missing for a condition that reads it, aggregates.py). Fields
+an item has that the catalogue does not name are ignored, as a record's are.
+
+CSV cells are text: a list is written in its cell as a JSON array (`[120000, 90000]`,
+`[{"country": "SG", "sales_usd": 50000}]`), parsed strictly (no NaN, no duplicate keys, numbers
+exactly as written) and then checked like a JSON value.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Callable
+
+from ..model.numbers import NotExact, exact_float
+from ..model.policy import NO_DEFAULT, FactSpec
+from . import coercion, fastchecks
+from .coercion import Invalid, describe
+
+# the item field types and the value type each is compared as (what facttypes.py declares for them)
+ITEM_FIELD_TYPES: dict[str, str] = {"number": "number", "integer": "number", "string": "string",
+                                    "boolean": "boolean", "date": "date"}
+_COERCE: dict[str, Callable[[FactSpec, Any, bool], Any]] = {
+    "number": coercion.coerce_number, "integer": coercion.coerce_integer, "string": coercion.coerce_string,
+    "boolean": coercion.coerce_boolean, "date": coercion.coerce_date}
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def json_cell(spec: FactSpec, text: str) -> Any:
+    """A list written in a CSV cell as a JSON array."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=exact_float, object_pairs_hook=_unique)
+    except _Duplicate as exc:
+        raise Invalid(f"'{spec.name}' repeats the key {str(exc)!r} in an item", "each key once",
+                      describe(text)) from None
+    except NotExact as exc:
+        raise Invalid(f"'{spec.name}' {exc}", "a number a double holds exactly", describe(text)) from None
+    except ValueError:
+        raise Invalid(f"'{spec.name}' must be a JSON array in its CSV cell", "a JSON array, e.g. [1, 2]",
+                      describe(text)) from None
+
+
+def _listed(spec: FactSpec, value: Any, from_text: bool, what: str) -> list[Any]:
+    if from_text and isinstance(value, str):
+        value = json_cell(spec, value)
+    if not isinstance(value, list):
+        raise Invalid(f"'{spec.name}' must be {what}", what, describe(value))
+    if spec.max_items is not None and len(value) > spec.max_items:
+        raise Invalid(f"'{spec.name}' has too many items", f"at most {spec.max_items}", f"{len(value)} items")
+    return value
+
+
+def _item_spec(spec: FactSpec, kind: str) -> FactSpec:
+    return dataclasses.replace(spec, type=kind, max_items=None)
+
+
+def _each(spec: FactSpec, value: Any, from_text: bool, what: str, kind: str) -> list[Any]:
+    items = _listed(spec, value, from_text, what)
+    item = _item_spec(spec, kind)
+    out = []
+    for i, v in enumerate(items):
+        try:
+            out.append(_COERCE[kind](dataclasses.replace(item, name=f"{spec.name}[{i}]"), v, False))
+        except Invalid as exc:
+            raise Invalid(str(exc), exc.expected, exc.found, f"/{i}") from None
+    return out
+
+
+def coerce_number_list(spec: FactSpec, value: Any, from_text: bool) -> list[Any]:
+    return _each(spec, value, from_text, "a list of numbers", "number")
+
+
+def coerce_date_list(spec: FactSpec, value: Any, from_text: bool) -> list[Any]:
+    return _each(spec, value, from_text, "a list of dates", "date")
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def coerce_item(spec: FactSpec, i: int, item: Any) -> dict[str, Any]:
+    """One record of a record_list, checked field by field against the item catalogue."""
+    at = f"/{i}"
+    if not isinstance(item, dict):
+        raise Invalid(f"'{spec.name}' item {i} must be an object of fields", "an object", describe(item), at)
+    out: dict[str, Any] = {}
+    for field in spec.fields or ():
+        value = item.get(field.name)
+        named = dataclasses.replace(field, name=f"{spec.name}[{i}].{field.name}")
+        where = f"{at}/{_escape(field.name)}"
+        if value is None:
+            if field.default is not NO_DEFAULT:
+                out[field.name] = _COERCE[field.type](named, field.default, False)
+            elif field.required:
+                raise Invalid(f"required field '{field.name}' of '{spec.name}' item {i} is missing",
+                              f"a {field.type}", "nothing" if field.name not in item else "null", where)
+            continue
+        try:
+            out[field.name] = _COERCE[field.type](named, value, False)
+        except Invalid as exc:
+            raise Invalid(str(exc), exc.expected, exc.found, where) from None
+    return out
+
+
+def coerce_record_list(spec: FactSpec, value: Any, from_text: bool) -> list[dict[str, Any]]:
+    items = _listed(spec, value, from_text, "a list of records")
+    return [coerce_item(spec, i, item) for i, item in enumerate(items)]
+
+
+def fast_check(coerce: Callable[[FactSpec, Any, bool], Any]) -> Callable[[FactSpec], fastchecks.Check]:
+    """The fast check of a list type: its coercer itself (a list is checked item by item either
+    way), BAD where it raises, so the slow path locates the problem. The same value by construction."""
+    def make(spec: FactSpec) -> fastchecks.Check:
+        def check(value: Any) -> Any:
+            if type(value) is not list:
+                return fastchecks.BAD
+            try:
+                return coerce(spec, value, False)
+            except Exception:
+                return fastchecks.BAD
+        return check
+    return make
+
+
+def list_schema(items: Callable[[FactSpec], dict[str, Any]]) -> Callable[[FactSpec], dict[str, Any]]:
+    def schema(spec: FactSpec) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "array", "items": items(spec)}
+        if spec.max_items is not None:
+            out["maxItems"] = spec.max_items
+        return out
+    return schema
+
+
+def label_of(spec: FactSpec, item: Any, i: int) -> str:
+    """How an explanation names an item: its first text field's value (a country, a person), else
+    its position."""
+    if isinstance(item, dict):
+        for field in spec.fields or ():
+            if field.type == "string" and isinstance(item.get(field.name), str):
+                return f"{item[field.name]} (item {i})"
+    return f"item {i}"
