@@ -204,32 +204,31 @@ def condition_text(condition: dict[str, Any]) -> str:
 
 
 def chosen_text(arg: dict[str, Any]) -> tuple[str, str]:
-    """What items an argument chooses, in words (after the list's name)."""
-    parts = []
-    if "first" in arg:
-        parts.append(f"the first {arg['first']} items of")
-    if "last" in arg:
-        parts.append(f"the last {arg['last']} items of")
-    text = " ".join(parts)
+    """(the window, the rest of the choice) of an argument, in words: "(its first 3 items)",
+    "whose registered is within 90 days before the evaluation date and where track == ..."."""
+    head = f" (its first {arg['first']} items)" if "first" in arg else ""
+    head += f" (its last {arg['last']} items)" if "last" in arg else ""
     tail = []
     if "within_days" in arg:
         what = arg.get("date_field", "date")
         tail.append(f"whose {what} is within {arg['within_days']} days before the evaluation date")
     if "where" in arg:
         tail.append("where " + condition_text(arg["where"]))
-    return text, " and ".join(tail)
+    return head, " and ".join(tail)
 
 
-_NOUNS = {"count_items": "the number of items of ", "count_distinct": "the number of distinct {f} of ",
-          "sum_of": "the total {f} of ", "min_of": "the smallest {f} of ", "max_of": "the largest {f} of ",
-          "mean_of": "the mean {f} of "}
+_NOUNS = {"count_items": ("the number of items in ", "the number of items in "),
+          "count_distinct": ("the number of distinct {f} values in ", "the number of distinct items in "),
+          "sum_of": ("the total {f} of ", "the total of "), "min_of": ("the smallest {f} in ", "the smallest item in "),
+          "max_of": ("the largest {f} in ", "the largest item in "), "mean_of": ("the mean {f} of ", "the mean of ")}
 
 
 def words(name: str) -> Callable[[Any, Any], Any]:
     def say(arg: Any, w: Any) -> Any:
         head, tail = chosen_text(arg)
-        noun = _NOUNS[name].format(f=arg.get("field", "value" if name != "count_distinct" else "values"))
-        return w.seq(noun + (head + " " if head else ""), w.code(arg["list"]), (" " + tail) if tail else "")
+        with_field, without = _NOUNS[name]
+        noun = with_field.format(f=arg["field"]) if "field" in arg else without
+        return w.seq(noun, w.code(arg["list"]), head + ((" " + tail) if tail else ""))
     return say
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..model.policy import FactSpec
+from ..model.policy import NO_DEFAULT, FactSpec
 from . import coercion, fastchecks, items as listed
 from .domains import Domain
 from .itemchanges import restate_items
@@ -253,7 +253,11 @@ def _record_item_schema(spec: FactSpec) -> dict[str, Any]:
     properties = {}
     for f in fields:
         prop = {"description": f.description + (f" ({f.unit})" if f.unit else ""), **FACT_TYPES[f.type].json_schema(f)}
-        properties[f.name] = prop if f.required else {"anyOf": [prop, {"type": "null"}], "description": prop.pop("description")}
+        if not f.required:
+            prop = {"anyOf": [prop, {"type": "null"}], "description": prop.pop("description")}
+        if f.default is not NO_DEFAULT:
+            prop["default"] = f.default
+        properties[f.name] = prop
     return {"type": "object", "required": [f.name for f in fields if f.required], "properties": properties,
             "additionalProperties": True}
 
@@ -261,11 +265,11 @@ def _record_item_schema(spec: FactSpec) -> dict[str, Any]:
 def _numbers_from(spec: FactSpec, x: Decimal, pool: Any) -> Any:
     """A number list whose aggregate is x (test --suggest), for an aggregate over all its items."""
     op, arg = pool if isinstance(pool, tuple) and len(pool) == 2 else ("", {})
-    if set(arg) - {"list"}:
+    if set(arg) - {"list", "first", "last"}:  # a where or a window of days: not built here
         return None
     if op in ("sum_of", "min_of", "max_of", "mean_of"):
         return [plain(x)]
-    if op == "count_items" and x == x.to_integral_value() and 0 <= x <= 1000:
+    if op == "count_items" and x == x.to_integral_value() and 0 <= x <= min(arg.get("first", 1000), arg.get("last", 1000)):
         return [spec.minimum if spec.minimum is not None else 0] * int(x)
     return None
 

@@ -137,7 +137,8 @@ def restate_items(spec: FactSpec, items: Any, x: Decimal, at_least: bool, pool: 
     else:                   # min down / max up: the closest one item
         movers = sorted((r for r in values if r[2] is not None),
                         key=lambda r: abs(dec(r[2]) - x))[:1]
-    parts = [f"{label_of(spec, item, i)}: {noun} must {'rise' if at_least else 'fall'} by "
+    who = (lambda i, item: f"{label_of(spec, item, i)}: {field}") if field else (lambda i, item: f"item {i}")
+    parts = [f"{who(i, item)} must {'rise' if at_least else 'fall'} by "
              f"{show(plain(abs(x - dec(v))))}, from {show(v)} to {show(target)}{suffix}" for i, item, v in movers]
     by = plain(max((abs(x - dec(v)) for _i, _item, v in movers), default=Decimal(0)))
-    return FactChange(name, INCREASE if at_least else DECREASE, f"{name}: " + "; ".join(parts), by, target, unit)
+    return FactChange(name, INCREASE if at_least else DECREASE, f"{name} " + "; ".join(parts), by, target, unit)

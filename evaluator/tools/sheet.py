@@ -220,6 +220,10 @@ def _fact_rules(spec: Any) -> Text:
         rules.append(_t(f"at most {spec.max_items} items"))
     if spec.default is not NO_DEFAULT:
         rules.append(_t("default ", Code(json.dumps(spec.default, ensure_ascii=False))))
+    if spec.fields:  # a record_list's item catalogue: each field with its own type and rules
+        fields = [_t(Code(f.name), f" ({FACT_TYPES[f.type].words}" + (f", {f.unit}" if f.unit else "")
+                     + (": " if _fact_rules(f) else ""), *_fact_rules(f), ")") for f in spec.fields]
+        rules.append(_t("each item has ", *_join(fields, ", ")))
     return _join(rules, "; ")
 
 
