@@ -20,12 +20,22 @@ class ItemBad(Exception):
         self.at = at
 
 
+def _not_json(text: str) -> Any:
+    raise ValueError(text)
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise ValueError("a key twice")
+    return dict(pairs)
+
+
 def list_value(spec: dict[str, Any], value: Any, from_text: bool, scalar: Callable[[dict[str, Any], Any], Any]
                ) -> list[Any]:
     """A list fact's typed value; `scalar(spec, value)` types one scalar (reference.fact_value)."""
-    if from_text and isinstance(value, str):
+    if from_text and isinstance(value, str):  # a JSON array in the cell: strict JSON (no NaN, each key once)
         try:
-            value = json.loads(value)
+            value = json.loads(value, parse_constant=_not_json, object_pairs_hook=_once)
         except ValueError:
             raise ItemBad() from None
     if not isinstance(value, list) or len(value) > spec.get("max_items", len(value)):
@@ -103,8 +113,12 @@ def aggregate(op: str, arg: dict[str, Any], items: Any, as_of: dt.date,
         if any(item.get(arg["field"]) is None for item in rows):
             return absent
         rows = [item[arg["field"]] for item in rows]
-    if op == "count_distinct":
-        return len({json.dumps(r, sort_keys=True, default=str) for r in rows})
+    if op == "count_distinct":  # equal values (1 and 1.0, equal records) are one value
+        distinct: list[Any] = []
+        for r in rows:
+            if r not in distinct:
+                distinct.append(r)
+        return len(distinct)
     if op == "sum_of":
         total: Any = 0
         for r in rows:
