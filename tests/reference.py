@@ -13,7 +13,13 @@ What it implements (README "The policy language"):
 - CSV cells are text parsed by the fact's type (lists split on `;`);
 - measures, `missing` when an input is absent or the value is undefined (division by zero, not a
   finite number);
-- comparisons, Kleene logic for all/any/not, advisory criteria, tiers highest first, overrides.
+- comparisons, Kleene logic for all/any/not, advisory criteria, tiers highest first, overrides;
+- parameters (`{"param": name}` is the parameter's value wherever it is written), named
+  conditions (`{"ref": name}` has the named condition's status), and comparisons with a value
+  per segment (`{"lookup": ...}`: with the segment known, the comparison with that segment's value,
+  not met for an unlisted segment without a default; with it absent, met if every segment's value
+  is met, not met if none is (an unlisted segment without a default counting as not met),
+  missing otherwise).
 """
 from __future__ import annotations
 
@@ -187,6 +193,8 @@ def measure_value(expr: Any, doc: dict[str, Any], facts: dict[str, Any], as_of: 
                   memo: dict[str, Any]) -> Any:
     if isinstance(expr, (int, float)) and not isinstance(expr, bool):
         return expr
+    if isinstance(expr, dict) and "param" in expr:
+        return param(expr, doc)
     if isinstance(expr, str):
         if expr in doc["facts"]:
             return facts.get(expr, ABSENT)
@@ -259,7 +267,30 @@ def compare(actual: Any, op: str, value: Any, kind: str) -> bool:
             "<=": actual <= constant, ">": actual > constant, ">=": actual >= constant}[op]
 
 
+def param(value: Any, doc: dict[str, Any]) -> Any:
+    """A written constant: a parameter's value, or itself (a list: each item so)."""
+    if isinstance(value, dict) and "param" in value:
+        return param(doc["parameters"][value["param"]]["value"], doc)
+    if isinstance(value, list):
+        return [param(v, doc) for v in value]
+    return value
+
+
+def _lookup_status(cond: dict[str, Any], doc: dict[str, Any], values: dict[str, Any], actual: Any, kind: str) -> str:
+    lookup = cond["value"]["lookup"]
+    table = {k: param(v, doc) for k, v in lookup["values"].items()}
+    none = object()
+    default = param(lookup["default"], doc) if "default" in lookup else none
+    segment = values[lookup["fact"]]
+    candidates = list(table.values()) + [default] if segment is ABSENT else [table.get(segment, default)]
+    statuses = {NOT_MET if value is none else MISSING if actual is ABSENT
+                else MET if compare(actual, cond["op"], value, kind) else NOT_MET for value in candidates}
+    return statuses.pop() if len(statuses) == 1 else MISSING
+
+
 def condition_status(cond: dict[str, Any], doc: dict[str, Any], values: dict[str, Any]) -> str:
+    if "ref" in cond:
+        return condition_status(doc["conditions"][cond["ref"]]["condition"], doc, values)
     if "all" in cond or "any" in cond:
         word = "all" if "all" in cond else "any"
         parts = [condition_status(p, doc, values) for p in cond[word]]
@@ -272,10 +303,12 @@ def condition_status(cond: dict[str, Any], doc: dict[str, Any], values: dict[str
         return {MET: NOT_MET, NOT_MET: MET}.get(inner, MISSING)
     name = cond.get("fact", cond.get("measure"))
     actual = values[name]
+    kind = doc["facts"][name]["type"] if "fact" in cond else "number"
+    if isinstance(cond["value"], dict) and "lookup" in cond["value"]:
+        return _lookup_status(cond, doc, values, actual, kind)
     if actual is ABSENT:
         return MISSING
-    kind = doc["facts"][name]["type"] if "fact" in cond else "number"
-    return MET if compare(actual, cond["op"], cond["value"], kind) else NOT_MET
+    return MET if compare(actual, cond["op"], param(cond["value"], doc), kind) else NOT_MET
 
 
 # --- the decision --------------------------------------------------------------------------

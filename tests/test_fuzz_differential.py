@@ -161,11 +161,7 @@ def _key(kind: str, value: Any) -> Any:
     return dt.date.fromisoformat(value) if kind == "date" else value
 
 
-def draw_comparison(draw: Any, facts: dict[str, Any], measures: dict[str, Any]) -> dict[str, Any]:
-    operands = [("fact", n) for n in facts if n != "partner_id"] + [("measure", m) for m in measures]
-    kind_of_operand, name = pick(draw, operands)
-    kind = facts[name]["type"] if kind_of_operand == "fact" else "number"
-    op = pick(draw, OPS[kind])
+def draw_constant(draw: Any, kind: str, op: str) -> Any:
     one = CONSTANTS[kind]
     if op in ("in", "not_in"):
         value: Any = []
@@ -181,7 +177,86 @@ def draw_comparison(draw: Any, facts: dict[str, Any], measures: dict[str, Any]) 
             value = value[:1 + draw(index) % max(1, len(value))]
     else:
         value = draw(one)
+    return value
+
+
+def draw_comparison(draw: Any, facts: dict[str, Any], measures: dict[str, Any]) -> dict[str, Any]:
+    operands = [("fact", n) for n in facts if n != "partner_id"] + [("measure", m) for m in measures]
+    kind_of_operand, name = pick(draw, operands)
+    kind = facts[name]["type"] if kind_of_operand == "fact" else "number"
+    op = pick(draw, OPS[kind])
+    value = draw_constant(draw, kind, op)
+    if chance(draw, 6):  # a value per segment of s1
+        keys = sorted({pick(draw, POLICY_STRINGS) for _ in range(1 + draw(index) % 3)})
+        lookup: dict[str, Any] = {"fact": "s1", "values": {k: (value if chance(draw, 3) else draw_constant(draw, kind, op))
+                                                          for k in keys}}
+        if chance(draw, 2):
+            lookup["default"] = draw_constant(draw, kind, op)
+        value = {"lookup": lookup}
     return {kind_of_operand: name, "op": op, "value": value}
+
+
+def reuse(draw: Any, doc: dict[str, Any]) -> None:
+    """Parameters and named conditions in a drawn policy: some constants become parameters (a
+    whole value, one item of a list, a lookup's value, a number in a formula), some conditions
+    named conditions used where they were and at other places too."""
+    params: dict[str, Any] = {}
+
+    def parametrize(value: Any) -> Any:
+        if chance(draw, 4):
+            name = f"p{len(params)}"
+            params[name] = {"description": name, "value": value}
+            return {"param": name}
+        if isinstance(value, list):
+            return [v if isinstance(v, list) else parametrize(v) for v in value]
+        return value
+
+    def walk_condition(cond: dict[str, Any]) -> None:
+        for word in ("all", "any"):
+            for part in cond.get(word, ()):
+                walk_condition(part)
+        if "not" in cond:
+            walk_condition(cond["not"])
+        if "op" in cond:
+            value = cond["value"]
+            if isinstance(value, dict):
+                table = value["lookup"]
+                table["values"] = {k: parametrize(v) for k, v in table["values"].items()}
+                if "default" in table:
+                    table["default"] = parametrize(table["default"])
+            else:
+                cond["value"] = parametrize(value)
+
+    def walk_formula(expr: Any) -> Any:
+        if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+            return parametrize(expr)
+        if isinstance(expr, dict):
+            ((op, arg),) = expr.items()
+            if op in ("sum", "product", "min", "max", "difference", "ratio"):
+                return {op: [walk_formula(e) for e in arg]}
+        return expr
+
+    named: dict[str, Any] = {}
+    places = [(c, "condition") for t in doc["tiers"] for c in t["criteria"]] + \
+             [(o, "when") for o in doc.get("overrides", [])]
+    for holder, key in places:
+        walk_condition(holder[key])
+        if chance(draw, 3):
+            if named and chance(draw, 2):  # use one already named
+                holder[key] = {"ref": pick(draw, sorted(named))}
+            else:
+                name = f"k{len(named)}"
+                inner = holder[key]
+                if named and chance(draw, 3):  # a named condition that uses another
+                    inner = {pick(draw, ["all", "any"]): [inner, {"ref": pick(draw, sorted(named))}]}
+                named[name] = {"description": name, "condition": inner}
+                holder[key] = {"ref": name}
+    for measure in doc.get("measures", {}).values():
+        measure["compute"] = walk_formula(measure["compute"])
+    if params:
+        doc["parameters"] = params
+    if named:
+        doc["conditions"] = named
 
 
 def draw_condition(draw: Any, facts: dict[str, Any], measures: dict[str, Any], depth: int = 0) -> dict[str, Any]:
@@ -214,6 +289,8 @@ def draw_policy(draw: Any) -> dict[str, Any]:
         doc["measures"] = measures
     if overrides:
         doc["overrides"] = overrides
+    if chance(draw, 2):
+        reuse(draw, doc)
     return doc
 
 

@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from typing import Any, Callable, Iterable
 
-from ..language.conditions import status_of_condition
+from ..language.conditions import lookup_parts, status_of_condition
 from ..language.expressions import Context, Missing, facts_of
 from ..language.facttypes import FACT_TYPES, jsonable
 from ..language.inversion import Unreachable, integral, invert, pool, terminal
 from ..language.moves import (DECREASE, INCREASE, PROVIDE, UNDEFINED, FactChange, Gap, Need, dec, plain,
                               put_amounts, show)
 from ..language.operators import OPERATORS
-from ..model.policy import All, Comparison, Condition, Not, Operand, Policy
+from ..model.policy import All, Any_, Comparison, Condition, Not, Operand, Policy
 from ..model.status import MET
 
 UNREACHABLE_COST = 1e9
@@ -301,6 +301,10 @@ def shortfall(policy: Policy, condition: Condition, leaf_status: Callable[[Compa
         return Shortfall([leaf_change(policy, condition, negated, ctx)])
     if isinstance(condition, Not):
         return shortfall(policy, condition.part, leaf_status, ctx, not negated)
+    if isinstance(condition, Any_) and condition.name == "lookup" and not negated:
+        found = _segment_shortfall(policy, condition, leaf_status, ctx)
+        if found is not None:
+            return found
     parts = [shortfall(policy, p, leaf_status, ctx, negated) for p in condition.parts
              if _status(p, negated, leaf_status) != MET]
     if isinstance(condition, All) != negated:  # De Morgan: not(any) is all(not)
@@ -308,3 +312,18 @@ def shortfall(policy: Policy, condition: Condition, leaf_status: Callable[[Compa
     best = min(range(len(parts)), key=lambda i: (parts[i].cost, i))
     others = [p.text for i, p in enumerate(parts) if i != best]
     return Shortfall(parts[best].changes, parts[best].alternatives + others)
+
+
+def _segment_shortfall(policy: Policy, condition: Any_, leaf_status: Callable[[Comparison], str],
+                       ctx: Context) -> Shortfall | None:
+    """A comparison with a per-segment value, for a partner whose segment is known: what the
+    threshold of that segment needs, saying which threshold it is."""
+    _first, branches = lookup_parts(condition)
+    for segment, test in branches:
+        if leaf_status(segment) == MET:
+            change = leaf_change(policy, test, False, ctx)
+            actual = ctx.value(segment.operand.name)
+            change.text = (f"for {segment.operand.name} {show(actual)} the requirement is "
+                           f"{test.operand.name} {test.op} {show(test.value)}: " + change.text)
+            return Shortfall([change])
+    return None

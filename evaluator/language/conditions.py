@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from ..model.policy import All, Comparison, Condition, Not
+from ..model.policy import All, Any_, Comparison, Condition, Not
 from ..model.status import MET, MISSING, NOT_MET
 
 _FLIP = {MET: NOT_MET, NOT_MET: MET}
@@ -23,8 +23,30 @@ def render(condition: Condition) -> str:
         return f"{condition.operand.name} {condition.op} {render_value(condition.value)}"
     if isinstance(condition, Not):
         return f"not({render(condition.part)})"
+    if isinstance(condition, All) and condition.name is not None:
+        return f"{condition.name} (" + ", ".join(render(p) for p in condition.parts) + ")"
+    if isinstance(condition, Any_) and condition.name == "lookup":
+        return render_lookup(condition)
     word = "all" if isinstance(condition, All) else "any"
     return f"{word}(" + ", ".join(render(p) for p in condition.parts) + ")"
+
+
+def lookup_parts(condition: Any_) -> tuple[Comparison, list[tuple[Comparison, Comparison]]]:
+    """A comparison with a per-segment value (model/definitions.py expand_lookup): its first
+    test, and (segment test, test) for each value then the default."""
+    branches = [(p.parts[0], p.parts[1]) for p in condition.parts[:-1] if isinstance(p, All)]
+    return branches[0][1], branches  # type: ignore[return-value]
+
+
+def render_lookup(condition: Any_) -> str:
+    """`points >= 400 if home_country in ["VN"], else 600`."""
+    first, branches = lookup_parts(condition)
+    shown = [render_value(test.value) + ("" if segment.op == "not_in" else
+                                         f" if {segment.operand.name} in {render_value(segment.value)}")
+             for segment, test in branches]
+    if branches[-1][0].op == "not_in":
+        shown[-1] = "else " + shown[-1]
+    return f"{first.operand.name} {first.op} " + ", ".join(shown)
 
 
 def combine(condition: Condition, leaf_status: Callable[[Comparison], str]) -> str:

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
+from .definitions import Definitions, escape, expand_lookup, is_lookup, is_ref, parameter_values, resolved
+
 NO_DEFAULT: Any = object()
 
 
@@ -69,12 +71,14 @@ class Comparison:
 class All:
     parts: tuple["Condition", ...]
     pointer: str
+    name: str | None = None  # a use of a named condition ({"ref": name}): its one part is the condition
 
 
 @dataclass(frozen=True)
 class Any_:
     parts: tuple["Condition", ...]
     pointer: str
+    name: str | None = None  # "lookup": a comparison with a per-segment value (model/definitions.py)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,22 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    value: Any          # as written (a list stays a list)
+    pointer: str
+
+
+@dataclass(frozen=True)
+class NamedCondition:
+    name: str
+    description: str
+    condition: Condition | None   # None: it refers to itself through a cycle (reported)
+    pointer: str
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     version: str
@@ -144,6 +164,8 @@ class Policy:
     description: str = ""
     effective: dict[str, Any] | None = None
     rank_scale: str | None = None  # programs naming the same scale compare tiers by level
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    named: dict[str, NamedCondition] = field(default_factory=dict)
 
     def tier(self, tier_id: str) -> Tier:
         for tier in self.tiers:
@@ -165,13 +187,23 @@ class Policy:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
 
-def build_condition(data: dict[str, Any], pointer: str) -> Condition:
+def build_condition(data: dict[str, Any], pointer: str, defs: Definitions | None = None) -> Condition:
+    """The model of a condition. `defs`: the document's named conditions ({"ref": name});
+    a part that says where it is located (`"@"`, an expanded lookup) keeps that pointer."""
+    pointer = data.get("@", pointer)
     if "all" in data:
-        return All(tuple(build_condition(p, f"{pointer}/all/{i}") for i, p in enumerate(data["all"])), pointer)
+        return All(tuple(build_condition(p, f"{pointer}/all/{i}", defs) for i, p in enumerate(data["all"])), pointer)
     if "any" in data:
-        return Any_(tuple(build_condition(p, f"{pointer}/any/{i}") for i, p in enumerate(data["any"])), pointer)
+        return Any_(tuple(build_condition(p, f"{pointer}/any/{i}", defs) for i, p in enumerate(data["any"])), pointer,
+                    "lookup" if "@" in data else None)
     if "not" in data:
-        return Not(build_condition(data["not"], f"{pointer}/not"), pointer)
+        return Not(build_condition(data["not"], f"{pointer}/not", defs), pointer)
+    if is_ref(data):
+        name = data["ref"]
+        body = defs.body(name, lambda d, p: build_condition(d, p, defs)) if defs is not None else None
+        return All(() if body is None else (body,), pointer, name)
+    if is_lookup(data.get("value")):
+        return build_condition(expand_lookup(data, pointer), pointer, defs)
     kind = "fact" if "fact" in data else "measure"
     value = data.get("value")  # .get: the model is also built, for more findings, from invalid documents
     if isinstance(value, list):
@@ -200,8 +232,12 @@ def build_fact_spec(name: str, spec: dict[str, Any], pointer: str) -> FactSpec:
     )
 
 
-def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
-    """Build the model from a document that has passed schema validation."""
+def build_policy(original: dict[str, Any], source: str | None = None) -> Policy:
+    """Build the model from a document that has passed schema validation: parameters replaced
+    by their values, named conditions and lookups built into the conditions that use them
+    (model/definitions.py)."""
+    document = resolved(original)
+    defs = Definitions(document)
     facts = {name: build_fact_spec(name, spec, f"/facts/{name}") for name, spec in document["facts"].items()}
     measures = {
         name: Measure(name, m["description"], m["compute"], f"/measures/{name}", m.get("unit"))
@@ -214,7 +250,7 @@ def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
             Criterion(
                 id=c["id"],
                 description=c["description"],
-                condition=build_condition(c["condition"], f"{t_ptr}/criteria/{c_index}/condition"),
+                condition=build_condition(c["condition"], f"{t_ptr}/criteria/{c_index}/condition", defs),
                 pointer=f"{t_ptr}/criteria/{c_index}",
                 advisory=c.get("advisory", False),
             )
@@ -223,7 +259,7 @@ def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
         tiers.append(Tier(t["id"], t["name"], t_index + 1, criteria, tuple(t.get("benefits", ())), t_ptr,
                           t.get("description", ""), t.get("level")))
     overrides = tuple(
-        Override(o["id"], o["description"], build_condition(o["when"], f"/overrides/{i}/when"), o["tier"],
+        Override(o["id"], o["description"], build_condition(o["when"], f"/overrides/{i}/when", defs), o["tier"],
                  f"/overrides/{i}")
         for i, o in enumerate(document.get("overrides", ()))
     )
@@ -237,10 +273,21 @@ def build_policy(document: dict[str, Any], source: str | None = None) -> Policy:
         tiers=tuple(tiers),
         overrides=overrides,
         id_fact=document.get("id_fact", "partner_id"),
-        sha256=sha256_of(document),
-        document=document,
+        sha256=sha256_of(original),
+        document=original,
         source=source,
         description=document.get("description", ""),
         effective=document.get("effective"),
         rank_scale=document.get("rank_scale"),
+        parameters=_parameters(original),
+        named={name: NamedCondition(name, entry.get("description", ""),
+                                    defs.body(name, lambda d, p: build_condition(d, p, defs)),
+                                    f"/conditions/{escape(name)}")
+               for name, entry in defs.data.items() if isinstance(entry, dict)},
     )
+
+
+def _parameters(document: dict[str, Any]) -> dict[str, Parameter]:
+    values = parameter_values(document)
+    return {name: Parameter(name, document["parameters"][name].get("description", ""), value,
+                            f"/parameters/{escape(name)}") for name, value in values.items()}

@@ -24,6 +24,8 @@ from ..language.patterns import problem as pattern_problem
 from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
 from ..render.text import visible
 from ..resources import schema
+from ..model.definitions import derived
+from .definitions import check_definitions
 from .items import check_items
 from .lint import lint_findings
 from .names import suggest
@@ -226,6 +228,9 @@ def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Findin
     operator = OPERATORS.get(comparison.op)
     if operator is None or operator.lower is None:
         return  # the schema reports an operator a policy may not write
+    value = comparison.value
+    if isinstance(value, dict) or (isinstance(value, tuple) and any(isinstance(v, dict) for v in value)):
+        return  # an unknown parameter, reported by check_definitions
     vtype = value_type(policy, operand)
     try:
         operator.lower(vtype, comparison.value)
@@ -235,10 +240,15 @@ def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Findin
 
 
 def check_conditions(policy: Policy) -> Iterator[Finding]:
-    """Every comparison names an existing fact or measure and fits its operator."""
-    for condition in policy.conditions():
+    """Every comparison names an existing fact or measure and fits its operator (a comparison
+    of a named condition once, however many conditions use it, and even when none does)."""
+    seen: set[str] = set()
+    named = [n.condition for n in policy.named.values() if n.condition is not None]
+    for condition in [*policy.conditions(), *named]:
         for comparison in comparisons(condition):
-            yield from _check_comparison(policy, comparison)
+            if comparison.pointer not in seen and not derived(comparison.pointer):
+                seen.add(comparison.pointer)
+                yield from _check_comparison(policy, comparison)
 
 
 def check_effective(policy: Policy) -> Iterator[Finding]:
@@ -313,6 +323,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "fact_specs": check_fact_specs,
     "measures": check_measures,
     "items": check_items,
+    "definitions": check_definitions,
     "references": check_conditions,
     "overrides": check_overrides,
     "text": check_text,

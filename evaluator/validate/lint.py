@@ -24,6 +24,7 @@ from ..language.conditions import render
 from ..language.encodings import ENGINE_TESTS
 from ..language.measures import MEASURES
 from ..model.policy import Any_, Comparison, Condition, Not, Operand, Policy, comparisons
+from .definitions import check_lookup_defaults, check_unused
 from .forms import Reasoner, dnf, domain_of
 from .names import suggest
 from .tiers import (Bound, bounds_of, converter_for, numeric_operand, operands_of, required, shadowed_map,
@@ -56,7 +57,10 @@ def _dead_alternatives(reasoner: Reasoner, condition: Condition, what: str) -> I
         return
     if isinstance(condition, Comparison):
         return
-    for part in condition.parts:
+    # a comparison with a per-segment value: its last alternative ("every threshold holds") is
+    # the language's own, not the author's, and may well be impossible (== with two values)
+    internal = isinstance(condition, Any_) and condition.name == "lookup"
+    for part in condition.parts[:-1] if internal else condition.parts:
         if isinstance(condition, Any_):
             form = dnf(part)
             if reasoner.satisfiable(form) is False:
@@ -303,6 +307,8 @@ LINT_CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "bands": check_bands,
     "units": check_units,
     "engine_limits": check_engine_limits,
+    "unused": check_unused,
+    "lookup_default": check_lookup_defaults,
 }
 
 
