@@ -25,6 +25,7 @@ from ..language.encodings import ENGINE_TESTS
 from ..language.measures import MEASURES
 from ..model.policy import Any_, Comparison, Condition, Not, Operand, Policy, comparisons
 from .forms import Reasoner, dnf, domain_of
+from .itemlint import check_item_contradictions
 from .names import suggest
 from .tiers import (Bound, bounds_of, converter_for, numeric_operand, operands_of, required, shadowed_map,
                     targets)
@@ -303,6 +304,7 @@ LINT_CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "bands": check_bands,
     "units": check_units,
     "engine_limits": check_engine_limits,
+    "item_contradictions": check_item_contradictions,
 }
 
 
