@@ -350,3 +350,23 @@ def test_the_template_writer_tells_lists_apart_by_their_items_types():
         expected = [json_line(d.to_dict()) for d in plain.evaluate_many(records)]
     assert lines == expected
     assert "from 20000.0 to 30000" in lines[1] and "from 20000 to 30000" in lines[0]
+
+
+def test_decisions_over_lists_follow_the_decision_schema():
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(json.loads((REPO / "schemas" / "decision.schema.json").read_text()))
+    lines = (REPO / "examples" / "specialist-partners.jsonl").read_text(encoding="utf-8").splitlines()
+    with Evaluator(load_policy(copy.deepcopy(DOC)), as_of=AS_OF) as evaluator:
+        for decision in evaluator.evaluate_many([json.loads(line) for line in lines]):
+            data = decision.to_dict()
+            assert not list(validator.iter_errors(data)), data["partner_id"]
+
+
+def test_the_facts_schema_describes_the_nested_record():
+    import jsonschema
+    from evaluator.language.facts import facts_schema
+    schema = facts_schema(load_policy(copy.deepcopy(DOC)))
+    jsonschema.validate(BASE, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_with(deals=[{"deal_id": "D"}]), schema)  # its required date
+    assert schema["properties"]["country_stats"]["anyOf"][0]["items"]["properties"]["certified_engineers"]["default"] == 0
