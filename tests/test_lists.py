@@ -48,9 +48,10 @@ def _both(record, doc=DOC):
     """The decision, after checking the fast path, the plain path, the template writer and the
     reference evaluator agree on it."""
     cached, plain = _decide(record, None, doc), _decide(record, 0, doc)
-    assert json.dumps(cached.to_dict()) == json.dumps(plain.to_dict())
-    line = jsonl_line(cached)
+    line = jsonl_line(cached)  # before to_dict: a decision written once keeps no template state
+    assert line is not None or isinstance(cached, InvalidRecord)
     assert line is None or line == json_line(plain.to_dict())
+    assert json.dumps(cached.to_dict()) == json.dumps(plain.to_dict())
     truth = reference.decide(doc, record, AS_OF)
     if isinstance(cached, InvalidRecord):
         assert truth.invalid == [f.pointer for f in cached.findings]
@@ -249,3 +250,123 @@ def test_cli_decides_nested_records_and_locates_bad_items(cli, tmp_path):
     lines = [json.loads(line) for line in proc.stdout_text.splitlines()]
     assert lines[0]["tier"]["id"] == "specialist"
     assert lines[1]["error"]["findings"][0]["pointer"] == "/deals/0/registered"
+
+
+# --- every and none: counts compared with 0 --------------------------------------------------------
+
+def _quantified(condition):
+    doc = copy.deepcopy(DOC)
+    doc["measures"]["failing"] = {"description": "countries under $10,000", "compute": {"count_items": {
+        "list": "country_stats", "where": condition}}}
+    doc["tiers"][1]["criteria"].append({"id": "q", "description": "q",
+                                        "condition": {"measure": "failing", "op": "==", "value": 0}})
+    return doc
+
+
+EVERY = _quantified({"not": {"field": "sales_usd", "op": ">=", "value": 10000}})   # every item >= 10000
+NONE = _quantified({"field": "country", "op": "==", "value": "KP"})                # no item is KP
+
+
+@pytest.mark.parametrize("stats, every, none", [
+    ([{"country": "AU", "sales_usd": 10000}, {"country": "SG", "sales_usd": 100000}], "met", "met"),
+    ([{"country": "AU", "sales_usd": 9999.5}, {"country": "SG", "sales_usd": 100000}], "not_met", "met"),
+    ([{"country": "KP", "sales_usd": 10000}], "met", "not_met"),
+    ([], "met", "met"),                  # every and none over an empty list are met
+    (None, "missing", "missing"),        # an absent list is missing
+])
+def test_every_and_none(stats, every, none):
+    record = _with(country_stats=stats)
+    assert _both(record, EVERY).criterion("select", "q").status == every
+    assert _both(record, NONE).criterion("select", "q").status == none
+
+
+def test_an_item_missing_a_field_the_condition_reads_is_missing():
+    doc = copy.deepcopy(EVERY)
+    doc["facts"]["country_stats"]["fields"]["sales_usd"]["required"] = False
+    decision = _both(_with(country_stats=[{"country": "AU", "sales_usd": 20000}, {"country": "SG"}]), doc)
+    assert decision.criterion("select", "q").status == "missing"
+
+
+def test_every_names_each_failing_item_and_by_how_much():
+    stats = [{"country": "AU", "sales_usd": 50000}, {"country": "SG", "sales_usd": 5000},
+             {"country": "NZ", "sales_usd": 8000}]
+    (change,) = _both(_with(country_stats=stats), EVERY).criterion("select", "q").shortfall.changes
+    assert change.on_fact.text == (
+        "country_stats: 2 items must come to meet sales_usd >= 10000: NZ (item 2): sales_usd must rise by 2000, "
+        "from 8000 to 10000 USD; SG (item 1): sales_usd must rise by 5000, from 5000 to 10000 USD")
+
+
+def test_a_distinct_count_says_how_many_more_people_and_who_is_there():
+    certs = [{"person": "ana", "track": "security"}, {"person": "ana", "track": "security"},
+             {"person": "ben", "track": "security"}]
+    (change,) = _both(_with(certifications=certs)).criterion("specialist", "security_track").shortfall.changes
+    assert change.on_fact.text == 'certifications needs 1 more distinct person where track == "security" (2 now: "ana", "ben")'
+
+
+# --- static checks of item conditions (warnings) -------------------------------------------------
+
+def _lint(doc):
+    from evaluator.model.policy import build_policy
+    from evaluator.validate.lint import lint_findings
+    return [f for f in lint_findings(build_policy(doc)) if f.check == "item_contradictions"]
+
+
+def test_a_contradiction_inside_one_item_condition_is_named():
+    doc = copy.deepcopy(DOC)
+    doc["measures"]["qualifying_countries"]["compute"]["count_items"]["where"]["all"].append(
+        {"field": "sales_usd", "op": "<", "value": 50000})
+    (finding,) = _lint(doc)
+    assert finding.pointer == "/measures/qualifying_countries/compute/count_items/where"
+    assert "sales_usd >= 100000 and sales_usd < 50000 cannot both hold" in finding.message
+
+
+def test_a_condition_outside_the_items_bounds_and_one_every_item_meets_are_named():
+    doc = copy.deepcopy(DOC)
+    doc["measures"]["quarters_reported"]["compute"]["count_items"]["where"] = {"op": "<", "value": 0}
+    doc["measures"]["security_people"]["compute"]["count_distinct"]["where"] = {
+        "field": "track", "op": "in", "value": ["security", "networking", "collaboration", "data_center"]}
+    messages = sorted(f.message for f in _lint(doc))
+    assert messages == ["every item of 'certifications' meets the condition: it chooses nothing out",
+                        "no item of 'quarterly_sales_usd' can meet the condition: item < 0 cannot hold "
+                        "(item has minimum 0)"]
+
+
+def test_the_shipped_program_has_no_finding():
+    from evaluator.model.policy import build_policy
+    from evaluator.validate.lint import lint_findings
+    assert lint_findings(build_policy(copy.deepcopy(DOC))) == []
+
+
+def test_the_template_writer_tells_lists_apart_by_their_items_types():
+    """Its shortfall memo is keyed by the facts a criterion reads: [20000] and [20000.0] print
+    differently, records with the same fields in another order are the same record."""
+    records = [_with(partner_id=f"P{i}", quarterly_sales_usd=q, country_stats=c) for i, (q, c) in enumerate([
+        ([20000, 50000, 50000], [{"country": "SG", "sales_usd": 90000, "certified_engineers": 3}]),
+        ([20000.0, 50000, 50000], [{"country": "SG", "sales_usd": 90000.0, "certified_engineers": 3}]),
+        ([20000, 50000, 50000], [{"certified_engineers": 3, "sales_usd": 90000, "country": "SG"}])])]
+    policy = load_policy(copy.deepcopy(DOC))
+    with Evaluator(policy, as_of=AS_OF) as cached, Evaluator(policy, as_of=AS_OF, cache_size=0) as plain:
+        lines = [jsonl_line(d) for d in cached.evaluate_many(records)]
+        expected = [json_line(d.to_dict()) for d in plain.evaluate_many(records)]
+    assert lines == expected
+    assert "from 20000.0 to 30000" in lines[1] and "from 20000 to 30000" in lines[0]
+
+
+def test_decisions_over_lists_follow_the_decision_schema():
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(json.loads((REPO / "schemas" / "decision.schema.json").read_text()))
+    lines = (REPO / "examples" / "specialist-partners.jsonl").read_text(encoding="utf-8").splitlines()
+    with Evaluator(load_policy(copy.deepcopy(DOC)), as_of=AS_OF) as evaluator:
+        for decision in evaluator.evaluate_many([json.loads(line) for line in lines]):
+            data = decision.to_dict()
+            assert not list(validator.iter_errors(data)), data["partner_id"]
+
+
+def test_the_facts_schema_describes_the_nested_record():
+    import jsonschema
+    from evaluator.language.facts import facts_schema
+    schema = facts_schema(load_policy(copy.deepcopy(DOC)))
+    jsonschema.validate(BASE, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_with(deals=[{"deal_id": "D"}]), schema)  # its required date
+    assert schema["properties"]["country_stats"]["anyOf"][0]["items"]["properties"]["certified_engineers"]["default"] == 0

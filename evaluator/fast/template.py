@@ -58,8 +58,19 @@ def _single(names: set[str]) -> str | None:
 def _tag(value: Any) -> Any:
     """A fact value as a memo key: 1, 1.0 and True are different keys (they print differently)."""
     if type(value) is list:
-        return tuple(value)
+        return _items_key(value)
     return (type(value), value)
+
+
+def _items_key(items: list[Any]) -> tuple[Any, ...]:
+    """A list fact as a memo key: a string list's items as they are; a number, date or record list's
+    items each tagged with its type (and a record's fields with theirs), since they print by it."""
+    key = tuple(items)
+    for item in key:
+        if type(item) is not str:
+            return tuple(tuple(sorted((k, type(v), v) for k, v in item.items())) if type(item) is dict
+                         else (type(item), item) for item in key)
+    return key
 
 
 class _Template:
@@ -239,7 +250,7 @@ class JsonlWriter:
             name, by_length = read[0]
             value: Any = facts.get(name)
             cls = type(value)
-            mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else tuple(value)) if cls is list
+            mkey: tuple[Any, ...] = (index, as_of, cls, (len(value) if by_length else _items_key(value)) if cls is list
                                      else value)
         else:
             mkey = (index, as_of, *[len(v) if by_length and type(v) is list else _tag(v)

@@ -100,9 +100,32 @@ def _count(spec: FactSpec, items: list[Any], target: int, arg: dict[str, Any]) -
         room = None if spec.max_items is None else spec.max_items - len(items)
         reachable = len(rows) >= n or room is None or len(rows) + room >= n
     else:
-        text = f"{name} has {n} {what} too many{scope}: " + "; ".join(_say(spec, r) for r in rows)
+        inner = where.get("not") if set(where) == {"not"} else None  # every: a count of the items where not C
+        goal = f"must come to meet {condition_text(inner)}" if inner is not None \
+            else f"must stop meeting {condition_text(where)}"
+        text = f"{name}: {n} {what} {goal}: " + "; ".join(_say(spec, r) for r in rows)
         reachable = True
     return FactChange(name, ADD if more else REMOVE, text, n, target, "items", reachable)
+
+
+def _distinct(spec: FactSpec, items: list[Any], target: int, arg: dict[str, Any]) -> FactChange:
+    """A distinct count: how many more (or fewer) distinct values, and the ones there are."""
+    where, field = arg.get("where"), arg.get("field")
+    picked: Any = window(items, arg, None)  # type: ignore[arg-type]
+    seen: list[Any] = []
+    for _i, item in picked:
+        if where is None or status(where, item) == MET:
+            value = item.get(field) if field is not None and isinstance(item, dict) else item
+            if value is not None and value not in seen:
+                seen.append(value)
+    n = abs(target - len(seen))
+    more = target > len(seen)
+    noun = (field or "item") if n == 1 else f"{field or 'item'}s"
+    scope = f" where {condition_text(where)}" if where is not None else ""
+    shown = ", ".join(show(v) for v in seen[:5]) + (", ..." if len(seen) > 5 else "")
+    text = (f"{spec.name} needs {n} {'more' if more else 'fewer'} distinct {noun}{scope} "
+            f"({len(seen)} now{': ' + shown if seen else ''})")
+    return FactChange(spec.name, ADD if more else REMOVE, text, n, target, "items", True)
 
 
 def restate_items(spec: FactSpec, items: Any, x: Decimal, at_least: bool, pool: Any, change: str) -> FactChange:
@@ -114,6 +137,8 @@ def restate_items(spec: FactSpec, items: Any, x: Decimal, at_least: bool, pool: 
     field = arg.get("field")
     noun = field or "value"
     unit = (_field(spec, field).unit if field is not None and _field(spec, field) else spec.unit)  # type: ignore[union-attr]
+    if op == "count_distinct" and "within_days" not in arg:
+        return _distinct(spec, items, int(x), arg)
     if op == "count_distinct" or "within_days" in arg or "where" in arg:
         what = {"count_distinct": f"distinct {noun}s"}.get(op, f"{op.replace('_of', '')} of {noun}")
         up = change == INCREASE

@@ -68,6 +68,13 @@ def _operations(expr: Any, pointer: str) -> Iterator[tuple[str, Any, str]]:
                 yield from _operations(sub, f"{pointer}/{op}/{i}")
 
 
+def item_arguments(expr: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(operation, argument, pointer) of every aggregate over items in an expression."""
+    for op, arg, at in _operations(expr, pointer):
+        if op in MEASURES and MEASURES[op].args == "items" and isinstance(arg, dict):
+            yield op, arg, at
+
+
 def _field_named(policy: Policy, spec: FactSpec, name: Any, pointer: str, role: str) -> Iterator[Finding]:
     if spec.type != "record_list":
         yield Finding(f"'{spec.name}' is a {spec.type}: its items have no fields ({role})", pointer,
@@ -148,6 +155,5 @@ def check_items(policy: Policy) -> Iterator[Finding]:
     """Item catalogues, and every aggregate's argument against the catalogue of its list."""
     yield from _fields(policy)
     for measure in policy.measures.values():
-        for op, arg, pointer in _operations(measure.compute, measure.pointer + "/compute"):
-            if op in MEASURES and MEASURES[op].args == "items" and isinstance(arg, dict):
-                yield from _argument(policy, op, arg, pointer)
+        for op, arg, pointer in item_arguments(measure.compute, measure.pointer + "/compute"):
+            yield from _argument(policy, op, arg, pointer)

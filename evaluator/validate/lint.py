@@ -26,6 +26,7 @@ from ..language.measures import MEASURES
 from ..model.policy import Any_, Comparison, Condition, Not, Operand, Policy, comparisons
 from .definitions import check_lookup_defaults, check_unused
 from .forms import Reasoner, dnf, domain_of
+from .itemlint import check_item_contradictions
 from .names import suggest
 from .tiers import (Bound, bounds_of, converter_for, numeric_operand, operands_of, required, shadowed_map,
                     targets)
@@ -309,6 +310,7 @@ LINT_CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "engine_limits": check_engine_limits,
     "unused": check_unused,
     "lookup_default": check_lookup_defaults,
+    "item_contradictions": check_item_contradictions,
 }
 
 
