@@ -82,6 +82,7 @@ class Service:
         metrics.policy_in_force(None, policy.ref)
         self.reloader = Reloader(config.policy_path, self.evaluator, config.watch_seconds, self._reloaded)
         self.cache = metrics.CacheCounter()
+        self.tier_counters: dict[str, Any] = {}  # tier id -> its counter (labels() looked up once)
         self.log = DecisionLog(config.decision_log, config.mask) if config.decision_log else None
         self.token = config.token.encode() if config.token else None
 
@@ -104,7 +105,7 @@ class Service:
         return known
 
     def as_of(self, request: Request) -> _dt.date:
-        value = request.query_params.get("as_of")
+        value = request.query_params.get("as_of") if request.scope["query_string"] else None
         if value is not None:
             try:
                 return _dt.date.fromisoformat(value)
@@ -121,7 +122,10 @@ class Service:
             else:
                 invalid += 1
         for tier, count in tiers.items():
-            metrics.DECISIONS.labels(tier).inc(count)
+            child = self.tier_counters.get(tier)
+            if child is None:
+                child = self.tier_counters[tier] = metrics.DECISIONS.labels(tier)
+            child.inc(count)
         if invalid:
             metrics.INVALID.inc(invalid)
         self.cache.update(self.evaluator.cache_info())
