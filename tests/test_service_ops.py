@@ -8,12 +8,14 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from conftest import SHIPPED, run_cli
+from conftest import REPO, SHIPPED, run_cli
 from service_server import Server, free_port
 
 pytest.importorskip("uvicorn")
@@ -240,3 +242,24 @@ def test_a_start_that_cannot_be_made_says_why_and_exits_2(tmp_path):
     assert "Traceback" not in proc.stderr_text
     proc = run_cli("serve", "--as-of", "soon")
     assert proc.returncode == 2 and "--as-of" in proc.stderr_text
+
+
+def test_without_the_service_extra_it_says_what_to_install(tmp_path):
+    """uvicorn hidden from the import system: `serve` names the extra to install, exit 2."""
+    code = ("import sys; sys.modules['uvicorn'] = None\n"
+            "from evaluator.cli import main\n"
+            "main(['serve', '--port', '1'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2 and "pip install 'partner-policy-evaluator[service]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_load_test_runs_and_prints_its_figures():
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "service_load.py"), "--requests", "60",
+                           "--batch", "200", "--runs", "1"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for needle in ("library, one record at a time in process:", "GET /health/live", "POST /v1/decisions, 1 worker(s)",
+                   "POST /v1/decisions, 2 worker(s)", "POST /v1/decisions/batch, 2 worker(s)", "CLI --jobs 2",
+                   "target p50 <= 2 ms"):
+        assert needle in out, out

@@ -45,6 +45,7 @@ def serve(policy_path: str | None, host: str, port: int, workers: int, as_of: st
     The policy file is reloaded when it changes and on SIGHUP (a bad one keeps the policy in
     force); SIGTERM lets requests in flight finish, then exits 0."""
     try:
+        import prometheus_client, starlette, uvicorn  # noqa: F401  (the extra's libraries, each needed)
         from ..service.config import MAX_BATCH_RECORDS, MAX_BODY_BYTES, REQUEST_SECONDS, ServiceConfig, read_token
         from ..service.server import serve as run
     except ImportError as exc:
