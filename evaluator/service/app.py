@@ -49,7 +49,9 @@ CHUNK = 256  # batch lines sent at a time; between two chunks the worker answers
 
 
 def _headers(ref: dict[str, str]) -> dict[str, str]:
-    return {"X-Policy-Id": ref["id"], "X-Policy-Version": ref["version"], "X-Policy-Sha256": ref["sha256"]}
+    """The headers of every response: the policy, and no guessing of a media type by a browser."""
+    return {"X-Policy-Id": ref["id"], "X-Policy-Version": ref["version"], "X-Policy-Sha256": ref["sha256"],
+            "X-Content-Type-Options": "nosniff"}
 
 
 def tier_of(line: bytes) -> str:
