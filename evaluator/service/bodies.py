@@ -23,9 +23,9 @@ BATCH_TYPES = {"application/json": "json", "application/x-ndjson": "jsonl", "app
                "application/jsonl": "jsonl", "application/x-jsonlines": "jsonl", "text/csv": "csv"}
 
 
-async def read_body(receive: Any, headers: dict[str, str], limit: int, seconds: float) -> bytes:
-    """The whole body of a request (an ASGI `receive`), at most `limit` bytes, within `seconds`."""
-    declared = headers.get("content-length")
+async def read_body(receive: Any, declared: str | None, limit: int, seconds: float) -> bytes:
+    """The whole body of a request (an ASGI `receive`; `declared`: its Content-Length), at most
+    `limit` bytes, within `seconds`."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit, f"{declared} bytes (Content-Length)")
     try:
