@@ -216,6 +216,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "report": ".impact:report",
     "test": ".authoring:test",
     "doc": ".authoring:doc",
+    "serve": ".serve:serve",
 }
 
 

@@ -161,17 +161,19 @@ class Evaluator:
         finally:
             self._release(plan)
 
-    def _evaluate(self, plan: Plan, record: Any, source: dict[str, Any] | None, from_text: bool) -> Decision:
+    def _evaluate(self, plan: Plan, record: Any, source: dict[str, Any] | None, from_text: bool,
+                  as_of: _dt.date | None = None) -> Decision:
         facts = None if from_text else plan.fast_coerce(record)  # None: not sure; the full check says
         if facts is None:
             facts, findings = coerce_record(plan.policy, record, from_text=from_text)
             if findings:
                 raise RecordError(findings)
         pid = partner_id(plan.policy, record)
+        as_of = as_of or self.as_of
         if plan.outcome is not None:
-            decision = plan.decide(facts, pid, source, self.as_of)
+            decision = plan.decide(facts, pid, source, as_of)
         else:
-            decision = plan.decide_plain(facts, pid, source, self.as_of)
+            decision = plan.decide_plain(facts, pid, source, as_of)
         try:
             return self._provenance(decision, record, from_text)
         except NotJSONData as exc:  # no JSON text, so no digest: the record is invalid
@@ -189,18 +191,22 @@ class Evaluator:
         `reload`, the next record is decided by the new policy."""
         return self._each(records, False)  # type: ignore[return-value]  # decided: never a Prepared
 
-    def prepared(self, records: Iterable[Any]) -> Iterator[Prepared | Decision | InvalidRecord]:
+    def prepared(self, records: Iterable[Any], as_of: _dt.date | None = None
+                 ) -> Iterator[Prepared | Decision | InvalidRecord]:
         """Each record in order, exactly once: a Prepared record (valid JSON facts on the cached
         path, which the caller decides with its plan, or writes from its plan's templates), or
         its Decision, or an InvalidRecord. Holds the current plan, and moves to a new one after a
-        reload; a Prepared record's plan stays usable until the next record is asked for."""
-        return self._each(records, True)
+        reload; a Prepared record's plan stays usable until the next record is asked for.
+        `as_of`: this call's evaluation date instead of the Evaluator's (a long-running service
+        decides each request as of its own day, without changing what other callers see)."""
+        return self._each(records, True, as_of)
 
-    def _each(self, records: Iterable[Any], prepare: bool) -> Iterator[Prepared | Decision | InvalidRecord]:
+    def _each(self, records: Iterable[Any], prepare: bool,
+              as_of: _dt.date | None = None) -> Iterator[Prepared | Decision | InvalidRecord]:
         """The one loop over input records (evaluate_many and prepared return it as it is, so a
         record passes through one generator): a valid JSON record on the cached path is decided
         here, or, when `prepare`, handed out as a Prepared record."""
-        as_of = self.as_of
+        as_of = as_of or self.as_of
         plan = self._acquire()
         held: Plan | None = plan  # released in `finally` (None while between two plans)
         # looked up once per plan, not per record: whether the cached path applies, its coercer
@@ -234,7 +240,7 @@ class Evaluator:
                         continue
                 result: Decision | InvalidRecord
                 try:
-                    result = self._evaluate(plan, data, source, from_text)
+                    result = self._evaluate(plan, data, source, from_text, as_of)
                 except RecordError as exc:
                     result = self._invalid(plan, data, exc.findings, source, from_text)
                 yield result

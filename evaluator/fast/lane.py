@@ -10,6 +10,7 @@ decided (and the first decision of an encoding gives it its template).
 """
 from __future__ import annotations
 
+import datetime as _dt
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..evaluate.evaluator import Prepared
@@ -22,12 +23,13 @@ if TYPE_CHECKING:
     from ..evaluate.evaluator import Evaluator
 
 
-def lane(evaluator: "Evaluator", items: Iterable[Any]) -> Iterator[tuple[bytes, bool]]:
+def lane(evaluator: "Evaluator", items: Iterable[Any], as_of: _dt.date | None = None) -> Iterator[tuple[bytes, bool]]:
     """Every record's line as output/writers.py's write_jsonl writes it (UTF-8, without the
-    newline), in input order, and whether it is a decision (False: an error record)."""
-    as_of = evaluator.as_of
+    newline), in input order, and whether it is a decision (False: an error record). `as_of`:
+    the evaluation date of these records (default: the Evaluator's)."""
+    as_of = as_of or evaluator.as_of
     current: Any = None  # the plan the locals below were looked up for (once per plan, not per record)
-    for item in evaluator.prepared(items):
+    for item in evaluator.prepared(items, as_of):
         if type(item) is Prepared:
             plan, data, facts, source = item  # unpacked at once: a NamedTuple's field reads cost more
             if plan is not current:
