@@ -198,7 +198,7 @@ class _Evaluators:
 
     def get(self, as_of: _dt.date | None) -> Evaluator:
         if as_of not in self.by_date:
-            self.by_date[as_of] = Evaluator(self.policy, as_of=as_of)
+            self.by_date[as_of] = Evaluator(self.policy, as_of=as_of, outside_window=True)  # the rules, not the calendar
         return self.by_date[as_of]
 
     def close(self) -> None:
