@@ -145,7 +145,7 @@ def transition(policy: Policy, rules: Rules, evaluated: Tier | None, held_before
                previous: Previous | None, as_of: _dt.date) -> tuple[Tier | None, dict[str, Any]]:
     """The tier the partner holds now and the decision's `standing` member. `held_before` is the
     previous tier matched to this policy (matched_tier), False when there is no previous decision."""
-    standing: dict[str, Any] = {"as_of": as_of.isoformat()}
+    standing: dict[str, Any] = {}
     if previous is None or held_before is False:
         standing.update(previous=None, evaluated=tier_ref(evaluated), transition=NEW)
         return evaluated, standing

@@ -86,4 +86,5 @@ class State:
             decision.exception = grant.record(tier, self.exceptions.sha256)
             tier = policy.tier(grant.tier) if grant.tier is not None else None
         decision.tier = tier
+        decision.as_of = as_of  # the date the rules and exceptions were applied at: recorded, for replay
         return decision

@@ -40,4 +40,4 @@ def standing_line(d: Any) -> str | None:
     text = _MOVES[standing["transition"]].format(previous=_name(standing["previous"]))
     if standing["transition"] != "kept_in_grace" and "grace" in standing:
         text += f" (grace period {standing['grace']['from']} to {standing['grace']['until']} used)"
-    return f"review of {standing['as_of']}: {text}; its facts earn {_name(standing['evaluated'])}"
+    return f"{text}; its facts earn {_name(standing['evaluated'])}"
