@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from ..errors import EXIT_USAGE, EvaluatorError, Finding
 from ..load.jsontext import Document, JSONProblem, decode_text, loads
 from ..model.decision import tier_ref
-from ..model.policy import Policy, Tier
+from ..model.policy import Policy, Tier, sha256_of
 from ..validate.checks import schema_findings
 from ..validate.names import suggest
 
@@ -79,7 +80,7 @@ class Exceptions:
     document: Document
 
     def _at(self, message: str, pointer: str, expected: str, found: str, severity: str = "error") -> Finding:
-        line, column = self.document.locate(pointer) if self.document.text else (None, None)
+        line, column = self.document.locate(pointer) if self.file is not None else (None, None)
         return Finding(message, pointer, self.file, line, column, expected, found, severity, "exceptions")
 
     def for_partner(self, partner_id: str | None, date: _dt.date) -> Grant | None:
@@ -165,7 +166,7 @@ def exceptions_of(doc: Document, sha256: str) -> Exceptions:
     """The Exceptions of a parsed document; ExceptionsError (located) if it breaks the schema or a date is not real."""
     findings = []
     for f in schema_findings(doc.data, "exceptions"):
-        line, column = doc.locate(f.pointer) if doc.text else (None, None)
+        line, column = doc.locate(f.pointer) if doc.file is not None else (None, None)
         findings.append(Finding(f.message, f.pointer, doc.file, line, column, f.expected, f.found, check="exceptions"))
     if findings:
         raise ExceptionsError(findings)
@@ -177,7 +178,7 @@ def exceptions_of(doc: Document, sha256: str) -> Exceptions:
             try:
                 dates[key] = _dt.date.fromisoformat(item[key])
             except ValueError:
-                line, column = doc.locate(f"{pointer}/{key}") if doc.text else (None, None)
+                line, column = doc.locate(f"{pointer}/{key}") if doc.file is not None else (None, None)
                 findings.append(Finding(f"{key} is not a real date", f"{pointer}/{key}", doc.file, line, column,
                                         "a calendar date YYYY-MM-DD", item[key], check="exceptions"))
         if len(dates) == 2:
@@ -186,6 +187,17 @@ def exceptions_of(doc: Document, sha256: str) -> Exceptions:
     if findings:
         raise ExceptionsError(findings)
     return Exceptions(doc.data["program"], tuple(grants), sha256, doc.file, doc)
+
+
+def load_exceptions(source: str | os.PathLike[str] | dict[str, Any]) -> Exceptions:
+    """An exceptions file (a path), or its content as a dict (its sha256: of its canonical JSON)."""
+    if not isinstance(source, dict):
+        return read_exceptions(source)
+    try:
+        text = json.dumps(source, indent=2, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ExceptionsError([Finding(f"the exceptions are not JSON data: {exc}", check="exceptions")]) from None
+    return exceptions_of(Document(source, text, None), sha256_of(source))
 
 
 def checked(exceptions: Exceptions, policy: Policy) -> Exceptions:
