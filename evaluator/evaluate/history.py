@@ -59,7 +59,8 @@ class Rules:
         else:
             lines.append("There is no grace period: a partner below its tier moves down at that review.")
         if self.max_steps_down is not None:
-            lines.append(f"A partner moves down at most {self.max_steps_down} tier(s) per review.")
+            lines.append(f"A partner moves down at most {self.max_steps_down} "
+                         f"{'tier' if self.max_steps_down == 1 else 'tiers'} per review.")
         lines.append("A partner with no previous decision gets the tier its facts earn.")
         return lines
 

@@ -27,8 +27,9 @@ def why_held(d: Any) -> str | None:
         return (f"its facts earn {_name(standing['evaluated'])}, but it keeps {_name(standing['previous'])} in its "
                 f"grace period ({grace['from']} to {grace['until']})")
     if "limited_to" in standing:
-        return (f"its facts earn {_name(standing['evaluated'])}, but it moves down at most {standing['limited_to']} "
-                f"tier(s) per review")
+        steps = standing["limited_to"]
+        return (f"its facts earn {_name(standing['evaluated'])}, but it moves down at most {steps} "
+                f"{'tier' if steps == 1 else 'tiers'} per review")
     return None
 
 
