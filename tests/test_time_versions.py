@@ -208,3 +208,42 @@ def test_library_windows_and_programs(tmp_path):
     assert load_program(list(program.versions)).at(_dt.date(2026, 7, 1)).version == "2.0.0"
     with pytest.raises(PolicyError):
         load_program([program.versions[0], program.versions[0]])
+
+
+def test_the_example_versions_are_the_shipped_program_with_their_dates_and_rules():
+    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    folder = REPO / "examples" / "program"
+    first = json.loads((folder / "messagelabs-apac-1.0.0.json").read_text(encoding="utf-8"))
+    second = json.loads((folder / "messagelabs-apac-1.1.0.json").read_text(encoding="utf-8"))
+    schema = "../../schemas/policy.schema.json"
+    assert first == {**shipped, "$schema": schema, "effective": {"from": "2007-01-01", "until": "2026-03-31"}}
+    rules = second.pop("transitions")
+    assert rules["grace_days"] == 90 and rules["max_steps_down"] == 1
+    assert second == {**shipped, "$schema": schema, "version": "1.1.0", "effective": {"from": "2026-04-01",
+                                                                                      "until": None}}
+
+
+def test_decisions_with_time_members_fit_the_decision_schema(tmp_path):
+    import jsonschema
+    from evaluator.resources import schema
+    from evaluator.evaluate.standing import History
+    from evaluator import load_exceptions
+    policy = load_policy(base_policy(effective={"from": "2026-01-01", "until": "2026-06-30"},
+                                     transitions={"grace_days": 10, "max_steps_down": 1}))
+    exceptions = load_exceptions({"program": "test-program", "exceptions": [
+        {"id": "EX-1", "partner_id": "E", "tier": None, "reason": "r", "approver": "a", "ticket": "t",
+         "granted": "2026-01-01", "expires": "2026-12-31"}]})
+    gold = {"tier": {"id": "gold"}, "policy": policy.ref}
+    history = History.of([{"partner_id": p, **gold} for p in ("A", "B", "E")])
+    validator = jsonschema.Draft202012Validator(schema("decision"))
+    with Evaluator(policy, as_of=_dt.date(2026, 7, 1), outside_window=True, history=history,
+                   exceptions=exceptions) as evaluator:
+        results = list(evaluator.evaluate_many([{"partner_id": "A", "sales": 500}, {"partner_id": "B", "sales": 5},
+                                                {"partner_id": "E", "sales": 5}, {"partner_id": "N", "sales": 5}]))
+    for result in results:
+        data = result.to_dict()
+        validator.validate(data)
+        assert "outside_window" in data["policy"] and "standing" in data
+    assert results[2].to_dict()["exception"]["id"] == "EX-1" and results[2].tier is None
+    bad = {**results[1].to_dict(), "standing": {"transition": "sideways"}}
+    assert list(validator.iter_errors(bad))

@@ -17,9 +17,10 @@ def why_held(d: Any) -> str | None:
     """Why the tier held differs from the one the facts earn, or None when it does not."""
     exception, standing = getattr(d, "exception", None), getattr(d, "standing", None)
     if exception is not None:
-        return (f"exception {exception['id']} sets {'tier ' + exception['tier'] if exception['tier'] else 'no tier'} "
-                f"instead of {_name(exception['instead_of'])} (approved by {exception['approver']}, ticket "
-                f"{exception['ticket']}, {exception['granted']} to {exception['expires']}: {exception['reason']})")
+        held = d.tier.name if getattr(d, "tier", None) is not None else "no tier"
+        return (f"exception {exception['id']} sets {held} instead of {_name(exception['instead_of'])} (approved by "
+                f"{exception['approver']}, ticket {exception['ticket']}, {exception['granted']} to "
+                f"{exception['expires']}: {exception['reason'].rstrip('.')})")
     if standing is None:
         return None
     if standing["transition"] == "kept_in_grace":
