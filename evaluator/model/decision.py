@@ -199,7 +199,8 @@ class Decision:
         decision.__dict__ = fields = {
             "partner_id": partner_id, "tier": tier, "override": override, "overrides": overrides,
             "measures": measures, "policy": policy, "evaluator_version": evaluator_version, "as_of": as_of,
-            "source": source, "input": None, "input_is_text": False, "_fast": encoded,
+            "source": source, "input": None, "input_is_text": False, "standing": None, "exception": None,
+            "_fast": encoded,
         }
         if type(digest) is bytes:  # hashed when read (__getattr__): most callers never do
             fields["_input_bytes"] = digest
