@@ -13,6 +13,9 @@ from .model.decision import Decision, InvalidRecord  # noqa: E402
 from .errors import EvaluatorError, PolicyError, RecordError  # noqa: E402
 from .evaluate.evaluator import Evaluator, InputRecord  # noqa: E402
 from .load.policyfile import default_policy, load_policy  # noqa: E402
+from .evaluate.versions import NotInForce, Program, load_program  # noqa: E402
+from .evaluate.standing import History  # noqa: E402
+from .evaluate.exceptions import Exceptions, load_exceptions  # noqa: E402
 
 
 def compiled() -> bool:
@@ -28,11 +31,17 @@ __all__ = [
     "Decision",
     "Evaluator",
     "EvaluatorError",
+    "Exceptions",
+    "History",
     "InputRecord",
     "InvalidRecord",
+    "NotInForce",
     "PolicyError",
+    "Program",
     "RecordError",
     "default_policy",
+    "load_exceptions",
     "load_policy",
+    "load_program",
     "__version__",
 ]

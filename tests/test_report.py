@@ -144,7 +144,8 @@ def test_cli_html_is_one_self_contained_reproducible_file(cli, tmp_path):
 
 def test_cli_legacy_policy_and_options(cli):
     proc = cli("report", "--policy", str(REPO / "policies" / "legacy-gold-silver-bronze.json"),
-               str(EXAMPLES / "partners.csv"), "--format", "json", "--by", "regions", "--near", "0")
+               str(EXAMPLES / "partners.csv"), "--format", "json", "--by", "regions", "--near", "0",
+               "--as-of", "2006-06-30")  # a date the legacy program was in force (else refused: docs/time.md)
     data = json.loads(proc.stdout_text)
     assert [(t["id"], t["partners"]) for t in data["tiers"]] == [("gold", 7), ("silver", 3), ("bronze", 9), (None, 6)]
     assert [b["fact"] for b in data["breakdowns"]] == ["regions"] and data["near_percent"] == 0

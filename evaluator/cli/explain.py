@@ -11,7 +11,8 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .options import as_of_from, as_of_option, input_format_option, output_option, output_to, policy_from, policy_option
+from .options import (as_of_from, as_of_option, exceptions_option, input_format_option, output_option, output_to,
+                      outside_window_option, policy_option, previous_option, state_from)
 from ..errors import EXIT_INVALID_RECORDS, EvaluatorError
 from ..evaluate.evaluator import Evaluator
 from ..explain.narrative import RENDERERS
@@ -41,16 +42,21 @@ def _selected(results: Iterable[Any], partners: tuple[str, ...], seen: set[str])
 @output_option
 @input_format_option
 @as_of_option
+@outside_window_option
+@previous_option
+@exceptions_option
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def explain(policy_path: str | None, partners: tuple[str, ...], fmt: str, output: str | None, input_format: str,
-            as_of: str | None, facts: str) -> None:
+            as_of: str | None, facts: str, outside_window: bool = False, previous: str | None = None,
+            exceptions: str | None = None) -> None:
     """Explain the decision for each partner in FACTS (or those given with --partner): the tier
     and why, every criterion met or not with actual against required, what it takes to reach the
     next tier, the tier's advisory criteria not met, and the decision's provenance."""
-    policy = policy_from(policy_path)
+    date = as_of_from(as_of)
+    policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
     seen: set[str] = set()
     invalid = 0
-    with Evaluator(policy, as_of=as_of_from(as_of)) as evaluator:
+    with Evaluator(policy, as_of=date, **options) as evaluator:
         results = _selected(evaluator.evaluate_many(records_from_path(facts, input_format)), partners, seen)
         with output_to(output) as out:
             if fmt == "json":

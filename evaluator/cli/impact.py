@@ -12,8 +12,8 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .options import (as_of_from, as_of_option, csv_raw_option, input_format_option, output_option, output_to,
-                      policy_from, policy_option)
+from .options import (as_of_from, as_of_option, csv_raw_option, exceptions_option, input_format_option,
+                      output_option, output_to, outside_window_option, policy_option, previous_option, state_from)
 from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies, write_csv as write_diff_csv
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK
 from ..evaluate.evaluator import Evaluator
@@ -80,7 +80,10 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
     policy. Exit 1 when records are invalid or --fail-on finds such a move."""
     date = as_of_from(as_of)
     old, new = load_policy(old_policy), load_policy(new_policy)
-    with Evaluator(old, as_of=date) as old_evaluator, Evaluator(new, as_of=date) as new_evaluator:
+    # a what-if: each policy is evaluated at the date whatever its effective window (an old program
+    # against its successor is what a migration report compares)
+    with Evaluator(old, as_of=date, outside_window=True) as old_evaluator, \
+            Evaluator(new, as_of=date, outside_window=True) as new_evaluator:
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Comparing")
         result = diff_policies(old_evaluator, new_evaluator, records, input_name=facts)
     with output_to(output) as out:
@@ -117,12 +120,17 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
 @click.option("--near", "near", metavar="PERCENT", type=click.FloatRange(min=0), default=DEFAULT_NEAR_PERCENT,
               show_default=True, help="Near misses and partners at risk within PERCENT of a threshold, as "
                                       "`evaluate --near` lists them.")
+@outside_window_option
+@previous_option
+@exceptions_option
 def report(policy_path: str | None, facts: str, fmt: str, output: str | None, input_format: str, as_of: str | None,
-           dimensions: tuple[str, ...], sums: tuple[str, ...], near: float) -> None:
+           dimensions: tuple[str, ...], sums: tuple[str, ...], near: float, outside_window: bool = False,
+           previous: str | None = None, exceptions: str | None = None) -> None:
     """A program-wide summary of FACTS under a policy: partners per tier and per region and
     country, sales per tier, near misses and partners at risk. Exit 1 when records are invalid (they are listed)."""
-    policy = policy_from(policy_path)
-    with Evaluator(policy, as_of=as_of_from(as_of)) as evaluator:
+    date = as_of_from(as_of)
+    policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
+    with Evaluator(policy, as_of=date, **options) as evaluator:
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
         result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
                               sums=list(sums) if sums else None, near_percent=near, input_name=facts)

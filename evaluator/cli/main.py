@@ -30,8 +30,9 @@ from ..output.trailer import DigestingText
 from ..output.writers import WRITE_FAILURES, WRITERS, exit_cleanly_on_signals, output_writer, text_safe_stdout
 from ..render.text import visible, visible_lines
 from ..resources import schema as shipped_schema
-from .options import (as_of_from, as_of_option, csv_raw_option, input_format_option, output_option, output_to,
-                      policy_from, policy_option)
+from .options import (as_of_from, as_of_option, csv_raw_option, exceptions_option, input_format_option,
+                      output_option, output_to, outside_window_option, policy_from, policy_option, previous_option,
+                      state_from)
 from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout
 
 
@@ -82,24 +83,26 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("policies", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for editors and CI.")
 @click.option("--strict", is_flag=True, help="Treat warnings of the static checks as errors.")
-def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Check POLICY files against the policy schema, the semantic checks and the static checks.
+@click.option("--exceptions", "exceptions", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="Also check an exceptions file against the policy (of a folder: the version in force at --as-of).")
+@as_of_option
+def validate(policies: tuple[str, ...], fmt: str, strict: bool, exceptions: str | None = None,
+             as_of: str | None = None) -> None:
+    """Check POLICY files (or folders of versions of one program) against the policy schema, the
+    semantic checks and the static checks; a folder's versions also as one program (one id, no
+    overlapping windows; a gap is a warning).
 
     Prints every problem as FILE:LINE:COLUMN with its JSON Pointer, what was expected and what was
     found, as an error or a warning. Exit 0 when there are no errors (with --strict: no warnings
     either), 2 otherwise."""
+    from .versions import validation_report
     report = []
     failed = False
-    for path in policies:
-        try:
-            doc = read_document(path)
-            _, findings = validate_document(doc)
-        except PolicyError as exc:
-            findings = exc.findings
+    for path, findings in validation_report(policies, exceptions, as_of_from(as_of)):
         if strict:
             import dataclasses
             findings = [dataclasses.replace(f, severity="error") for f in findings]
@@ -139,15 +142,25 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--no-trailer", "no_trailer", is_flag=True,
               help="With --with-input and jsonl: leave out the last line that lets `replay` verify the run is "
                    "complete (its record count and the lines' sha256).")
+@outside_window_option
+@previous_option
+@exceptions_option
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
              facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1,
-             csv_raw: bool = False, no_trailer: bool = False) -> None:
+             csv_raw: bool = False, no_trailer: bool = False, outside_window: bool = False,
+             previous: str | None = None, exceptions: str | None = None) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
-    its line or row and the problem, and the others are still evaluated (exit 1)."""
-    policy = policy_from(policy_path)
+    its line or row and the problem, and the others are still evaluated (exit 1).
+
+    Time: POLICY may be a folder of versions of one program (the version in force at --as-of is
+    used); a date outside the policy's effective window is refused (exit 2) unless
+    --outside-window; --previous applies the policy's transition rules to the last review's tiers;
+    --exceptions applies governed one-off tiers (docs/time.md)."""
+    date = as_of_from(as_of)
+    policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     # decisions written for replay end with a trailer (output/trailer.py) where the format allows
@@ -155,18 +168,18 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     if jobs != 1 and near is None and fmt != "table":
         from ..fast.parallel import evaluate_parallel
         with output_to(output) as out:
-            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=as_of_from(as_of),
-                                             with_input=with_input, csv_raw=csv_raw, trailer=trailer)
+            counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=date,
+                                             with_input=with_input, csv_raw=csv_raw, trailer=trailer, options=options)
     else:
-        counter = _evaluate_here(policy, facts, input_format, fmt, output, as_of_from(as_of), with_input, near,
-                                 csv_raw, trailer)
+        counter = _evaluate_here(policy, facts, input_format, fmt, output, date, with_input, near,
+                                 csv_raw, trailer, options)
     _evaluated(counter, facts)
 
 
 def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
                    as_of: _dt.date | None, with_input: bool, near: float | None, csv_raw: bool = False,
-                   trailer: bool = False) -> "_Counter":
-    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
+                   trailer: bool = False, options: dict[str, Any] | None = None) -> "_Counter":
+    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
     try:
         if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
             from ..fast.lane import write_jsonl

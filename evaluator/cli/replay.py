@@ -13,7 +13,12 @@ from typing import IO, Any, Iterable
 
 import click
 
-from .options import as_of_from, output_to, policy_from, policy_option
+import os
+
+from ..evaluate.exceptions import read_exceptions
+from ..evaluate.versions import Program, load_program
+from ..tools.history import load_history
+from .options import as_of_from, exceptions_option, output_to, policy_from, policy_option, previous_option
 from ..errors import EXIT_INVALID_RECORDS
 from ..model.policy import Policy
 from ..render.text import visible
@@ -86,17 +91,31 @@ WRITERS = {"text": write_text, "jsonl": write_jsonl}
               help="Evaluation date for decisions that do not record one (default: today, UTC).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE (atomically).")
+@previous_option
+@exceptions_option
 def replay(decisions: str, policy_path: str | None, fmt: str, outcome_only: bool, strict: bool, no_trailer: bool,
-           as_of: str | None, output: str | None) -> None:
+           as_of: str | None, output: str | None, previous: str | None = None, exceptions: str | None = None) -> None:
     """Re-evaluate the inputs recorded in DECISIONS (JSONL written by `evaluate --with-input`, or a
     JSON array with --no-trailer; '-' for stdin) under POLICY and report every decision that is not
     reproduced field for field, every recorded input that no longer matches its input_sha256
     (tampered), every partner decided twice, and a file whose trailer does not account for every
     line (incomplete). Exit 1 if any."""
-    policy = policy_from(policy_path)
-    with Replayer(policy, as_of=as_of_from(as_of), outcome_only=outcome_only, strict=strict) as replayer:
+    policy: Policy | Program
+    if policy_path is not None and os.path.isdir(policy_path):
+        policy = load_program(policy_path)
+        versions = policy.versions
+    else:
+        policy = policy_from(policy_path)
+        versions = ()
+    options: dict[str, Any] = {}
+    if previous is not None:
+        options["history"] = load_history(previous, versions)
+    if exceptions is not None:
+        options["exceptions"] = read_exceptions(exceptions)
+    with Replayer(policy, as_of=as_of_from(as_of), outcome_only=outcome_only, strict=strict,
+                  options=options) as replayer:
         results = replayer.replay_file(decisions, require_trailer=not no_trailer)
         with output_to(output) as out:
-            counts = WRITERS[fmt](results, out, policy)
+            counts = WRITERS[fmt](results, out, replayer.policy)
     if sum(counts.values()) - counts[SAME]:
         sys.exit(EXIT_INVALID_RECORDS)

@@ -31,6 +31,9 @@ from ..model.decision import Decision, InvalidRecord, input_sha256, partner_id
 from ..model.digest import NotJSONData, input_snapshot
 from ..model.policy import Policy
 from .plan import Plan
+from .standing import History, State
+from .exceptions import Exceptions, checked
+from .versions import Program, check_in_force, outside_note
 
 
 def not_json(exc: NotJSONData) -> Finding:
@@ -70,16 +73,38 @@ class Evaluator:
     `cache_size`: entries of the engine-outcome cache (None: sized from a memory budget; 0: no
     cache, the engine decides every record and decisions are built eagerly: the plain path)."""
 
-    def __init__(self, policy: Policy, *, as_of: _dt.date | None = None, with_input: bool = False,
-                 cache_size: int | None = None):
+    def __init__(self, policy: Policy | Program, *, as_of: _dt.date | None = None, with_input: bool = False,
+                 cache_size: int | None = None, outside_window: bool = False, history: History | None = None,
+                 exceptions: Exceptions | None = None):
         if cache_size is not None and cache_size < 0:
             raise ValueError("cache_size must be >= 0")
         self.with_input = with_input  # decisions carry their input record (for replay)
         self.as_of = as_of or _dt.datetime.now(_dt.timezone.utc).date()
+        self.outside_window = outside_window  # evaluate outside the policy's effective window (decisions say so)
+        self.program = policy if isinstance(policy, Program) else None
+        policy = self._in_force(policy)
+        self._state = State(history, checked(exceptions, policy) if exceptions is not None else None) \
+            if history is not None or exceptions is not None else None
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._plan: Plan | None = Plan(policy, cache_size)
+        self._plan: Plan | None = self._new_plan(policy)
         self._last = self._plan
+
+    def _in_force(self, policy: Policy | Program) -> Policy:
+        """The policy (of a program: the version in force at the evaluation date), checked to be
+        in force then unless outside_window; NotInForce otherwise."""
+        if isinstance(policy, Program):
+            return policy.at(self.as_of)
+        if not self.outside_window:
+            check_in_force(policy, self.as_of)
+        return policy
+
+    def _new_plan(self, policy: Policy) -> Plan:
+        plan = Plan(policy, self._cache_size)
+        note = outside_note(policy, self.as_of)
+        if note is not None:
+            plan.ref = {**policy.ref, "outside_window": note}
+        return plan
 
     # -- the current policy (informational: each decision names the policy that made it) --
     @property
@@ -95,11 +120,14 @@ class Evaluator:
         return self._last.reads_as_of
 
     # -- lifecycle --
-    def reload(self, policy: Policy) -> None:
+    def reload(self, policy: Policy | Program) -> None:
         """Swap in `policy` atomically. It is compiled and registered first: if that fails the
         old policy stays in force. Evaluations already running finish with the old policy, whose
         rulesets are then freed; every later evaluation uses the new one."""
-        new = Plan(policy, self._cache_size)
+        checked_policy = self._in_force(policy)
+        if self._state is not None and self._state.exceptions is not None:
+            checked(self._state.exceptions, checked_policy)
+        new = self._new_plan(checked_policy)
         with self._lock:
             old = self._plan
             if old is not None:
@@ -153,16 +181,19 @@ class Evaluator:
         return {"hits": info.hits, "misses": info.misses, "size": info.currsize, "maxsize": info.maxsize}
 
     # -- evaluation --
-    def evaluate(self, record: Any, *, source: dict[str, Any] | None = None, from_text: bool = False) -> Decision:
-        """Decide one partner record (a dict of facts). Raises RecordError if the record is invalid."""
+    def evaluate(self, record: Any, *, source: dict[str, Any] | None = None, from_text: bool = False,
+                 previous: Any = False) -> Decision:
+        """Decide one partner record (a dict of facts). Raises RecordError if the record is invalid.
+        `previous`: the partner's last decision (a dict as written, or None: it has none), for the
+        policy's transition rules; by default the Evaluator's `history`, if it has one."""
         plan = self._acquire()
         try:
-            return self._evaluate(plan, record, source, from_text)
+            return self._evaluate(plan, record, source, from_text, previous=previous)
         finally:
             self._release(plan)
 
     def _evaluate(self, plan: Plan, record: Any, source: dict[str, Any] | None, from_text: bool,
-                  as_of: _dt.date | None = None) -> Decision:
+                  as_of: _dt.date | None = None, previous: Any = False) -> Decision:
         facts = None if from_text else plan.fast_coerce(record)  # None: not sure; the full check says
         if facts is None:
             facts, findings = coerce_record(plan.policy, record, from_text=from_text)
@@ -174,6 +205,9 @@ class Evaluator:
             decision = plan.decide(facts, pid, source, as_of)
         else:
             decision = plan.decide_plain(facts, pid, source, as_of)
+        state = self._state if previous is False or self._state is not None else State()
+        if state is not None:
+            state.apply(decision, plan.policy, as_of, previous)
         try:
             return self._provenance(decision, record, from_text)
         except NotJSONData as exc:  # no JSON text, so no digest: the record is invalid
@@ -210,14 +244,15 @@ class Evaluator:
         plan = self._acquire()
         held: Plan | None = plan  # released in `finally` (None while between two plans)
         # looked up once per plan, not per record: whether the cached path applies, its coercer
-        fast, coerce = plan.outcome is not None and not self.with_input, plan.fast_coerce
+        fast, coerce = plan.outcome is not None and not self.with_input and self._state is None, plan.fast_coerce
         try:
             for index, item in enumerate(records, start=1):
                 if self._plan is not plan:  # reloaded (or closed): move to the current plan
                     self._release(plan)
                     held = None
                     held = plan = self._acquire()
-                    fast, coerce = plan.outcome is not None and not self.with_input, plan.fast_coerce
+                    fast, coerce = (plan.outcome is not None and not self.with_input and self._state is None,
+                                    plan.fast_coerce)
                 if type(item) is InputRecord or isinstance(item, InputRecord):
                     data, source, findings, from_text = item.data, item.source, item.findings, item.from_text
                 else:
@@ -250,7 +285,7 @@ class Evaluator:
 
     def _invalid(self, plan: Plan, data: Any, findings: list[Finding], source: dict[str, Any] | None,
                  from_text: bool = False) -> InvalidRecord:
-        invalid = InvalidRecord(partner_id(plan.policy, data), findings, plan.policy.ref, __version__, source)
+        invalid = InvalidRecord(partner_id(plan.policy, data), findings, plan.ref, __version__, source)
         if data is None:
             return invalid
         try:

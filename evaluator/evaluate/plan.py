@@ -91,6 +91,7 @@ class Plan:
 
     def __init__(self, policy: Policy, cache_size: int | None):
         self.policy = policy
+        self.ref: dict[str, Any] = policy.ref  # what decisions name (the Evaluator adds outside_window)
         self.compiled = compiled = compile_policy(policy)
         self.reads_as_of = any(uses_as_of(m.compute) for m in policy.measures.values())
         self.computes = {n: m.compute for n, m in policy.measures.items()}
@@ -256,7 +257,7 @@ class Plan:
         return Decision.encoded(
             _encoded(Encoded, (key, outcome, facts, measures, as_of, self)), partner_id, outcome.chosen,
             outcome.applied, list(outcome.overrides), {n: (None if type(v) is Missing else v) for n, v in measures.items()},
-            self.policy.ref, __version__, as_of if self.reads_as_of else None, source, digest)
+            self.ref, __version__, as_of if self.reads_as_of else None, source, digest)
 
     def decide_plain(self, facts: dict[str, Any], partner_id: str | None, source: dict[str, Any] | None,
                      as_of: _dt.date) -> Decision:
@@ -281,7 +282,7 @@ class Plan:
             override=applied,
             overrides=list(override_results),
             measures={n: (None if isinstance(v, Missing) else v) for n, v in measures.items()},
-            policy=self.policy.ref,
+            policy=self.ref,
             evaluator_version=__version__,
             as_of=as_of if self.reads_as_of else None,
             source=source,

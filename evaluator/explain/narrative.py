@@ -20,6 +20,7 @@ from ..model.decision import MET, Decision, InvalidRecord, TierResult
 from ..render.markdown import md_code, md_text
 from ..render.text import visible
 from .shortfall import Shortfall, show
+from .standing import standing_line, why_held
 
 STATUS_WORDS = {"met": "met", "not_met": "not met", "missing": "missing"}
 
@@ -42,6 +43,9 @@ def header(d: Decision) -> str:
 
 
 def why(d: Decision) -> str:
+    held = why_held(d)
+    if held is not None:
+        return held
     if d.override is not None:
         return f"override {d.override.id} applies: {d.override.description}"
     if d.tier is None:
@@ -138,6 +142,8 @@ def render_text(d: Decision | InvalidRecord) -> str:
     if isinstance(d, InvalidRecord):
         return visible(_invalid_line(d)) + "\nProvenance: " + visible(provenance(d)) + "\n"
     lines = [header(d), f"Why: {why(d)}."]
+    if standing_line(d) is not None:
+        lines.append(f"Standing: {standing_line(d)}.")
     current = None
     for row in rows(d):
         if row.tier != current:
@@ -161,7 +167,10 @@ def render_text(d: Decision | InvalidRecord) -> str:
 def render_markdown(d: Decision | InvalidRecord) -> str:
     if isinstance(d, InvalidRecord):
         return f"### {md_text(_invalid_line(d))}\n\n<sub>{md_text(provenance(d))}</sub>\n"
-    lines = [f"### {md_text(header(d))}", "", f"**Why:** {md_text(why(d))}.", "",
+    lines = [f"### {md_text(header(d))}", "", f"**Why:** {md_text(why(d))}.", ""]
+    if standing_line(d) is not None:
+        lines += [f"**Standing:** {md_text(standing_line(d) or '')}.", ""]
+    lines += [
              "| tier | criterion | status | actual | required |", "| --- | --- | --- | --- | --- |"]
     for row in rows(d):
         label = row.criterion + (" (advisory)" if row.advisory else "")

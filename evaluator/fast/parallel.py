@@ -71,9 +71,9 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int,
-                 csv_raw: bool = False) -> None:
+                 csv_raw: bool = False, options: dict[str, Any] | None = None) -> None:
     _die_with_parent(parent)
-    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
+    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
     _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, write=output_writer(fmt, csv_raw=csv_raw))
 
 
@@ -319,12 +319,13 @@ def jobs_count(jobs: int) -> int:
 
 def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, out: IO[str], *, jobs: int,
                       as_of: _dt.date | None = None, with_input: bool = False, csv_raw: bool = False,
-                      trailer: bool = False) -> Counts:
+                      trailer: bool = False, options: dict[str, Any] | None = None) -> Counts:
     """Evaluate FACTS (a path or '-') with `jobs` worker processes and write `fmt` to `out` in
     input order; jsonl with `trailer` ends with the trailer of what was written (output/trailer.py,
     the same bytes as one process writes). Returns the counts. Raises InputError before writing if the input is unusable,
     and EngineError if a worker fails or dies (a ProcessPoolExecutor notices a dead worker,
-    where a multiprocessing.Pool would wait for it forever)."""
+    where a multiprocessing.Pool would wait for it forever). `options`: more of the Evaluator's
+    keyword arguments (outside_window, history, exceptions), given to each worker's."""
     if fmt not in FORMATS:
         raise ValueError(f"--jobs writes {', '.join(FORMATS)}, not {fmt}")
     jobs = jobs_count(jobs)
@@ -367,7 +368,7 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     _fixed_mmap_threshold()
     spool = _Spool(jobs * IN_FLIGHT_PER_JOB + 1) if fmt == "jsonl" else _Spool(0)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
-                               initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw))
+                               initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw, options))
     pending: deque[tuple[Future, int | None]] = deque()   # each chunk in flight and its spool file
     try:
         for number, task in enumerate(tasks):

@@ -31,6 +31,8 @@ DECISION_FIELDS: dict[str, str] = {
     "next_tier": EXPLAINED, "tiers": EXPLAINED, "overrides": ENCODING, "measures": RECORD, "as_of": ENCODING,
     "policy": ENCODING, "evaluator": ENCODING, "input_sha256": RECORD, "input": KEPT, "input_is_text": KEPT,
     "error": RECORD,  # an error record's findings (never cut into a template: it is not a decision)
+    # set after the engine, per partner (evaluate/standing.py): such a decision has no template
+    "standing": KEPT, "exception": KEPT,
 }
 
 
@@ -161,6 +163,10 @@ class Decision:
     input_sha256: str | None = field(default_factory=lambda: None)
     input: Any = None  # the input record itself, kept when asked (evaluate --with-input)
     input_is_text: bool = False  # the record's values are text (CSV cells), parsed by fact type
+    # the tier history (previous tier, transition, grace) and the exception applied, when the
+    # evaluation was given them (evaluate/standing.py sets both, and `tier` with them)
+    standing: dict[str, Any] | None = None
+    exception: dict[str, Any] | None = None
     error = None
 
     def __getattr__(self, name: str) -> Any:
@@ -193,7 +199,8 @@ class Decision:
         decision.__dict__ = fields = {
             "partner_id": partner_id, "tier": tier, "override": override, "overrides": overrides,
             "measures": measures, "policy": policy, "evaluator_version": evaluator_version, "as_of": as_of,
-            "source": source, "input": None, "input_is_text": False, "_fast": encoded,
+            "source": source, "input": None, "input_is_text": False, "standing": None, "exception": None,
+            "_fast": encoded,
         }
         if type(digest) is bytes:  # hashed when read (__getattr__): most callers never do
             fields["_input_bytes"] = digest
@@ -206,6 +213,8 @@ class Decision:
         yet (once built, a caller may have changed them: the template writer then writes it the
         ordinary way)."""
         fields = self.__dict__
+        if fields.get("standing") is not None or fields.get("exception") is not None:  # its tier is the partner's, not the encoding's
+            return None
         return fields.get("_fast") if "tiers" not in fields else None
 
     def explained(self, tiers: list["TierResult"]) -> "Decision":
@@ -277,6 +286,10 @@ class Decision:
         out["tier"] = tier_ref(self.tier)
         out["override"] = None if self.override is None else {"id": self.override.id,
                                                                "description": self.override.description}
+        if self.standing is not None:
+            out["standing"] = self.standing
+        if self.exception is not None:
+            out["exception"] = self.exception
         out["benefits"] = self.benefits
         out["next_tier"] = self.next_tier_dict()
         out["tiers"] = [t.to_dict() for t in self.tiers]

@@ -22,14 +22,26 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+from ..errors import EvaluatorError
 from ..model.decision import input_sha256
 from ..evaluate.evaluator import Evaluator, InputRecord
 from ..model.policy import Policy
+from ..evaluate.versions import Program, in_force, window_of
+
 from .decisions import DecisionsFile, EndProblem
 
 SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE = "same", "differs", "tampered", "no_input", "unreadable"
 DUPLICATE, INCOMPLETE = "duplicate", "incomplete"
 STATUSES = (SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE, DUPLICATE, INCOMPLETE)
+
+
+def _today() -> _dt.date:
+    return _dt.datetime.now(_dt.timezone.utc).date()
+
+
+def window_start(policy: Policy) -> _dt.date | None:
+    window = window_of(policy)
+    return window[0] if window is not None else None
 
 
 @dataclass
@@ -135,14 +147,19 @@ def _where(source: dict[str, Any] | None) -> str:
 
 
 class Replayer:
-    """Re-evaluates recorded decisions under one policy (one Evaluator per evaluation date).
-    `strict` is kept for callers of the time when outcomes were the default: every field is now."""
+    """Re-evaluates recorded decisions under one policy (one Evaluator per evaluation date), or
+    under the versions of a program (each decision by the version it names, else the one in force
+    at its date). `options`: the Evaluator's time arguments the decisions were made with
+    (outside_window, history, exceptions). `strict` is kept for callers of the time when outcomes
+    were the default: every field is now."""
 
-    def __init__(self, policy: Policy, *, as_of: _dt.date | None = None, outcome_only: bool = False,
-                 strict: bool = False):
-        self.policy, self.as_of = policy, as_of
+    def __init__(self, policy: Policy | Program, *, as_of: _dt.date | None = None, outcome_only: bool = False,
+                 strict: bool = False, options: dict[str, Any] | None = None):
+        self.program = policy if isinstance(policy, Program) else None
+        self.policy = policy.versions[-1] if isinstance(policy, Program) else policy
+        self.as_of, self.options = as_of, dict(options or {})
         self.outcome_only = outcome_only and not strict
-        self._evaluators: dict[_dt.date | None, Evaluator] = {}
+        self._evaluators: dict[tuple[_dt.date | None, str], Evaluator] = {}
         self._seen: dict[str, dict[str, Any] | None] = {}  # partner id -> where it was first decided
 
     def close(self) -> None:
@@ -156,10 +173,29 @@ class Replayer:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _evaluator(self, as_of: _dt.date | None) -> Evaluator:
-        if as_of not in self._evaluators:
-            self._evaluators[as_of] = Evaluator(self.policy, as_of=as_of, with_input=True)
-        return self._evaluators[as_of]
+    def _policy_for(self, recorded: dict[str, Any] | None, as_of: _dt.date | None) -> Policy:
+        if self.program is None:
+            return self.policy
+        named = self.program.by_sha256(str((recorded or {}).get("sha256")))
+        return named if named is not None else self.program.at(as_of or _today())
+
+    @staticmethod
+    def _changed(recorded: dict[str, Any] | None, policy: Policy) -> dict[str, Any] | None:
+        """The recorded policy, when it is not the one replaying (an outside_window note aside)."""
+        if recorded is None:
+            return None
+        bare = {k: v for k, v in recorded.items() if k != "outside_window"}
+        return None if bare == policy.ref else recorded
+
+    def _evaluator(self, as_of: _dt.date | None, policy: Policy | None = None) -> Evaluator:
+        policy = policy or self.policy
+        key = (as_of, policy.sha256)
+        if key not in self._evaluators:
+            # outside_window: a decision made outside the window is reproduced as such, and one
+            # made inside it at a date now outside is found to differ (not refused)
+            self._evaluators[key] = Evaluator(policy, as_of=as_of, with_input=True,
+                                              **{**self.options, "outside_window": True})
+        return self._evaluators[key]
 
     def replay(self, record: Any, source: dict[str, Any] | None = None) -> Replayed:
         """Replay one recorded decision (a dict read from a decisions file)."""
@@ -167,7 +203,7 @@ class Replayer:
             return Replayed(None, source, UNREADABLE, "not a decision record (no tier and policy)")
         pid = record.get("partner_id") if isinstance(record.get("partner_id"), str) else None
         policy = record.get("policy") if isinstance(record.get("policy"), dict) else None
-        changed = policy if policy != self.policy.ref else None
+        changed = self._changed(policy, self.policy)
         if pid is not None:
             if pid in self._seen:
                 return Replayed(pid, source, DUPLICATE, f"partner {pid} is decided more than once (first at "
@@ -182,13 +218,23 @@ class Replayer:
             return Replayed(pid, source, TAMPERED, f"input_sha256 is {recorded_sha}, but the recorded input hashes to "
                                                    f"{actual_sha}: the input was changed after the decision",
                             recorded_policy=changed)
-        as_of = self.as_of
-        if isinstance(record.get("as_of"), str):
-            try:
-                as_of = _dt.date.fromisoformat(record["as_of"])
-            except ValueError:
-                return Replayed(pid, source, UNREADABLE, f"as_of is not a date: {record['as_of']!r}")
-        evaluator = self._evaluator(as_of)
+        outside = policy.get("outside_window") if policy is not None else None
+        date = record.get("as_of") if isinstance(record.get("as_of"), str) else \
+            outside.get("as_of") if isinstance(outside, dict) and isinstance(outside.get("as_of"), str) else None
+        try:
+            as_of = _dt.date.fromisoformat(date) if date is not None else self.as_of
+        except ValueError:
+            return Replayed(pid, source, UNREADABLE, f"as_of is not a date: {date!r}")
+        try:
+            chosen = self._policy_for(policy, as_of)
+            if date is None and outside is None:
+                # made in force, at a date it does not record (its policy reads none): any day in force
+                # gives that decision, so a day in force when the one asked for is not
+                as_of = as_of if in_force(chosen, as_of or _today()) else window_start(chosen)
+            evaluator = self._evaluator(as_of, chosen)
+        except EvaluatorError as exc:  # no version of the program in force at that date
+            return Replayed(pid, source, UNREADABLE, str(exc), recorded_policy=changed)
+        changed = self._changed(policy, evaluator.policy)
         (result,) = evaluator.evaluate_many([InputRecord(record["input"], record.get("source"),
                                                          from_text=record.get("input_is_text") is True)])
         differences = compare(record, result.to_dict(), self.outcome_only)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from ..version import __version__
+from ..evaluate.history import Rules
 from ..language.facttypes import FACT_TYPES
 from ..language.measures import MEASURES
 from ..language.operators import OPERATORS
@@ -274,6 +275,12 @@ def program_sheet(policy: Policy) -> list[Block]:
         blocks.append(Table(("Override", "When", "Result"), tuple(
             (_t(o.description), condition_words(policy, o.when),
              _t(policy.tier(o.tier).name if o.tier is not None else "no tier")) for o in policy.overrides)))
+
+    if "transitions" in policy.document:  # the tier history rules (evaluate/history.py), in words
+        rules = Rules.of(policy)
+        blocks.append(Heading(2, "From one review to the next"))
+        blocks.append(Items(tuple(_t(line) for line in ([rules.description] if rules.description else [])
+                                  + rules.words())))
 
     blocks.append(Heading(2, "Facts"))
     blocks.append(Para(_t("What the program reads about each partner. ", Code(policy.id_fact),

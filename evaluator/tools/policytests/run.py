@@ -165,8 +165,15 @@ def _expect_override(expected: Any, d: Decision, policy: Policy) -> Iterator[Dif
         yield Difference("override", expected or "none", actual or "none")
 
 
+def _expect_transition(expected: str, d: Decision, policy: Policy) -> Iterator[Difference]:
+    actual = d.standing["transition"] if d.standing is not None else "none (the case gives no previous tier)"
+    if actual != expected:
+        yield Difference("transition", expected, actual)
+
+
 EXPECTATIONS: dict[str, Callable[[Any, Decision, Policy], Iterator[Difference]]] = {
     "tier": _expect_tier,
+    "transition": _expect_transition,
     "criteria": _expect_criteria,
     "shortfall": _expect_shortfall,
     "override": _expect_override,
@@ -198,7 +205,7 @@ class _Evaluators:
 
     def get(self, as_of: _dt.date | None) -> Evaluator:
         if as_of not in self.by_date:
-            self.by_date[as_of] = Evaluator(self.policy, as_of=as_of)
+            self.by_date[as_of] = Evaluator(self.policy, as_of=as_of, outside_window=True)  # the rules, not the calendar
         return self.by_date[as_of]
 
     def close(self) -> None:
@@ -206,9 +213,21 @@ class _Evaluators:
             evaluator.close()
 
 
+def _previous(case: Case, policy: Policy) -> Any:
+    """The case's previous review as a decision of this policy (False: the case gives none)."""
+    if case.previous is None:
+        return False
+    tier = case.previous.get("tier")
+    decision: dict[str, Any] = {"partner_id": "case", "tier": {"id": tier} if tier is not None else None,
+                                "policy": policy.ref}
+    if "grace_from" in case.previous:
+        decision["standing"] = {"grace": {"from": case.previous["grace_from"]}}
+    return decision
+
+
 def run_case(case: Case, evaluator: Evaluator, policy: Policy) -> CaseResult:
     try:
-        decision = evaluator.evaluate(case.facts)
+        decision = evaluator.evaluate(case.facts, previous=_previous(case, policy))
     except RecordError as exc:
         findings = [Finding(f.message, case.pointer + "/facts" + f.pointer, expected=f.expected, found=f.found)
                     for f in exc.findings]

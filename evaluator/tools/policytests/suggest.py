@@ -162,7 +162,7 @@ def suggest_cases(policy: Policy, suite_result: SuiteResult | None = None,
     covered = 0
     impossible = []
     counter = itertools.count(1)
-    with Evaluator(policy, as_of=as_of) as evaluator:
+    with Evaluator(policy, as_of=as_of, outside_window=True) as evaluator:
         for b in boundaries(policy):
             if (b.operand.name, b.value if isinstance(b.value, _dt.date) else _key(b.value)) in seen:
                 covered += 1

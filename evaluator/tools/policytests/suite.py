@@ -44,6 +44,7 @@ class Case:
     expect: dict[str, Any]
     pointer: str
     as_of: _dt.date | None = None
+    previous: dict[str, Any] | None = None  # the partner's last review: {"tier": id or null, "grace_from": date}
 
 
 @dataclass
@@ -175,7 +176,7 @@ def load_suite(path: str | os.PathLike[str], policy_path: str | os.PathLike[str]
                                           f"given for ({policy_path})", "/policy", name, line, column,
                                           expected=str(policy_path), found=data["policy"])])
         named = given
-    cases = [Case(c["name"], c["facts"], c["expect"], f"/cases/{i}", _date(c.get("as_of")))
+    cases = [Case(c["name"], c["facts"], c["expect"], f"/cases/{i}", _date(c.get("as_of")), c.get("previous"))
              for i, c in enumerate(data["cases"])]
     return Suite(name, doc, cases, named, _date(data.get("as_of")))
 
@@ -186,6 +187,9 @@ def _dates(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for i, case in enumerate(data.get("cases", [])):
         if isinstance(case, dict) and isinstance(case.get("as_of"), str):
             yield f"/cases/{i}/as_of", case["as_of"]
+        previous = case.get("previous") if isinstance(case, dict) else None
+        if isinstance(previous, dict) and isinstance(previous.get("grace_from"), str):
+            yield f"/cases/{i}/previous/grace_from", previous["grace_from"]
 
 
 # --- checks of a suite against its policy, one small function per kind of reference ----------
@@ -214,6 +218,10 @@ def _check_tier_refs(suite: Suite, policy: Policy) -> Iterator[Finding]:
     overrides = [o.id for o in policy.overrides]
     for case in suite.cases:
         base = case.pointer + "/expect"
+        before = (case.previous or {}).get("tier")
+        if before is not None and before not in tiers:
+            yield suite.finding(f"unknown tier '{before}'" + suggest(before, list(tiers)), case.pointer + "/previous/tier",
+                                expected="a tier id of the policy, or null", found=before)
         tier = case.expect.get("tier")
         if tier is not None and tier not in tiers:
             yield suite.finding(f"unknown tier '{tier}'" + suggest(tier, list(tiers)), base + "/tier",

@@ -32,6 +32,7 @@ from ...version import __version__
 from ...model.decision import MISSING, Decision, InvalidRecord
 from ...errors import EvaluatorError
 from ...evaluate.evaluator import Evaluator, InputRecord
+from ...evaluate.history import TRANSITIONS
 from ...language.facts import coerce_record
 from ...language.facttypes import FACT_TYPES
 from ...explain.near import at_risk, near_gaps
@@ -138,6 +139,11 @@ class ProgramReport:
     overrides: dict[str, int] = field(default_factory=dict)
     breakdowns: dict[str, dict[str, dict[str | None, int]]] = field(default_factory=dict)
     invalid: list[dict[str, Any]] = field(default_factory=list)
+    # with --previous / --exceptions: transitions since the last review, partners in grace by the
+    # tier they keep, exceptions applied by id (empty without them, and then not in the report)
+    transitions: dict[str, int] = field(default_factory=dict)
+    in_grace: dict[str, int] = field(default_factory=dict)
+    exceptions: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_facts(self.policy, self.dimensions, "dimension", "--by")
@@ -168,6 +174,13 @@ class ProgramReport:
         self.tier_counts[key] = self.tier_counts.get(key, 0) + 1
         if result.override is not None:
             self.overrides[result.override.id] = self.overrides.get(result.override.id, 0) + 1
+        if result.standing is not None:
+            move = result.standing["transition"]
+            self.transitions[move] = self.transitions.get(move, 0) + 1
+            if move == "kept_in_grace" and key is not None:
+                self.in_grace[key] = self.in_grace.get(key, 0) + 1
+        if result.exception is not None:
+            self.exceptions[result.exception["id"]] = self.exceptions.get(result.exception["id"], 0) + 1
         facts = facts or {}
         for name in self.sums:
             value = facts.get(name)
@@ -241,6 +254,11 @@ class ProgramReport:
         }
         if self.as_of is not None:
             out["as_of"] = self.as_of.isoformat()
+        if self.transitions:
+            out["transitions"] = {m: self.transitions[m] for m in TRANSITIONS if m in self.transitions}
+            out["in_grace"] = {k: self.in_grace[k] for k in self.tier_keys if k in self.in_grace}
+        if self.exceptions:
+            out["exceptions"] = dict(sorted(self.exceptions.items()))
         return out
 
 

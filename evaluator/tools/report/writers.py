@@ -88,6 +88,12 @@ def write_markdown(report: ProgramReport, out: IO[str]) -> None:
     if data["overrides"]:
         out.write("\nOverrides applied: " + ", ".join(f"{md_code(k)} {v}" for k, v in data["overrides"].items())
                   + "\n")
+    if "transitions" in data:
+        out.write("\n## Since the last review\n\n")
+        out.write(md_table(["transition", "partners"], _transition_rows(report, data), {1}))
+    if "exceptions" in data:
+        out.write("\nExceptions applied: " + ", ".join(f"{md_code(k)} {v}" for k, v in data["exceptions"].items())
+                  + "\n")
     for name in report.sums:
         out.write(f"\n## {md_text(_sum_label(report, name))} per tier\n\n")
         rows = _sum_rows(data, name, "**all**")  # the tier names escaped here: the column is raw for **all**
@@ -121,6 +127,12 @@ def write_html(report: ProgramReport, out: IO[str]) -> None:
     parts.append(svg_bars([(t["name"], [t["partners"]]) for t in tiers], ["partners"], [PALETTE[0]],
                           title="Partners per tier"))
     parts.append(html_table(["rank", "tier", "partners", "share"], s["tier_rows"], {2, 3}))
+    if "transitions" in data:
+        parts.append("<h2>Since the last review</h2>")
+        parts.append(html_table(["transition", "partners"], _transition_rows(report, data), {1}))
+    if "exceptions" in data:
+        parts.append(html_table(["exception applied", "partners"], [[k, v] for k, v in data["exceptions"].items()],
+                                {1}))
     for name in report.sums:
         label = _sum_label(report, name)
         parts.append(f"<h2>{esc(label)} per tier</h2>")
@@ -150,6 +162,17 @@ def write_html(report: ProgramReport, out: IO[str]) -> None:
                                                          for i in data["invalid_records"]]))
     parts.append(f'<p class="meta">evaluator {esc(__version__)}</p>')
     out.write(html_page(f"Program report: {data['policy']['title']}", "\n".join(parts)))
+
+
+def _transition_rows(report: ProgramReport, data: dict[str, Any]) -> list[list[Any]]:
+    """One row per transition (TRANSITIONS' words), then the partners in grace by the tier they keep."""
+    rows: list[list[Any]] = [[TRANSITION_WORDS[move], count] for move, count in data["transitions"].items()]
+    rows += [[f"in grace, keeping {report.tier_name(tier)}", count] for tier, count in data["in_grace"].items()]
+    return rows
+
+
+TRANSITION_WORDS = {"new": "new (no previous decision)", "up": "up", "down": "down",
+                    "kept_in_grace": "kept in grace", "unchanged": "unchanged"}
 
 
 def write_json(report: ProgramReport, out: IO[str]) -> None:
