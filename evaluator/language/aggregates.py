@@ -133,13 +133,31 @@ def _make(condition: dict[str, Any]) -> Callable[[Any], str]:
         inner = _make(condition["not"])
         return lambda item: _FLIP.get(inner(item), MISSING)
     field, op, constant = condition.get("field"), condition["op"], condition["value"]
+    tests: dict[type, Callable[[Any], bool]] = {}  # by the class of the value: its lowering, once
 
     def compare(item: Any) -> str:
         value = item.get(field) if field is not None and type(item) is dict else item
         if value is None or type(value) is dict:
             return MISSING
-        return MET if holds(op, constant, value) else NOT_MET
+        test = tests.get(type(value))
+        if test is None:
+            test = tests[type(value)] = tester(op, constant, _vtype(value))
+        return MET if test(value) else NOT_MET
     return compare
+
+
+def tester(op: str, constant: Any, vtype: str) -> Callable[[Any], bool]:
+    """`holds` for one comparison and value type, as one function."""
+    low, prefixes = lowered(op, constant, vtype)
+    name, cs, negate = low.test.name, low.test.constants, low.negate
+    first = cs[0]
+    if name == "eq":
+        return (lambda v: v != first) if negate else (lambda v: v == first)
+    if name == "lt":
+        return (lambda v: not v < first) if negate else (lambda v: v < first)
+    if name == "le":
+        return (lambda v: not v <= first) if negate else (lambda v: v <= first)
+    return lambda v: holds(op, constant, v)
 
 
 def comparisons(condition: dict[str, Any], pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
