@@ -47,8 +47,8 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def json_cell(spec: FactSpec, text: str) -> Any:
-    """A list written in a CSV cell as a JSON array."""
+def json_cell(spec: FactSpec, text: Any) -> Any:
+    """A list written in a CSV cell as a JSON array (`text`: any str, a subclass included)."""
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=exact_float, object_pairs_hook=_unique)
     except _Duplicate as exc:
