@@ -16,7 +16,9 @@ from typing import Any
 from hypothesis import given, note, strategies as st
 
 from evaluator import Evaluator
+from evaluator.fast.facts import compile_fast_coercer
 from evaluator.fast.jsonbytes import json_line
+from evaluator.language.facts import coerce_record
 from evaluator.fast.template import jsonl_line
 from test_fuzz_differential import (AS_OF, DATES, HOSTILE, POLICY_STRINGS, _fuzz_settings, _input, check_agreement,
                                     chance, dates, fuzz_policy, index, numbers, pick)
@@ -194,6 +196,12 @@ def cases(draw: Any) -> tuple[dict[str, Any], list[tuple[dict[str, Any], bool]]]
 
 def _paths_agree(doc: dict[str, Any], batch: list[tuple[dict[str, Any], bool]]) -> None:
     policy = fuzz_policy(doc)
+    fast = compile_fast_coercer(policy)
+    for record, from_text in batch:  # the fast checks of the list types give what the coercers give
+        if not from_text:
+            facts, findings = coerce_record(policy, record)
+            quick = fast(record)
+            assert quick is None or (not findings and quick == facts), record
     with Evaluator(policy, as_of=AS_OF) as cached, Evaluator(policy, as_of=AS_OF, cache_size=0) as plain:
         inputs = [_input(r, t, i) for i, (r, t) in enumerate(batch)]
         fast, slow = list(cached.evaluate_many(inputs)), list(plain.evaluate_many(inputs))

@@ -370,3 +370,18 @@ def test_the_facts_schema_describes_the_nested_record():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(_with(deals=[{"deal_id": "D"}]), schema)  # its required date
     assert schema["properties"]["country_stats"]["anyOf"][0]["items"]["properties"]["certified_engineers"]["default"] == 0
+
+
+def test_the_fast_checks_read_valid_lists_and_leave_bad_ones_to_the_slow_path():
+    from evaluator.fast.facts import compile_fast_coercer
+    from evaluator.language.facts import coerce_record
+    policy = load_policy(copy.deepcopy(DOC))
+    fast = compile_fast_coercer(policy)
+    nested = _with(country_stats=[{"country": "SG", "sales_usd": 100000.5}, {"country": "AU", "sales_usd": 3}])
+    facts, findings = coerce_record(policy, nested)
+    quick = fast(nested)
+    assert not findings and quick == facts and quick is not None
+    assert [type(v) for v in quick["country_stats"][0].values()] == [str, float, int]  # the default, coerced
+    assert repr(quick["deals"][0]["registered"]) == "datetime.date(2026, 4, 1)"
+    for bad in ([{"country": "SG", "sales_usd": "1"}], [{"sales_usd": 1}], ["SG"], [{"country": "SG", "sales_usd": 1}] * 61):
+        assert fast(_with(country_stats=bad)) is None

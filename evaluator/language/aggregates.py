@@ -46,12 +46,12 @@ def _vtype(value: Any) -> str:
     return "string"
 
 
-_LOWERED: dict[tuple[str, str, str], tuple[Lowered, bool]] = {}
+_LOWERED: dict[tuple[Any, ...], tuple[Lowered, bool]] = {}
 
 
 def lowered(op: str, value: Any, vtype: str) -> tuple[Lowered, bool]:
     """(the canonical test, whether it is on the value's prefixes) of one item comparison."""
-    key = (op, json.dumps(value, sort_keys=True), vtype)
+    key = (op, json.dumps(value) if isinstance(value, list) else (type(value), value), vtype)
     out = _LOWERED.get(key)
     if out is None:
         operator = OPERATORS[op]
@@ -99,6 +99,67 @@ def status(condition: dict[str, Any], item: Any) -> str:
     return MET if holds(condition["op"], condition["value"], value) else NOT_MET
 
 
+_COMPILED: dict[int, tuple[Any, Callable[[Any], str]]] = {}
+
+
+def judge(condition: dict[str, Any]) -> Callable[[Any], str]:
+    """`status` of one `where`, made once per condition (kept with the condition, whose id it is
+    keyed by): each comparison lowered once per value type it meets."""
+    found = _COMPILED.get(id(condition))
+    if found is not None and found[0] is condition:
+        return found[1]
+    made = _make(condition)
+    if len(_COMPILED) > 4096:
+        _COMPILED.clear()
+    _COMPILED[id(condition)] = (condition, made)
+    return made
+
+
+def _make(condition: dict[str, Any]) -> Callable[[Any], str]:
+    for key, decisive, other in (("all", NOT_MET, MET), ("any", MET, NOT_MET)):
+        if key in condition:
+            parts = [_make(p) for p in condition[key]]
+
+            def combined(item: Any, parts: Any = parts, decisive: str = decisive, other: str = other) -> str:
+                missing = False
+                for part in parts:
+                    s = part(item)
+                    if s == decisive:
+                        return decisive
+                    missing = missing or s == MISSING
+                return MISSING if missing else other
+            return combined
+    if "not" in condition:
+        inner = _make(condition["not"])
+        return lambda item: _FLIP.get(inner(item), MISSING)
+    field, op, constant = condition.get("field"), condition["op"], condition["value"]
+    tests: dict[type, Callable[[Any], bool]] = {}  # by the class of the value: its lowering, once
+
+    def compare(item: Any) -> str:
+        value = item.get(field) if field is not None and type(item) is dict else item
+        if value is None or type(value) is dict:
+            return MISSING
+        test = tests.get(type(value))
+        if test is None:
+            test = tests[type(value)] = tester(op, constant, _vtype(value))
+        return MET if test(value) else NOT_MET
+    return compare
+
+
+def tester(op: str, constant: Any, vtype: str) -> Callable[[Any], bool]:
+    """`holds` for one comparison and value type, as one function."""
+    low, prefixes = lowered(op, constant, vtype)
+    name, cs, negate = low.test.name, low.test.constants, low.negate
+    first = cs[0]
+    if name == "eq":
+        return (lambda v: v != first) if negate else (lambda v: v == first)
+    if name == "lt":
+        return (lambda v: not v < first) if negate else (lambda v: v < first)
+    if name == "le":
+        return (lambda v: not v <= first) if negate else (lambda v: v <= first)
+    return lambda v: holds(op, constant, v)
+
+
 def comparisons(condition: dict[str, Any], pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
     """Every comparison of a `where` condition, with its pointer."""
     for key in ("all", "any"):
@@ -138,8 +199,9 @@ def chosen(items: list[Any], arg: dict[str, Any], as_of: _dt.date) -> list[tuple
     if isinstance(picked, Missing) or where is None:
         return picked
     kept = []
+    judged = judge(where)
     for i, item in picked:
-        s = status(where, item)
+        s = judged(item)
         if s == MISSING:
             return Missing(frozenset([arg["list"]]), f"item {i} of {arg['list']} lacks a field its condition reads")
         if s == MET:

@@ -47,8 +47,8 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def json_cell(spec: FactSpec, text: str) -> Any:
-    """A list written in a CSV cell as a JSON array."""
+def json_cell(spec: FactSpec, text: Any) -> Any:
+    """A list written in a CSV cell as a JSON array (`text`: any str, a subclass included)."""
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=exact_float, object_pairs_hook=_unique)
     except _Duplicate as exc:
@@ -78,12 +78,17 @@ def _item_spec(spec: FactSpec, kind: str) -> FactSpec:
 def _each(spec: FactSpec, value: Any, from_text: bool, what: str, kind: str) -> list[Any]:
     items = _listed(spec, value, from_text, what)
     item = _item_spec(spec, kind)
+    coerce = _COERCE[kind]
     out = []
     for i, v in enumerate(items):
         try:
-            out.append(_COERCE[kind](dataclasses.replace(item, name=f"{spec.name}[{i}]"), v, False))
-        except Invalid as exc:
-            raise Invalid(str(exc), exc.expected, exc.found, f"/{i}") from None
+            out.append(coerce(item, v, False))
+        except Invalid:  # again under the item's own name, for the message (the rare path)
+            try:
+                coerce(dataclasses.replace(item, name=f"{spec.name}[{i}]"), v, False)
+            except Invalid as exc:
+                raise Invalid(str(exc), exc.expected, exc.found, f"/{i}") from None
+            raise  # pragma: no cover - the same coercer fails the same way
     return out
 
 
@@ -107,19 +112,24 @@ def coerce_item(spec: FactSpec, i: int, item: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in spec.fields or ():
         value = item.get(field.name)
-        named = dataclasses.replace(field, name=f"{spec.name}[{i}].{field.name}")
-        where = f"{at}/{_escape(field.name)}"
         if value is None:
             if field.default is not NO_DEFAULT:
-                out[field.name] = _COERCE[field.type](named, field.default, False)
+                value = field.default
             elif field.required:
                 raise Invalid(f"required field '{field.name}' of '{spec.name}' item {i} is missing",
-                              f"a {field.type}", "nothing" if field.name not in item else "null", where)
-            continue
+                              f"a {field.type}", "nothing" if field.name not in item else "null",
+                              f"{at}/{_escape(field.name)}")
+            else:
+                continue
         try:
-            out[field.name] = _COERCE[field.type](named, value, False)
-        except Invalid as exc:
-            raise Invalid(str(exc), exc.expected, exc.found, where) from None
+            out[field.name] = _COERCE[field.type](field, value, False)
+        except Invalid:  # again under the item's own name, for the message (the rare path)
+            named = dataclasses.replace(field, name=f"{spec.name}[{i}].{field.name}")
+            try:
+                _COERCE[field.type](named, value, False)
+            except Invalid as exc:
+                raise Invalid(str(exc), exc.expected, exc.found, f"{at}/{_escape(field.name)}") from None
+            raise  # pragma: no cover - the same coercer fails the same way
     return out
 
 
@@ -128,18 +138,61 @@ def coerce_record_list(spec: FactSpec, value: Any, from_text: bool) -> list[dict
     return [coerce_item(spec, i, item) for i, item in enumerate(items)]
 
 
+_FAST: dict[str, Callable[[FactSpec], fastchecks.Check]] = {
+    "number": fastchecks.number_check, "integer": fastchecks.integer_check, "string": fastchecks.string_check,
+    "boolean": fastchecks.boolean_check, "date": fastchecks.date_check}
+
+
 def fast_check(coerce: Callable[[FactSpec, Any, bool], Any]) -> Callable[[FactSpec], fastchecks.Check]:
-    """The fast check of a list type: its coercer itself (a list is checked item by item either
-    way), BAD where it raises, so the slow path locates the problem. The same value by construction."""
+    """The fast check of a list type: each item (each field of a record) through the fast check
+    of its own type (fastchecks.py), BAD where one is not sure or max_items is passed, so the slow
+    path decides and locates the problem. Defaults are coerced once, by the slow coercer."""
     def make(spec: FactSpec) -> fastchecks.Check:
-        def check(value: Any) -> Any:
-            if type(value) is not list:
-                return fastchecks.BAD
-            try:
-                return coerce(spec, value, False)
-            except Exception:
-                return fastchecks.BAD
-        return check
+        most = spec.max_items
+        if most is not None and type(most) is not int:
+            return fastchecks.never
+        bad = fastchecks.BAD
+        if spec.type != "record_list":
+            one = _FAST["number" if spec.type == "number_list" else "date"](_item_spec(spec, "number"
+                                                                                  if spec.type == "number_list" else "date"))
+
+            def check_items(value: Any) -> Any:
+                if type(value) is not list or (most is not None and len(value) > most):
+                    return bad
+                out = [one(v) for v in value]
+                return bad if any(v is bad for v in out) else out
+            return check_items
+        try:
+            plan = tuple((f.name, _FAST[f.type](f), f.required,
+                          bad if f.default is NO_DEFAULT else _COERCE[f.type](f, f.default, False))
+                         for f in spec.fields or ())
+        except Exception:  # an invalid catalogue (the core's checks report it): the slow path
+            return fastchecks.never
+
+        def check_records(value: Any) -> Any:
+            if type(value) is not list or (most is not None and len(value) > most):
+                return bad
+            out = []
+            for item in value:
+                if type(item) is not dict:
+                    return bad
+                typed = {}
+                get = item.get
+                for name, one, required, default in plan:
+                    v = get(name)
+                    if v is None:
+                        if default is not bad:
+                            typed[name] = default
+                        elif required:
+                            return bad
+                        continue
+                    v = one(v)
+                    if v is bad:
+                        return bad
+                    typed[name] = v
+                out.append(typed)
+            return out
+        return check_records
     return make
 
 
