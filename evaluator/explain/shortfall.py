@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from typing import Any, Callable, Iterable
 
-from ..language.conditions import lookup_parts, status_of_condition
+from ..language.conditions import render, status_of_condition
 from ..language.expressions import Context, Missing, facts_of
 from ..language.facttypes import FACT_TYPES, jsonable
 from ..language.inversion import Unreachable, integral, invert, pool, terminal
@@ -301,7 +301,7 @@ def shortfall(policy: Policy, condition: Condition, leaf_status: Callable[[Compa
         return Shortfall([leaf_change(policy, condition, negated, ctx)])
     if isinstance(condition, Not):
         return shortfall(policy, condition.part, leaf_status, ctx, not negated)
-    if isinstance(condition, Any_) and condition.name == "lookup" and not negated:
+    if isinstance(condition, Any_) and condition.name in ("lookup", "cases") and not negated:
         found = _segment_shortfall(policy, condition, leaf_status, ctx)
         if found is not None:
             return found
@@ -314,16 +314,29 @@ def shortfall(policy: Policy, condition: Condition, leaf_status: Callable[[Compa
     return Shortfall(parts[best].changes, parts[best].alternatives + others)
 
 
+def _named(condition: Condition) -> str:
+    return condition.name if isinstance(condition, All) and condition.name else render(condition)
+
+
 def _segment_shortfall(policy: Policy, condition: Any_, leaf_status: Callable[[Comparison], str],
                        ctx: Context) -> Shortfall | None:
-    """A comparison with a per-segment value, for a partner whose segment is known: what the
-    threshold of that segment needs, saying which threshold it is."""
-    _first, branches = lookup_parts(condition)
-    for segment, test in branches:
-        if leaf_status(segment) == MET:
-            change = leaf_change(policy, test, False, ctx)
-            actual = ctx.value(segment.operand.name)
-            change.text = (f"for {segment.operand.name} {show(actual)} the requirement is "
-                           f"{test.operand.name} {test.op} {show(test.value)}: " + change.text)
-            return Shortfall([change])
+    """A comparison with a value per segment or by cases, for a partner whose segment (or case)
+    is known: what the value that applies needs, saying which value that is."""
+    for part in condition.parts:
+        if not isinstance(part, All) or part.pointer.endswith("/every"):
+            continue
+        *conditions, test = part.parts
+        if not all(_status(c, False, leaf_status) == MET for c in conditions):
+            continue
+        change = leaf_change(policy, test, False, ctx)  # type: ignore[arg-type]
+        if condition.name == "lookup":
+            segment = conditions[0]
+            where = f"for {segment.operand.name} {show(ctx.value(segment.operand.name))}"  # type: ignore[union-attr]
+        elif part.pointer.endswith("/default"):
+            names = [_named(c.part) for c in conditions if isinstance(c, Not)]
+            where = f"as {names[0]} does not hold" if len(names) == 1 else f"as none of {', '.join(names)} holds"
+        else:
+            where = f"as {_named(conditions[-1])} holds"
+        change.text = f"{where} the requirement is {test.operand.name} {test.op} {show(test.value)}: " + change.text  # type: ignore[union-attr]
+        return Shortfall([change])
     return None

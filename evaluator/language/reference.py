@@ -12,7 +12,7 @@ import re
 from typing import Any, Callable
 
 from .facttypes import FACT_TYPES
-from .measures import EXAMPLE_FACTS, MEASURES
+from .measures import EXAMPLE_AS_OF, EXAMPLE_FACTS, EXAMPLE_RECORD, MEASURES
 from .operators import OPERATORS
 
 
@@ -50,8 +50,7 @@ def measures_table() -> str:
         expression, value = op.example
         rows.append(f"| `{op.name}` | {op.description} | {_code(expression)} | {_code(value)} |")
     return "\n".join(rows) + (f"\n\nThe examples read the facts {record} of the record "
-                              "`{\"a\": 6, \"b\": 3, \"l\": [\"x\", \"y\"], \"d\": \"2026-01-01\", "
-                              "\"e\": \"2026-01-31\"}` evaluated as of 2026-01-31.")
+                              f"`{json.dumps(EXAMPLE_RECORD)}` evaluated as of {EXAMPLE_AS_OF}.")
 
 
 TABLES: dict[str, Callable[[], str]] = {"operators": operators_table, "fact-types": fact_types_table,
