@@ -132,7 +132,7 @@ def test_requirements_name_the_named_conditions_and_show_the_segments():
     assert gold[1]["required"] == 'active_in_scope (all(in_scope (country in ["AU", "NZ", "VN", "PH", "KH"]), active == true))'
     # the shortfall is the partner's own segment's, and says which threshold that is
     assert decision.criterion("gold", "points").shortfall.text == \
-        'for country "AU" the requirement is points >= 600: points must rise by 100, from 500 to 600 points'
+        'for country "AU", the requirement is points >= 600: points must rise by 100, from 500 to 600 points'
 
 
 def _errors(doc):
@@ -225,7 +225,7 @@ def test_the_cli_evaluates_and_explains_a_segmented_policy(tmp_path):
     assert [json.loads(line)["tier"]["id"] for line in proc.stdout_text.splitlines()] == ["gold", "silver"]
     proc = run_cli("explain", "-p", str(path), "-", input=records)
     assert proc.returncode == 0, proc.stderr_text
-    assert 'for country "AU" the requirement is points >= 600: points must rise by 200' in proc.stdout_text
+    assert 'for country "AU", the requirement is points >= 600: points must rise by 200' in proc.stdout_text
 
 
 def test_the_shipped_acme_program_writes_its_scope_once():
@@ -283,10 +283,10 @@ def test_cases_read_and_explain_in_the_policys_terms():
     criterion = decision.criterion("gold", "points")
     assert criterion.required == 'points >= 400 if emerging, 800 if active == false, else 600'
     assert criterion.shortfall.text.startswith(
-        "as none of emerging, active == false holds the requirement is points >= 600: points must rise by 50")
+        "as none of emerging, active == false holds, the requirement is points >= 600: points must rise by 50")
     (decision,) = decide_all(cases_policy(), [{"country": "KH", "referrals": 30, "active": True}])
     assert decision.criterion("gold", "points").shortfall.text.startswith(
-        "as emerging holds the requirement is points >= 400: points must rise by 50")
+        "as emerging holds, the requirement is points >= 400: points must rise by 50")
 
 
 @pytest.mark.parametrize("facts, points", [

@@ -337,6 +337,6 @@ def _segment_shortfall(policy: Policy, condition: Any_, leaf_status: Callable[[C
             where = f"as {names[0]} does not hold" if len(names) == 1 else f"as none of {', '.join(names)} holds"
         else:
             where = f"as {_named(conditions[-1])} holds"
-        change.text = f"{where} the requirement is {test.operand.name} {test.op} {show(test.value)}: " + change.text  # type: ignore[union-attr]
+        change.text = f"{where}, the requirement is {test.operand.name} {test.op} {show(test.value)}: " + change.text  # type: ignore[union-attr]
         return Shortfall([change])
     return None

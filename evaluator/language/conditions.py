@@ -52,15 +52,14 @@ def render_lookup(condition: Any_) -> str:
 
 
 def case_parts(condition: Any_) -> list[tuple[Condition | None, Comparison]]:
-    """A comparison with a value by cases (model/definitions.py expand_cases): (its condition,
-    or None for the default, and its test) for each case."""
+    """A comparison with a value per segment or by cases (model/definitions.py): (the condition
+    under which a value applies, None for the default, and the comparison with it) for each value."""
     out: list[tuple[Condition | None, Comparison]] = []
     for part in condition.parts:
         if not isinstance(part, All) or part.pointer.endswith("/every"):
             continue
-        test = part.parts[-1]
-        is_case = part.pointer.rsplit("/", 1)[-1].isdigit()   # .../cases/N; the default's is .../default
-        out.append((part.parts[-2] if is_case else None, test))  # type: ignore[arg-type]
+        own = None if part.pointer.endswith("/default") else part.parts[-2]
+        out.append((own, part.parts[-1]))  # type: ignore[arg-type]
     return out
 
 
