@@ -38,6 +38,14 @@ class FactSpec:
     enum: tuple[str, ...] | None = None
     pattern: str | None = None
     max_items: int | None = None
+    label: str | None = None          # as people read it
+    actionable: bool = True           # false: the partner cannot change it (never advised)
+    aliases: tuple[str, ...] = ()     # other names in input (CRM column headers)
+
+    @property
+    def shown(self) -> str:
+        """The fact as outputs for people name it: its label, else its id."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -233,6 +241,9 @@ def build_policy(original: dict[str, Any], source: str | None = None) -> Policy:
             enum=tuple(spec["enum"]) if "enum" in spec else None,
             pattern=spec.get("pattern"),
             max_items=spec.get("max_items"),
+            label=spec.get("label"),
+            actionable=spec.get("actionable", True),
+            aliases=tuple(spec.get("aliases", ())),
         )
     measures = {
         name: Measure(name, m["description"], m["compute"], f"/measures/{name}", m.get("unit"))

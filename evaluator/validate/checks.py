@@ -25,7 +25,7 @@ from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
 from ..render.text import visible
 from ..resources import schema
 from ..model.definitions import derived
-from .definitions import check_definitions
+from .definitions import check_aliases, check_definitions
 from .lint import lint_findings
 from .names import suggest
 
@@ -322,6 +322,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "fact_specs": check_fact_specs,
     "measures": check_measures,
     "definitions": check_definitions,
+    "aliases": check_aliases,
     "references": check_conditions,
     "overrides": check_overrides,
     "text": check_text,

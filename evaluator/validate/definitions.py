@@ -132,3 +132,17 @@ def check_lookup_defaults(policy: Policy) -> Iterator[Finding]:
         yield Finding(f"a lookup without a default: {what} a partner of an unlisted segment",
                       pointer + "/lookup", expected="a \"default\" value", found="no default", severity="warning",
                       check="lookup_default")
+
+
+def check_aliases(policy: Policy) -> Iterator[Finding]:
+    """Each alias of a fact names that fact only: not another fact's id, nor another's alias."""
+    owner: dict[str, str] = {}
+    for name, spec in policy.facts.items():
+        for i, alias in enumerate(spec.aliases):
+            other = owner.get(alias) or (alias if alias in policy.facts and alias != name else None)
+            if other is not None or alias == name:
+                yield Finding(f"alias '{alias}' of fact '{name}' already names "
+                              + (f"fact '{other}'" if other else "the fact itself"),
+                              f"{spec.pointer}/aliases/{i}", expected="a name no other fact has", found=alias,
+                              check="aliases")
+            owner.setdefault(alias, name)
