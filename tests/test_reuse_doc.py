@@ -49,7 +49,11 @@ def test_the_json_fragments_are_what_the_shipped_files_hold():
     assert all(policy["parameters"][k] == v for k, v in parameters.items())
     conditions = json.loads("{" + fragments[1] + "}")["conditions"]
     assert all(policy["conditions"][k] == v for k, v in conditions.items())
-    case = json.loads(fragments[2])
+    fact = json.loads("{" + fragments[2] + "}")
+    catalogue = json.loads((REPO / "policies" / "acme-points-program.json").read_text())["facts"]
+    assert {k: v for k, v in fact["home_country"].items() if k != "aliases"} == \
+        {k: v for k, v in catalogue["home_country"].items() if k in fact["home_country"]}
+    case = json.loads(fragments[-1])
     shipped = next(c for c in tests["cases"] if c["name"] == case["name"])
     assert case["facts"] == shipped["facts"]
     assert case["expect"]["measures"] == shipped["expect"]["measures"]
