@@ -19,7 +19,9 @@ What it implements (README "The policy language"):
   per segment (`{"lookup": ...}`: with the segment known, the comparison with that segment's value,
   not met for an unlisted segment without a default; with it absent, met if every segment's value
   is met, not met if none is (an unlisted segment without a default counting as not met),
-  missing otherwise).
+  missing otherwise), comparisons with a value by cases (`{"cases": [...], "default": ...}`,
+  below); in measures, `lookup` (the segment's number, else the default, else
+  missing) and `if` (the `then` value when the yes/no fact holds, else the `else` value).
 """
 from __future__ import annotations
 
@@ -195,6 +197,9 @@ def measure_value(expr: Any, doc: dict[str, Any], facts: dict[str, Any], as_of: 
         return expr
     if isinstance(expr, dict) and "param" in expr:
         return param(expr, doc)
+    if isinstance(expr, dict) and "lookup" in expr:
+        expr = {"lookup": {k: (param(v, doc) if k == "default" else {s: param(n, doc) for s, n in v.items()}
+                               if k == "values" else v) for k, v in expr["lookup"].items()}}
     if isinstance(expr, str):
         if expr in doc["facts"]:
             return facts.get(expr, ABSENT)
@@ -215,6 +220,16 @@ def measure_value(expr: Any, doc: dict[str, Any], facts: dict[str, Any], as_of: 
     if op == "days_since":
         day = facts.get(arg, ABSENT)
         return ABSENT if day is ABSENT else (as_of - day).days
+    if op == "lookup":
+        segment = facts.get(arg["fact"], ABSENT)
+        if segment is ABSENT:
+            return ABSENT
+        return arg["values"].get(segment, arg.get("default", ABSENT))
+    if op == "if":
+        holds = facts.get(arg["fact"], ABSENT)
+        if holds is ABSENT:
+            return ABSENT
+        return measure_value(arg["then"] if holds else arg["else"], doc, facts, as_of, memo)
     if op == "days_between":
         first, second = facts.get(arg[0], ABSENT), facts.get(arg[1], ABSENT)
         return ABSENT if ABSENT in (first, second) else (second - first).days
@@ -288,6 +303,23 @@ def _lookup_status(cond: dict[str, Any], doc: dict[str, Any], values: dict[str, 
     return statuses.pop() if len(statuses) == 1 else MISSING
 
 
+def _cases_condition(cond: dict[str, Any]) -> dict[str, Any]:
+    """A comparison with a value by cases, as the docs define it: met when, for some case, every
+    earlier case's condition is not met, its own is, and the comparison holds with its value (or
+    no condition is met and it holds with the default), or when there is a default and it holds
+    with every value; in three-valued logic."""
+    written = cond["value"]
+    operand = {k: cond[k] for k in ("fact", "measure") if k in cond}
+    whens = [case["when"] for case in written["cases"]]
+    values = [case["value"] for case in written["cases"]]
+    branches = [{"all": [*({"not": w} for w in whens[:i]), whens[i], {**operand, "op": cond["op"], "value": values[i]}]}
+                for i in range(len(whens))]
+    if "default" in written:
+        branches.append({"all": [*({"not": w} for w in whens), {**operand, "op": cond["op"], "value": written["default"]}]})
+        branches.append({"all": [{**operand, "op": cond["op"], "value": v} for v in [*values, written["default"]]]})
+    return {"any": branches}
+
+
 def condition_status(cond: dict[str, Any], doc: dict[str, Any], values: dict[str, Any]) -> str:
     if "ref" in cond:
         return condition_status(doc["conditions"][cond["ref"]]["condition"], doc, values)
@@ -306,6 +338,8 @@ def condition_status(cond: dict[str, Any], doc: dict[str, Any], values: dict[str
     kind = doc["facts"][name]["type"] if "fact" in cond else "number"
     if isinstance(cond["value"], dict) and "lookup" in cond["value"]:
         return _lookup_status(cond, doc, values, actual, kind)
+    if isinstance(cond["value"], dict) and "cases" in cond["value"]:
+        return condition_status(_cases_condition(cond), doc, values)
     if actual is ABSENT:
         return MISSING
     return MET if compare(actual, cond["op"], param(cond["value"], doc), kind) else NOT_MET

@@ -117,7 +117,16 @@ def draw_facts(draw: Any) -> dict[str, Any]:
 
 
 def draw_expression(draw: Any, measures: list[str], depth: int = 0) -> Any:
-    choice = draw(index) % (10 if depth < 2 else 6)
+    choice = draw(index) % (12 if depth < 2 else 6)
+    if choice == 10:  # a number per segment of s1
+        table: dict[str, Any] = {"fact": "s1", "values": {pick(draw, POLICY_STRINGS): draw(numbers)
+                                                         for _ in range(1 + draw(index) % 3)}}
+        if chance(draw, 2):
+            table["default"] = draw(numbers)
+        return {"lookup": table}
+    if choice == 11:  # one value when b1 holds, another when not
+        return {"if": {"fact": "b1", "then": draw_expression(draw, measures, depth + 1),
+                       "else": draw_expression(draw, measures, depth + 1)}}
     if choice == 0:
         return pick(draw, NUMBER_FACTS + tuple(measures))
     if choice == 1:
@@ -193,6 +202,13 @@ def draw_comparison(draw: Any, facts: dict[str, Any], measures: dict[str, Any]) 
         if chance(draw, 2):
             lookup["default"] = draw_constant(draw, kind, op)
         value = {"lookup": lookup}
+    elif chance(draw, 8):  # a value by cases over other comparisons
+        cases_value: dict[str, Any] = {"cases": [
+            {"when": draw_comparison(draw, facts, measures), "value": draw_constant(draw, kind, op)}
+            for _ in range(1 + draw(index) % 2)]}
+        if chance(draw, 2):
+            cases_value["default"] = value
+        value = cases_value
     return {kind_of_operand: name, "op": op, "value": value}
 
 
@@ -219,7 +235,13 @@ def reuse(draw: Any, doc: dict[str, Any]) -> None:
             walk_condition(cond["not"])
         if "op" in cond:
             value = cond["value"]
-            if isinstance(value, dict):
+            if isinstance(value, dict) and "cases" in value:
+                for case in value["cases"]:
+                    walk_condition(case["when"])
+                    case["value"] = parametrize(case["value"])
+                if "default" in value:
+                    value["default"] = parametrize(value["default"])
+            elif isinstance(value, dict):
                 table = value["lookup"]
                 table["values"] = {k: parametrize(v) for k, v in table["values"].items()}
                 if "default" in table:
@@ -234,6 +256,11 @@ def reuse(draw: Any, doc: dict[str, Any]) -> None:
             ((op, arg),) = expr.items()
             if op in ("sum", "product", "min", "max", "difference", "ratio"):
                 return {op: [walk_formula(e) for e in arg]}
+            if op == "lookup":
+                return {op: {**arg, "values": {k: parametrize(v) for k, v in arg["values"].items()},
+                             **({"default": parametrize(arg["default"])} if "default" in arg else {})}}
+            if op == "if":
+                return {op: {**arg, "then": walk_formula(arg["then"]), "else": walk_formula(arg["else"])}}
         return expr
 
     named: dict[str, Any] = {}
@@ -302,6 +329,8 @@ def _constants(doc: Any, kind: str) -> list[Any]:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
+            if kind == "string" and isinstance(node.get("lookup"), dict):  # the segments are keys
+                found.extend(node["lookup"].get("values", {}))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

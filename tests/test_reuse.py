@@ -132,7 +132,7 @@ def test_requirements_name_the_named_conditions_and_show_the_segments():
     assert gold[1]["required"] == 'active_in_scope (all(in_scope (country in ["AU", "NZ", "VN", "PH", "KH"]), active == true))'
     # the shortfall is the partner's own segment's, and says which threshold that is
     assert decision.criterion("gold", "points").shortfall.text == \
-        'for country "AU" the requirement is points >= 600: points must rise by 100, from 500 to 600 points'
+        'for country "AU", the requirement is points >= 600: points must rise by 100, from 500 to 600 points'
 
 
 def _errors(doc):
@@ -225,7 +225,7 @@ def test_the_cli_evaluates_and_explains_a_segmented_policy(tmp_path):
     assert [json.loads(line)["tier"]["id"] for line in proc.stdout_text.splitlines()] == ["gold", "silver"]
     proc = run_cli("explain", "-p", str(path), "-", input=records)
     assert proc.returncode == 0, proc.stderr_text
-    assert 'for country "AU" the requirement is points >= 600: points must rise by 200' in proc.stdout_text
+    assert 'for country "AU", the requirement is points >= 600: points must rise by 200' in proc.stdout_text
 
 
 def test_the_shipped_acme_program_writes_its_scope_once():
@@ -233,3 +233,113 @@ def test_the_shipped_acme_program_writes_its_scope_once():
     assert text.count('"AU", "NZ", "SG"') == 1 and text.count('{"ref": "in_scope"}') == 3
     policy = load_policy(reference_path)
     assert not [f for f in lint_findings(policy) if f.check == "unused"]
+
+
+# --- values by cases, and numbers per segment or condition in formulas ---------------------------
+
+def cases_policy(default=True, per_country=True):
+    value = {"cases": [{"when": {"ref": "emerging"}, "value": 400},
+                       {"when": {"fact": "active", "op": "==", "value": False}, "value": 800}]}
+    if default:
+        value["default"] = 600
+    return segment_policy(
+        conditions={"emerging": {"description": "e", "condition": {"fact": "country", "op": "in", "value": EMERGING}}},
+        parameters={},
+        measures={"points": {"description": "points", "unit": "points", "compute": {"sum": [
+            {"product": ["referrals", {"lookup": {"fact": "country", "values": {"VN": 20}, "default": 10}}
+                          if per_country else 10]},
+            {"if": {"fact": "active", "then": 50, "else": 0}}]}}},
+        tiers=[{"id": "gold", "name": "Gold", "criteria": [
+            {"id": "points", "description": "points", "condition": {"measure": "points", "op": ">=", "value": value}}]}])
+
+
+@pytest.mark.parametrize("facts, status", [
+    ({"country": "PH", "referrals": 35, "active": True}, "met"),       # first case: 400, at it
+    ({"country": "PH", "referrals": 34, "active": True}, "not_met"),   # one step below
+    ({"country": "AU", "referrals": 55, "active": True}, "met"),       # the default 600, at it
+    ({"country": "AU", "referrals": 54, "active": True}, "not_met"),
+    ({"country": "AU", "referrals": 80, "active": False}, "met"),      # the second case: 800
+    ({"country": "AU", "referrals": 79, "active": False}, "not_met"),
+    ({"country": "PH", "referrals": 40, "active": False}, "met"),      # the first case that holds decides
+    ({"referrals": 80, "active": False}, "met"),                       # no country: every value is met
+    ({"referrals": 60, "active": False}, "missing"),                   # no country: 400 met, 800 not
+    ({"referrals": 30, "active": True}, "not_met"),                    # no country: 350 meets no value
+    ({"country": "VN", "referrals": 18, "active": True}, "met"),       # 20 points a referral in VN: 410
+])
+def test_a_value_by_cases_at_and_around_each_value(facts, status):
+    # (the points of a partner without a country are missing with a rate per country: not here)
+    (decision,) = decide_all(cases_policy(per_country="country" in facts), [facts])
+    assert decision.criterion("gold", "points").status == status
+
+
+def test_without_a_default_no_case_means_not_met():
+    decisions = decide_all(cases_policy(default=False), [{"country": "AU", "referrals": 1000, "active": True},
+                                                         {"country": "PH", "referrals": 1000, "active": True}])
+    assert [d.criterion("gold", "points").status for d in decisions] == ["not_met", "met"]
+
+
+def test_cases_read_and_explain_in_the_policys_terms():
+    (decision,) = decide_all(cases_policy(), [{"country": "AU", "referrals": 50, "active": True}])
+    criterion = decision.criterion("gold", "points")
+    assert criterion.required == 'points >= 400 if emerging, 800 if active == false, else 600'
+    assert criterion.shortfall.text.startswith(
+        "as none of emerging, active == false holds, the requirement is points >= 600: points must rise by 50")
+    (decision,) = decide_all(cases_policy(), [{"country": "KH", "referrals": 30, "active": True}])
+    assert decision.criterion("gold", "points").shortfall.text.startswith(
+        "as emerging holds, the requirement is points >= 400: points must rise by 50")
+
+
+@pytest.mark.parametrize("facts, points", [
+    ({"country": "VN", "referrals": 3, "active": True}, 110), ({"country": "AU", "referrals": 3, "active": True}, 80),
+    ({"country": "AU", "referrals": 3, "active": False}, 30), ({"country": "AU", "referrals": 3}, None),
+    ({"referrals": 3, "active": True}, None),
+])
+def test_lookup_and_if_in_a_formula(facts, points):
+    (decision,) = decide_all(cases_policy(), [facts])
+    assert decision.measures["points"] == points
+
+
+def test_a_lookup_in_a_formula_without_a_default_is_missing_for_an_unlisted_segment():
+    doc = cases_policy()
+    del doc["measures"]["points"]["compute"]["sum"][0]["product"][1]["lookup"]["default"]
+    (decision,) = decide_all(doc, [{"country": "AU", "referrals": 3, "active": True}])
+    assert decision.measures["points"] is None
+    assert [f.message for f in lint_findings(load_policy(doc)) if f.check == "lookup_default"] == \
+        ["a lookup without a default: the measure is missing for a partner of an unlisted segment"]
+
+
+def test_formula_arguments_of_the_wrong_type_are_located():
+    doc = cases_policy()
+    doc["measures"]["points"]["compute"]["sum"][1]["if"]["fact"] = "country"
+    assert _errors(doc) == [("/measures/points/compute/sum/1/if/fact",
+                             "'country' is a string fact; this argument needs a boolean value")]
+
+
+def test_the_segmented_example_passes_its_tests_and_lints_clean(cli):
+    proc = cli("test", "policies/regional-reseller-program.json")
+    assert proc.returncode == 0, proc.stdout_text + proc.stderr_text
+    assert "19 passed, 0 failed" in proc.stdout_text
+    policy = load_policy(__import__("conftest").REPO / "policies" / "regional-reseller-program.json")
+    assert [f.message for f in lint_findings(policy)] == []
+
+
+def test_a_tests_file_checks_measures_and_named_conditions(tmp_path, cli):
+    policy = write_json(tmp_path / "p.json", segment_policy())
+    suite = {"policy": "p.json", "cases": [
+        {"name": "right", "facts": {"partner_id": "a", "country": "VN", "referrals": 40, "active": True},
+         "expect": {"measures": {"points": 400}, "conditions": {"in_scope": "met", "active_in_scope": "met"}}},
+        {"name": "wrong", "facts": {"partner_id": "b", "country": "US", "referrals": 40},
+         "expect": {"measures": {"points": 401}, "conditions": {"in_scope": "met"}}},
+        {"name": "missing", "facts": {"partner_id": "c", "country": "AU"},
+         "expect": {"measures": {"points": None}}}]}
+    proc = cli("test", str(write_json(tmp_path / "p.tests.json", suite)))
+    assert proc.returncode == 1
+    out = proc.stdout_text
+    assert "PASS  right" in out and "PASS  missing" in out and "FAIL  wrong" in out
+    assert "measure points:" in out and "expected: 401" in out and "actual:   400" in out
+    assert "condition in_scope:" in out and "actual:   not_met" in out
+    suite["cases"][0]["expect"] = {"measures": {"pionts": 1}, "conditions": {"in_scpoe": "met"}}
+    proc = cli("test", str(write_json(tmp_path / "p.tests.json", suite)))
+    assert proc.returncode == 2
+    assert "unknown measure 'pionts'; did you mean 'points'?" in proc.stdout_text + proc.stderr_text
+    assert "unknown named condition 'in_scpoe'; did you mean 'in_scope'?" in proc.stdout_text + proc.stderr_text

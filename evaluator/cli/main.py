@@ -23,6 +23,7 @@ from .. import compiled
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, OutputError, PolicyError
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import read_document, validate_document
+from ..model.fields import FieldWatch
 from ..model.policy import Policy
 from ..load.records import records_from_path
 from ..explain.near import near_writer
@@ -32,7 +33,7 @@ from ..render.text import visible, visible_lines
 from ..resources import schema as shipped_schema
 from .options import (as_of_from, as_of_option, csv_raw_option, exceptions_option, input_format_option,
                       output_option, output_to, outside_window_option, policy_from, policy_option, previous_option,
-                      state_from)
+                      state_from, strict_fields_option)
 from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout
 
 
@@ -145,11 +146,12 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool, exceptions: str 
 @outside_window_option
 @previous_option
 @exceptions_option
+@strict_fields_option
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
              facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1,
              csv_raw: bool = False, no_trailer: bool = False, outside_window: bool = False,
-             previous: str | None = None, exceptions: str | None = None) -> None:
+             previous: str | None = None, exceptions: str | None = None, strict_fields: bool = False) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
@@ -165,37 +167,49 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     # decisions written for replay end with a trailer (output/trailer.py) where the format allows
     trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
-    if jobs != 1 and near is None and fmt != "table":
+    if jobs != 1 and near is None and fmt != "table" and not strict_fields:
         from ..fast.parallel import evaluate_parallel
         with output_to(output) as out:
             counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=date,
                                              with_input=with_input, csv_raw=csv_raw, trailer=trailer, options=options)
     else:
         counter = _evaluate_here(policy, facts, input_format, fmt, output, date, with_input, near,
-                                 csv_raw, trailer, options)
+                                 csv_raw, trailer, options, strict_fields)
     _evaluated(counter, facts)
 
 
 def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
                    as_of: _dt.date | None, with_input: bool, near: float | None, csv_raw: bool = False,
-                   trailer: bool = False, options: dict[str, Any] | None = None) -> "_Counter":
+                   trailer: bool = False, options: dict[str, Any] | None = None,
+                   strict_fields: bool = False) -> "_Counter":
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
+    watch = FieldWatch(policy, strict_fields)
     try:
-        if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
-            from ..fast.lane import write_jsonl
-            counter = _Counter(iter(()))
-            with output_to(output) as out:
-                target: Any = DigestingText(out) if trailer else out
-                counter.total, counter.invalid = write_jsonl(evaluator, records_from_path(facts, input_format), target)
-                if trailer:
-                    target.finish()
-            return counter
-        counter = _Counter(evaluator.evaluate_many(records_from_path(facts, input_format)))
-        with output_to(output) as out:
-            write = output_writer(fmt, csv_raw=csv_raw) if near is None else near_writer(fmt, near, csv_raw)
-            write(counter, out, policy)
+        counter = _evaluate_watched(evaluator, watch, policy, facts, input_format, fmt, output, near, csv_raw, trailer)
     finally:
         evaluator.close()
+    note = watch.report()
+    if note:
+        click.echo(note, err=True)
+    return counter
+
+
+def _evaluate_watched(evaluator: Evaluator, watch: FieldWatch, policy: Policy, facts: str, input_format: str,
+                      fmt: str, output: str | None, near: float | None, csv_raw: bool, trailer: bool) -> "_Counter":
+    if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
+        from ..fast.lane import write_jsonl
+        counter = _Counter(iter(()))
+        with output_to(output) as out:
+            target: Any = DigestingText(out) if trailer else out
+            counter.total, counter.invalid = write_jsonl(evaluator, watch.watch(records_from_path(facts, input_format)),
+                                                         target)
+            if trailer:
+                target.finish()
+        return counter
+    counter = _Counter(evaluator.evaluate_many(watch.watch(records_from_path(facts, input_format))))
+    with output_to(output) as out:
+        write = output_writer(fmt, csv_raw=csv_raw) if near is None else near_writer(fmt, near, csv_raw)
+        write(counter, out, policy)
     return counter
 
 

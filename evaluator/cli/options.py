@@ -107,3 +107,7 @@ csv_raw_option = click.option("--csv-raw", "csv_raw", is_flag=True,
                               help="CSV: write cells as they are. By default a text cell that a spreadsheet would run "
                                    "as a formula (starting with = + - @) gets a leading ' and control characters are "
                                    "shown as escapes (docs/bad-input.md).")
+strict_fields_option = click.option(
+    "--strict-fields", "strict_fields", is_flag=True,
+    help="A record holding a field the policy does not know (neither a fact nor an alias) is an error record. "
+         "Without it such fields are ignored and named once on stderr.")

@@ -99,9 +99,13 @@ def next_steps(d: Decision) -> tuple[str, list[str]]:
     if nxt is None:
         return f"{d.tier.name if d.tier else 'No tier'} is the highest tier", []
     title = f"To reach {nxt.tier.name} (tier {nxt.tier.rank})"
-    needs = [f"{c.id}: {steps(c.shortfall)}" for c in nxt.criteria if not c.advisory and c.status != MET]
+    needed = [c for c in nxt.criteria if not c.advisory and c.status != MET]
+    needs = [f"{c.id}: {steps(c.shortfall)}" for c in needed]
     if not needs:
         return title + ": every required criterion is met (an override sets the tier)", []
+    if any(c.shortfall is not None and c.shortfall.changes and all(ch.fixed for ch in c.shortfall.changes)
+           for c in needed):  # it would take a change to what the partner cannot change
+        return f"{nxt.tier.name} (tier {nxt.tier.rank}) is not open to this partner", needs
     return title, needs
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from typing import Any, Callable, Iterable
 
-from ..language.conditions import lookup_parts, status_of_condition
+from ..language.conditions import render, status_of_condition
 from ..language.expressions import Context, Missing, facts_of
 from ..language.facttypes import FACT_TYPES, jsonable
 from ..language.inversion import Unreachable, integral, invert, pool, terminal
@@ -59,6 +59,7 @@ class Change:
     facts: tuple[str, ...] = ()  # the facts to provide (change == provide)
     on_fact: FactChange | None = None
     cost: float = 1.0
+    fixed: bool = False  # a change to facts the partner cannot change (actionable: false)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"operand": self.operand.name, "kind": self.operand.kind, "op": self.op,
@@ -174,15 +175,35 @@ def leaf_change(policy: Policy, comparison: Comparison, negated: bool, ctx: Cont
         spec = policy.facts[operand.name]
         actual = ctx.value(operand.name)
         if has_bound_short_cut(spec) and type(actual) in (int, float):
-            return _bound_change(spec, comparison, op, actual)
-    return _leaf_change(policy, comparison, op, ctx)
+            return _fixed(policy, _bound_change(spec, comparison, op, actual))
+    return _fixed(policy, _leaf_change(policy, comparison, op, ctx))
+
+
+def fixed_facts(policy: Policy, operand: Operand) -> list[str]:
+    """The facts behind an operand that the partner cannot change (`actionable: false`), when
+    every fact behind it is one (a change to it is then never advice); else []."""
+    names = [operand.name] if operand.kind == "fact" else sorted(facts_of(policy, operand.name))
+    specs = [policy.facts[n] for n in names]
+    return [s.shown for s in specs] if specs and not any(s.actionable for s in specs) else []
+
+
+def _fixed(policy: Policy, change: Change) -> Change:
+    """A change to what the partner cannot change is not a way to the tier: unreachable, said so
+    (a missing fact can still be provided)."""
+    if change.change in (PROVIDE, UNDEFINED):
+        return change
+    fixed = fixed_facts(policy, change.operand)
+    if fixed:
+        change.reachable, change.cost, change.fixed = False, UNREACHABLE_COST, True
+        change.text += f" (not open to the partner: {', '.join(fixed)} cannot be changed)"
+    return change
 
 
 def has_bound_short_cut(spec: Any) -> bool:
     """Whether `Bound` states the shortfall of a fact's inclusive bounds: number facts (the
     short cut inlines their move and `within`)."""
     kind = FACT_TYPES[spec.type]
-    return kind.value_type == "number" and kind.restate is not None
+    return kind.value_type == "number" and kind.restate is not None and spec.actionable
 
 
 class Bound:
@@ -191,7 +212,7 @@ class Bound:
     (the target, its text, whether it is allowed) worked out once."""
 
     def __init__(self, spec: Any, value: Any):
-        self.name, self.value = spec.name, value
+        self.name, self.value = spec.shown, value
         self.target = dec(value)
         self.to = plain(self.target)
         self.to_text = show(self.to)
@@ -257,16 +278,17 @@ def _leaf_change(policy: Policy, comparison: Comparison, op: str, ctx: Context) 
         value = tuple(_dt.date.fromisoformat(v) for v in value) if isinstance(value, tuple) else \
             _dt.date.fromisoformat(value)
     unit = _unit_of(policy, operand)
+    shown = policy.facts[operand.name].shown if operand.kind == "fact" else operand.name
     if isinstance(actual, Missing):
-        needed = f"{operand.name} {op} {show(comparison.value)}"
+        needed = f"{shown} {op} {show(comparison.value)}"
         if actual.facts or not actual.reason:
             facts = tuple(sorted(actual.facts or {operand.name}))
             what = f"provide {', '.join(facts)}"
-            text = f"{operand.name} is missing: {what} (needed: {needed})"
+            text = f"{shown} is missing: {what} (needed: {needed})"
             return Change(operand, op, value, None, comparison.pointer, PROVIDE, text, facts=facts)
         return Change(operand, op, value, None, comparison.pointer, UNDEFINED,
-                      f"{operand.name} is undefined ({actual.reason}); needed: {needed}")
-    gap = Gap(operand.name, vtype, whole, unit, actual, value)
+                      f"{shown} is undefined ({actual.reason}); needed: {needed}")
+    gap = Gap(shown, vtype, whole, unit, actual, value)
     need = OPERATORS[op].shortfall(gap)
     reachable = need.reachable
     text = need.text
@@ -301,7 +323,7 @@ def shortfall(policy: Policy, condition: Condition, leaf_status: Callable[[Compa
         return Shortfall([leaf_change(policy, condition, negated, ctx)])
     if isinstance(condition, Not):
         return shortfall(policy, condition.part, leaf_status, ctx, not negated)
-    if isinstance(condition, Any_) and condition.name == "lookup" and not negated:
+    if isinstance(condition, Any_) and condition.name in ("lookup", "cases") and not negated:
         found = _segment_shortfall(policy, condition, leaf_status, ctx)
         if found is not None:
             return found
@@ -310,20 +332,35 @@ def shortfall(policy: Policy, condition: Condition, leaf_status: Callable[[Compa
     if isinstance(condition, All) != negated:  # De Morgan: not(any) is all(not)
         return Shortfall([c for p in parts for c in p.changes], [a for p in parts for a in p.alternatives])
     best = min(range(len(parts)), key=lambda i: (parts[i].cost, i))
-    others = [p.text for i, p in enumerate(parts) if i != best]
+    # an alternative is offered only if the partner can make it (no change to a fixed fact)
+    others = [p.text for i, p in enumerate(parts) if i != best and not any(c.fixed for c in p.changes)]
     return Shortfall(parts[best].changes, parts[best].alternatives + others)
+
+
+
+def _named(condition: Condition) -> str:
+    return condition.name if isinstance(condition, All) and condition.name else render(condition)
 
 
 def _segment_shortfall(policy: Policy, condition: Any_, leaf_status: Callable[[Comparison], str],
                        ctx: Context) -> Shortfall | None:
-    """A comparison with a per-segment value, for a partner whose segment is known: what the
-    threshold of that segment needs, saying which threshold it is."""
-    _first, branches = lookup_parts(condition)
-    for segment, test in branches:
-        if leaf_status(segment) == MET:
-            change = leaf_change(policy, test, False, ctx)
-            actual = ctx.value(segment.operand.name)
-            change.text = (f"for {segment.operand.name} {show(actual)} the requirement is "
-                           f"{test.operand.name} {test.op} {show(test.value)}: " + change.text)
-            return Shortfall([change])
+    """A comparison with a value per segment or by cases, for a partner whose segment (or case)
+    is known: what the value that applies needs, saying which value that is."""
+    for part in condition.parts:
+        if not isinstance(part, All) or part.pointer.endswith("/every"):
+            continue
+        *conditions, test = part.parts
+        if not all(_status(c, False, leaf_status) == MET for c in conditions):
+            continue
+        change = leaf_change(policy, test, False, ctx)  # type: ignore[arg-type]
+        if condition.name == "lookup":
+            segment = conditions[0]
+            where = f"for {policy.facts[segment.operand.name].shown} {show(ctx.value(segment.operand.name))}"  # type: ignore[union-attr]
+        elif part.pointer.endswith("/default"):
+            names = [_named(c.part) for c in conditions if isinstance(c, Not)]
+            where = f"as {names[0]} does not hold" if len(names) == 1 else f"as none of {', '.join(names)} holds"
+        else:
+            where = f"as {_named(conditions[-1])} holds"
+        change.text = f"{where}, the requirement is {test.operand.name} {test.op} {show(test.value)}: " + change.text  # type: ignore[union-attr]
+        return Shortfall([change])
     return None

@@ -38,7 +38,29 @@ def compile_fast_coercer(policy: Policy) -> Callable[[Any], dict[str, Any] | Non
     object itself, as in the slow path; a string_list default is the policy's default list."""
     plan = tuple((name, FACT_TYPES[spec.type].fast_check(spec) if spec.type in FACT_TYPES else never,
                   _when_missing(spec)) for name, spec in policy.facts.items())
+    aliases = {name: (name, *spec.aliases) for name, spec in policy.facts.items() if spec.aliases}
+    if aliases:
+        inner = _coercer(plan)
 
+        def renamed(record: Any) -> dict[str, Any] | None:
+            """The record with each fact under its id (model/fields.py); two names of one fact
+            given: not sure (coerce_record says why)."""
+            if type(record) is not dict:
+                return None
+            record = dict(record)
+            for name, names in aliases.items():
+                present = [n for n in names if n in record]
+                if len(present) > 1:
+                    return None
+                if present and present[0] != name:
+                    record[name] = record.pop(present[0])
+            return inner(record)
+        return renamed
+    return _coercer(plan)
+
+
+def _coercer(plan: tuple[tuple[str, Any, Any], ...]) -> Callable[[Any], dict[str, Any] | None]:
+    """`fast` over a record whose facts are under their ids."""
     def fast(record: Any) -> dict[str, Any] | None:
         if type(record) is not dict:
             return None

@@ -27,6 +27,8 @@ def render(condition: Condition) -> str:
         return f"{condition.name} (" + ", ".join(render(p) for p in condition.parts) + ")"
     if isinstance(condition, Any_) and condition.name == "lookup":
         return render_lookup(condition)
+    if isinstance(condition, Any_) and condition.name == "cases":
+        return render_cases(condition)
     word = "all" if isinstance(condition, All) else "any"
     return f"{word}(" + ", ".join(render(p) for p in condition.parts) + ")"
 
@@ -46,6 +48,33 @@ def render_lookup(condition: Any_) -> str:
              for segment, test in branches]
     if branches[-1][0].op == "not_in":
         shown[-1] = "else " + shown[-1]
+    return f"{first.operand.name} {first.op} " + ", ".join(shown)
+
+
+def case_parts(condition: Any_) -> list[tuple[Condition | None, Comparison]]:
+    """A comparison with a value per segment or by cases (model/definitions.py): (the condition
+    under which a value applies, None for the default, and the comparison with it) for each value."""
+    out: list[tuple[Condition | None, Comparison]] = []
+    for part in condition.parts:
+        if not isinstance(part, All) or part.pointer.endswith("/every"):
+            continue
+        own = None if part.pointer.endswith("/default") else part.parts[-2]
+        out.append((own, part.parts[-1]))  # type: ignore[arg-type]
+    return out
+
+
+def _short(condition: Condition) -> str:
+    return condition.name if isinstance(condition, All) and condition.name is not None else render(condition)
+
+
+def render_cases(condition: Any_) -> str:
+    """`points >= 20000 if emerging_market, else 30000`."""
+    cases = case_parts(condition)
+    shown = [render_value(test.value) + (f" if {_short(when)}" if when is not None else "")
+             for when, test in cases]
+    if cases[-1][0] is None:
+        shown[-1] = "else " + shown[-1]
+    first = cases[0][1]
     return f"{first.operand.name} {first.op} " + ", ".join(shown)
 
 

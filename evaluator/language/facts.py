@@ -33,7 +33,16 @@ def coerce_record(policy: Policy, record: Any, *, from_text: bool = False) -> tu
     facts: dict[str, Any] = {}
     findings = []
     for name, spec in policy.facts.items():
-        value = record.get(name)
+        field = name
+        if spec.aliases:  # other names of the fact in input (model/fields.py)
+            present = [f for f in (name, *spec.aliases) if f in record]
+            if len(present) > 1:
+                findings.append(Finding(f"fact '{name}' is given twice: as " + " and ".join(f"'{f}'" for f in present),
+                                        "/" + escape(present[1]), expected="one field for the fact",
+                                        found=", ".join(present)))
+                continue
+            field = present[0] if present else name
+        value = record.get(field)
         if from_text and isinstance(value, str) and value.strip() == "":
             # An empty CSV cell is a missing fact, except in a list column, where it lists nothing.
             value = FACT_TYPES[spec.type].empty_cell()
@@ -41,13 +50,13 @@ def coerce_record(policy: Policy, record: Any, *, from_text: bool = False) -> tu
             if spec.default is not NO_DEFAULT:
                 facts[name] = FACT_TYPES[spec.type].coerce(spec, spec.default, False)
             elif spec.required:
-                findings.append(Finding(f"required fact '{name}' is missing", "/" + escape(name),
-                                        expected=f"a {spec.type}", found="nothing" if name not in record else "null"))
+                findings.append(Finding(f"required fact '{name}' is missing", "/" + escape(field),
+                                        expected=f"a {spec.type}", found="nothing" if field not in record else "null"))
             continue
         try:
             facts[name] = FACT_TYPES[spec.type].coerce(spec, value, from_text)
         except Invalid as exc:
-            findings.append(Finding(str(exc), "/" + escape(name) + exc.at, expected=exc.expected, found=exc.found))
+            findings.append(Finding(str(exc), "/" + escape(field) + exc.at, expected=exc.expected, found=exc.found))
     return facts, findings
 
 

@@ -78,6 +78,22 @@ def _dates(arg: Any, pointer: str, _names_in: Any) -> Names:
 
 
 _IDENTIFIER = {"$ref": "#/$defs/identifier"}
+_EXPRESSION = {"$ref": "#/$defs/expression"}
+_NUMBER = {"oneOf": [{"type": "number"}, {"$ref": "#/$defs/paramRef"}]}
+
+
+def _gather_if(arg: Any, ctx: Any, evaluate: Callable[[Any, Any], Any]) -> Any:
+    """The yes/no fact, then only the branch it chooses (the other may well be missing)."""
+    holds = ctx.value(arg["fact"])
+    if isinstance(holds, Missing):
+        return holds
+    return [holds, evaluate(arg["then"] if holds else arg["else"], ctx)]
+
+
+def _names_if(arg: Any, pointer: str, names_in: Callable[[Any, str], Names]) -> Names:
+    yield arg["fact"], "boolean", f"{pointer}/fact"
+    yield from names_in(arg["then"], f"{pointer}/then")
+    yield from names_in(arg["else"], f"{pointer}/else")
 
 FORMS: dict[str, ArgumentForm] = {f.name: f for f in (
     ArgumentForm("numbers", {"$ref": "#/$defs/expressionList"},
@@ -96,6 +112,15 @@ FORMS: dict[str, ArgumentForm] = {f.name: f for f in (
                  lambda arg, ctx, evaluate: [ctx.value(name) for name in arg], _dates),
     ArgumentForm("items", {"$ref": "#/$defs/items"}, lambda arg, ctx, evaluate: ctx.value(arg["list"]),
                  _named("items", "list")),
+    ArgumentForm("lookup", {"type": "object", "required": ["fact", "values"], "additionalProperties": False,
+                            "properties": {"fact": _IDENTIFIER,
+                                           "values": {"type": "object", "minProperties": 1,
+                                                      "additionalProperties": _NUMBER},
+                                           "default": _NUMBER}},
+                 lambda arg, ctx, evaluate: ctx.value(arg["fact"]), _named("string", "fact")),
+    ArgumentForm("if", {"type": "object", "required": ["fact", "then", "else"], "additionalProperties": False,
+                        "properties": {"fact": _IDENTIFIER, "then": _EXPRESSION, "else": _EXPRESSION}},
+                 _gather_if, _names_if, lambda arg: [arg["then"], arg["else"]]),
 )}
 
 
@@ -120,8 +145,10 @@ class MeasureOp:
 
 
 # What the operations' examples read (the docs' tables and tests/test_registry.py evaluate them)
-EXAMPLE_FACTS = {"a": "number", "b": "number", "l": "string_list", "d": "date", "e": "date", "q": "number_list"}
-EXAMPLE_RECORD = {"a": 6, "b": 3, "l": ["x", "y"], "d": "2026-01-01", "e": "2026-01-31", "q": [3, 1, 3]}
+EXAMPLE_FACTS = {"a": "number", "b": "number", "l": "string_list", "d": "date", "e": "date", "q": "number_list",
+                 "s": "string", "f": "boolean"}
+EXAMPLE_RECORD = {"a": 6, "b": 3, "l": ["x", "y"], "d": "2026-01-01", "e": "2026-01-31", "q": [3, 1, 3], "s": "VN",
+                  "f": True}
 EXAMPLE_AS_OF = "2026-01-31"
 
 
@@ -263,8 +290,7 @@ def _unknown(arg: Any, parts: list[Bounds], facts: FactLookup) -> Bounds:
     return None, None, True  # a number of days: whole, unbounded
 
 
-def _no_pool(arg: Any) -> None:
-    return None
+_no_pool: Callable[[Any], None] = lambda arg: None
 
 
 def _over_items(name: str, description: str, example: tuple[Any, Any]) -> MeasureOp:
@@ -275,6 +301,34 @@ def _over_items(name: str, description: str, example: tuple[Any, Any]) -> Measur
                      integral=lambda a, integral: name in ("count_items", "count_distinct"),
                      inverse=lambda a, target, inv: (target, 1), same_unit=False, terminal=True,
                      reads_as_of=True, pool=lambda a: (name, a), length_only=False, example=example)
+
+
+def _lookup(value: Any, arg: Any, ctx: Any) -> Any:
+    found = arg["values"].get(value, arg.get("default"))
+    if found is None:
+        return Missing(frozenset(), f"no value for {arg['fact']} {value!r} and no default")
+    return found
+
+
+def _lookup_numbers(arg: Any) -> list[Any]:
+    return [*arg["values"].values(), *([arg["default"]] if "default" in arg else [])]
+
+
+def _b_lookup(arg: Any, parts: list[Bounds], facts: FactLookup) -> Bounds:
+    numbers = _lookup_numbers(arg)
+    return min(numbers), max(numbers), all(float(n).is_integer() for n in numbers)
+
+
+def _b_either(arg: Any, parts: list[Bounds], facts: FactLookup) -> Bounds:
+    lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)
+    hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)
+    return lo, hi, all(p[2] for p in parts)
+
+
+def _w_lookup(arg: Any, w: Words) -> Any:
+    listed = ", ".join(f"{w.number(v)} for {k}" for k, v in arg["values"].items())
+    rest = f", else {w.number(arg['default'])}" if "default" in arg else " (no value otherwise)"
+    return w.seq("by ", w.code(arg["fact"]), ": " + listed + rest)
 
 
 def _arithmetic(name: str, args: str, description: str, compute: Callable[[Any, Any, Any], Any],
@@ -347,4 +401,20 @@ MEASURES: dict[str, MeasureOp] = {m.name: m for m in (
         ("mean_of", "Mean of a number field of the chosen items; missing for none.",
          ({"mean_of": {"list": "q", "last": 2}}, 2.0)),
     )),
+    MeasureOp(name="lookup", args="lookup",
+              description="A number per segment: the value listed for the partner's value of a string fact, else "
+                          "the default (without one, the measure is missing for an unlisted value).",
+              compute=_lookup, words=_w_lookup, bounds=_b_lookup,
+              integral=lambda a, integral: all(integral(n) for n in _lookup_numbers(a)), inverse=None,
+              same_unit=False, terminal=True, reads_as_of=False, pool=_no_pool, length_only=False,
+              example=({"lookup": {"fact": "s", "values": {"VN": 2, "PH": 2}, "default": 1}}, 2)),
+    MeasureOp(name="if", args="if",
+              description="One value when a yes/no fact holds, another when it does not (points granted for a "
+                          "badge: then 10, else 0).",
+              compute=lambda values, a, c: values[1],
+              words=lambda a, w: w.seq(w.listed([a["then"]], ""), " if ", w.code(a["fact"]), ", else ",
+                                        w.listed([a["else"]], "")),
+              bounds=_b_either, integral=lambda a, integral: integral(a["then"]) and integral(a["else"]),
+              inverse=None, same_unit=True, terminal=True, reads_as_of=False, pool=_no_pool, length_only=False,
+              example=({"if": {"fact": "f", "then": "a", "else": 0}}, 6)),
 )}

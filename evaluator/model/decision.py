@@ -71,6 +71,11 @@ def partner_id(policy: Any, record: Any) -> str | None:
     """The partner's id as a decision names it: the policy's id fact, if a string or integer."""
     if isinstance(record, dict):
         value = record.get(policy.id_fact)
+        if value is None and policy.facts.get(policy.id_fact) is not None:  # given under an alias
+            for alias in policy.facts[policy.id_fact].aliases:
+                if alias in record:
+                    value = record[alias]
+                    break
         if type(value) is str:  # the common case, first: the id as it is
             return value
         if isinstance(value, str):  # a str Enum member: the string it holds, as JSON writes it

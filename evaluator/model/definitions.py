@@ -19,6 +19,11 @@ model is built.
   every segment's threshold is met, not met if none is, missing otherwise. It is built as an
   `any` of one `all(segment in [...], comparison)` per distinct value, one for the default, and
   one that holds when every threshold does; its `name` is `lookup`.
+- **Cases** (`{"cases": [{"when": condition, "value": 20000}, ...], "default": 30000}`) give a
+  comparison's constant by conditions: the value of the first case whose condition is met. It is
+  the `any` of, per case, `all(not earlier conditions, its condition, comparison with its value)`,
+  `all(not every condition, comparison with the default)`, and the comparison with every value
+  (so a partner that meets every threshold meets it whatever the conditions); its `name` is `cases`.
 
 Everything unknown here (a parameter or condition name, a cycle) is left in place for the checks
 of validate/definitions.py, which report it located; the model only has to be buildable.
@@ -28,7 +33,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
-PARAM, REF, LOOKUP = "param", "ref", "lookup"
+PARAM, REF, LOOKUP, CASES = "param", "ref", "lookup", "cases"
 SECTIONS = ("measures", "tiers", "overrides", "conditions")   # where a parameter may be used
 
 
@@ -37,11 +42,15 @@ def is_param(data: Any) -> bool:
 
 
 def is_ref(data: Any) -> bool:
-    return isinstance(data, dict) and len(data) == 1 and isinstance(data.get(REF), str)
+    return isinstance(data, dict) and isinstance(data.get(REF), str) and set(data) <= {REF, "@"}
 
 
 def is_lookup(data: Any) -> bool:
     return isinstance(data, dict) and len(data) == 1 and isinstance(data.get(LOOKUP), dict)
+
+
+def is_cases(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get(CASES), list) and set(data) <= {CASES, "default"}
 
 
 def parameter_values(document: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +113,7 @@ def expand_lookup(comparison: dict[str, Any], pointer: str) -> dict[str, Any]:
     lookup = comparison["value"][LOOKUP]
     fact = lookup.get("fact")
     base = f"{pointer}/value/{LOOKUP}"
-    operand = {k: comparison[k] for k in ("fact", "measure") if k in comparison}
+    operand: dict[str, Any] = {k: comparison[k] for k in ("fact", "measure") if k in comparison}
 
     def test(value: Any, at: str) -> dict[str, Any]:
         return {**operand, "op": comparison.get("op"), "value": value, "@": at}
@@ -125,13 +134,41 @@ def expand_lookup(comparison: dict[str, Any], pointer: str) -> dict[str, Any]:
     else:  # without a default an unlisted segment has no threshold: every threshold is not enough
         every.append({"fact": fact, "op": "in", "value": listed, "@": base + "/fact"})
     parts.append({"all": every, "@": base + "/every"})
-    return {"any": parts, "@": base}
+    return {"any": parts, "@": base, "#": LOOKUP}
 
 
 def derived(pointer: str) -> bool:
     """Whether a comparison is one an expanded lookup adds (its segment tests, and the copies of
     its tests in the "every threshold" alternative): the checks report only the author's own."""
-    return f"/{LOOKUP}/" in pointer and pointer.rsplit("/", 1)[-1] in ("segment", "every", "fact")
+    last = pointer.rsplit("/", 1)[-1]
+    return last in ("segment", "every") or pointer.endswith(f"/{LOOKUP}/fact")
+
+
+def expand_cases(comparison: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """The condition a comparison whose value is `cases` stands for (see the module's text)."""
+    written = comparison["value"]
+    base = f"{pointer}/value"
+    operand: dict[str, Any] = {k: comparison[k] for k in ("fact", "measure") if k in comparison}
+
+    def test(value: Any, at: str) -> dict[str, Any]:
+        return {**operand, "op": comparison.get("op"), "value": value, "@": at}
+
+    whens = [({**case["when"], "@": f"{base}/{CASES}/{i}/when"} if isinstance(case.get("when"), dict)
+              else case.get("when")) for i, case in enumerate(written[CASES])]
+    parts: list[dict[str, Any]] = []
+    every = []
+    for i, case in enumerate(written[CASES]):
+        at = f"{base}/{CASES}/{i}"
+        earlier = [{"not": w, "@": f"{at}/when"} for w in whens[:i]]
+        parts.append({"all": [*earlier, whens[i], test(case.get("value"), at + "/value")], "@": at})
+        every.append(test(case.get("value"), at + "/every"))
+    if "default" in written:
+        at = f"{base}/default"
+        parts.append({"all": [*({"not": w, "@": at + "/when"} for w in whens), test(written["default"], at + "/then")],
+                      "@": at})
+        every.append(test(written["default"], at + "/every"))
+        parts.append({"all": every, "@": base + "/every"})
+    return {"any": parts, "@": base, "#": CASES}
 
 
 Builder = Callable[[dict[str, Any], str], Any]

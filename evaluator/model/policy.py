@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
-from .definitions import Definitions, escape, expand_lookup, is_lookup, is_ref, parameter_values, resolved
+from .definitions import Definitions, escape, expand_cases, expand_lookup, is_cases, is_lookup, is_ref, parameter_values, resolved
 
 NO_DEFAULT: Any = object()
 
@@ -39,6 +39,14 @@ class FactSpec:
     pattern: str | None = None
     max_items: int | None = None
     fields: "tuple[FactSpec, ...] | None" = None  # a record_list fact's item catalogue
+    label: str | None = None          # as people read it
+    actionable: bool = True           # false: the partner cannot change it (never advised)
+    aliases: tuple[str, ...] = ()     # other names in input (CRM column headers)
+
+    @property
+    def shown(self) -> str:
+        """The fact as outputs for people name it: its label, else its id."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class All:
 class Any_:
     parts: tuple["Condition", ...]
     pointer: str
-    name: str | None = None  # "lookup": a comparison with a per-segment value (model/definitions.py)
+    name: str | None = None  # "lookup", "cases": a comparison with a value per segment or case (model/definitions.py)
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,7 @@ def build_condition(data: dict[str, Any], pointer: str, defs: Definitions | None
         return All(tuple(build_condition(p, f"{pointer}/all/{i}", defs) for i, p in enumerate(data["all"])), pointer)
     if "any" in data:
         return Any_(tuple(build_condition(p, f"{pointer}/any/{i}", defs) for i, p in enumerate(data["any"])), pointer,
-                    "lookup" if "@" in data else None)
+                    data.get("#"))
     if "not" in data:
         return Not(build_condition(data["not"], f"{pointer}/not", defs), pointer)
     if is_ref(data):
@@ -204,6 +212,8 @@ def build_condition(data: dict[str, Any], pointer: str, defs: Definitions | None
         return All(() if body is None else (body,), pointer, name)
     if is_lookup(data.get("value")):
         return build_condition(expand_lookup(data, pointer), pointer, defs)
+    if is_cases(data.get("value")):
+        return build_condition(expand_cases(data, pointer), pointer, defs)
     kind = "fact" if "fact" in data else "measure"
     value = data.get("value")  # .get: the model is also built, for more findings, from invalid documents
     if isinstance(value, list):
@@ -229,6 +239,9 @@ def build_fact_spec(name: str, spec: dict[str, Any], pointer: str) -> FactSpec:
         max_items=spec.get("max_items"),
         fields=None if fields is None else tuple(build_fact_spec(f, s, f"{pointer}/fields/{f}")
                                                  for f, s in fields.items()),
+        label=spec.get("label"),
+        actionable=spec.get("actionable", True),
+        aliases=tuple(spec.get("aliases", ())),
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, Callable, Union
 
 from ..version import __version__
 from ..evaluate.history import Rules
+from ..language.conditions import case_parts
 from ..language.facttypes import FACT_TYPES
 from ..language.measures import MEASURES
 from ..language.operators import OPERATORS
@@ -133,6 +134,11 @@ def condition_words(policy: Policy, condition: Condition) -> Text:
         return _t(Code(condition.operand.name), " " + words(lambda v: _value_text(policy, condition, v), condition.value))
     if isinstance(condition, Not):
         return _t("not (", *condition_words(policy, condition.part), ")")
+    if isinstance(condition, All) and condition.name is not None:  # defined under "Named conditions"
+        return _t(Code(condition.name))
+    if isinstance(condition, Any_) and condition.name is not None:  # a value per segment or by cases
+        return _join([_t(*condition_words(policy, test), *((" if ", *condition_words(policy, own)) if own is not None
+                                                         else (" otherwise",))) for own, test in case_parts(condition)], "; ")
     parts = [condition_words(policy, p) for p in condition.parts]
     if len(parts) == 1:
         return parts[0]
@@ -297,6 +303,12 @@ def program_sheet(policy: Policy) -> list[Block]:
             (_t(Code(name)), _t(m.description), expression_words(m.compute), _t(m.unit or ""))
             for name, m in policy.measures.items())))
 
+    if policy.parameters or policy.named:
+        blocks.append(Heading(2, "Parameters and named conditions"))
+        blocks.append(Table(("Name", "Meaning", "Value"), tuple(
+            [(_t(Code(n)), _t(p.description), _t(json.dumps(p.value, ensure_ascii=False))) for n, p in policy.parameters.items()]
+            + [(_t(Code(n)), _t(c.description), condition_words(policy, c.condition) if c.condition else _t("—"))
+               for n, c in policy.named.items()])))
     source = policy.source.replace("\\", "/").rsplit("/", 1)[-1] if policy.source else "the policy"
     blocks.append(Para(_t(f"Generated from {source} (", Code(policy.id), f" version {policy.version}, sha256 ",
                           Code(policy.sha256[:12]), f"…) by evaluator {__version__}. "

@@ -25,7 +25,7 @@ from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
 from ..render.text import visible
 from ..resources import schema
 from ..model.definitions import derived
-from .definitions import check_definitions
+from .definitions import check_aliases, check_definitions
 from .items import check_items
 from .lint import lint_findings
 from .names import suggest
@@ -324,6 +324,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "measures": check_measures,
     "items": check_items,
     "definitions": check_definitions,
+    "aliases": check_aliases,
     "references": check_conditions,
     "overrides": check_overrides,
     "text": check_text,

@@ -58,7 +58,7 @@ def check_definitions(policy: Policy) -> Iterator[Finding]:
             if name not in policy.named:
                 yield Finding(f"unknown named condition '{name}'" + suggest(name, named), pointer + "/ref",
                               expected="one of the policy's conditions", found=name, check="definitions")
-        else:
+        elif not in_formula:  # a lookup in a formula is a measure operation: check_measures checks it
             fact = use[LOOKUP].get("fact")
             spec = policy.facts.get(fact)
             if spec is None:
@@ -119,14 +119,30 @@ def check_unused(policy: Policy) -> Iterator[Finding]:
 
 def check_lookup_defaults(policy: Policy) -> Iterator[Finding]:
     """A lookup without a default: a partner whose segment is not listed can never meet the
-    comparison (a warning, unless the fact's enum lists no other value)."""
-    for kind, use, pointer, _f in document_uses(policy.document):
+    comparison, or has no value of the measure (a warning, unless the fact's enum lists no
+    other value)."""
+    for kind, use, pointer, in_formula in document_uses(policy.document):
         if kind != LOOKUP or "default" in use[LOOKUP]:
             continue
         table = use[LOOKUP]
         spec = policy.facts.get(table.get("fact"))
         if spec is not None and spec.enum is not None and set(spec.enum) <= set(table.get("values") or {}):
             continue
-        yield Finding("a lookup without a default: a partner of an unlisted segment never meets it",
+        what = "the measure is missing for" if in_formula else "never met by"
+        yield Finding(f"a lookup without a default: {what} a partner of an unlisted segment",
                       pointer + "/lookup", expected="a \"default\" value", found="no default", severity="warning",
                       check="lookup_default")
+
+
+def check_aliases(policy: Policy) -> Iterator[Finding]:
+    """Each alias of a fact names that fact only: not another fact's id, nor another's alias."""
+    owner: dict[str, str] = {}
+    for name, spec in policy.facts.items():
+        for i, alias in enumerate(spec.aliases):
+            other = owner.get(alias) or (alias if alias in policy.facts and alias != name else None)
+            if other is not None or alias == name:
+                yield Finding(f"alias '{alias}' of fact '{name}' already names "
+                              + (f"fact '{other}'" if other else "the fact itself"),
+                              f"{spec.pointer}/aliases/{i}", expected="a name no other fact has", found=alias,
+                              check="aliases")
+            owner.setdefault(alias, name)

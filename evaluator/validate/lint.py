@@ -60,7 +60,8 @@ def _dead_alternatives(reasoner: Reasoner, condition: Condition, what: str) -> I
         return
     # a comparison with a per-segment value: its last alternative ("every threshold holds") is
     # the language's own, not the author's, and may well be impossible (== with two values)
-    internal = isinstance(condition, Any_) and condition.name == "lookup"
+    internal = isinstance(condition, Any_) and condition.name in ("lookup", "cases") and \
+        condition.parts[-1].pointer.endswith("/every")
     for part in condition.parts[:-1] if internal else condition.parts:
         if isinstance(condition, Any_):
             form = dnf(part)

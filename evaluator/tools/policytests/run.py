@@ -1,6 +1,6 @@
 """Running a suite: every case evaluated with the real evaluator and compared with what it
 expects, one small function per kind of expectation (tier, criteria, shortfall, override,
-invalid)."""
+measures, named conditions, invalid)."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -11,7 +11,8 @@ from typing import Any, Callable, Iterator
 
 from ...errors import Finding, RecordError
 from ...evaluate.evaluator import Evaluator
-from ...model.decision import MET, Decision
+from ...language.conditions import combine
+from ...model.decision import MET, MISSING, Decision
 from ...model.policy import Policy
 
 from .suite import Case, Suite, TestsFileError, suite_findings
@@ -171,12 +172,36 @@ def _expect_transition(expected: str, d: Decision, policy: Policy) -> Iterator[D
         yield Difference("transition", expected, actual)
 
 
+def _expect_measures(expected: dict[str, Any], d: Decision, policy: Policy) -> Iterator[Difference]:
+    """A measure's value (exactly, as decimals), or null for missing."""
+    for name, want in expected.items():
+        actual = d.measures.get(name)
+        if want is None and actual is None:
+            continue
+        if want is None or actual is None or not _equal(actual, want):
+            yield Difference(f"measure {name}", "missing" if want is None else _show(want),
+                             "missing" if actual is None else _show(actual))
+
+
+def _expect_conditions(expected: dict[str, str], d: Decision, policy: Policy) -> Iterator[Difference]:
+    """A named condition's status, from the statuses of its comparisons in the decision (the
+    suite's checks refuse a named condition no criterion uses)."""
+    statuses = {check.pointer: check.status for tier in d.tiers for c in tier.criteria for check in c.checks}
+    for name, want in expected.items():
+        condition = policy.named[name].condition
+        actual = MISSING if condition is None else combine(condition, lambda c: statuses.get(c.pointer, MISSING))
+        if actual != want:
+            yield Difference(f"condition {name}", want, actual)
+
+
 EXPECTATIONS: dict[str, Callable[[Any, Decision, Policy], Iterator[Difference]]] = {
     "tier": _expect_tier,
     "transition": _expect_transition,
     "criteria": _expect_criteria,
     "shortfall": _expect_shortfall,
     "override": _expect_override,
+    "measures": _expect_measures,
+    "conditions": _expect_conditions,
 }
 
 

@@ -14,7 +14,7 @@ from ...errors import Finding, PolicyError
 from ...load.jsontext import Document, JSONProblem, decode_text, loads
 from ...load.policyfile import read_document
 from ...model.decision import MET, MISSING, NOT_MET
-from ...model.policy import Policy
+from ...model.policy import Policy, comparisons
 from ...validate.checks import schema_findings
 from ...validate.names import suggest
 
@@ -245,10 +245,33 @@ def _check_tier_refs(suite: Suite, policy: Policy) -> Iterator[Finding]:
                                             expected=f"a criterion of {tier_id}: " + ", ".join(ids), found=criterion)
 
 
+def _check_definition_refs(suite: Suite, policy: Policy) -> Iterator[Finding]:
+    """Measures and named conditions a case expects exist; a named condition is used by a
+    criterion (its status is read off the criteria's comparisons)."""
+    used = {check.pointer for tier in policy.tiers for c in tier.criteria for check in comparisons(c.condition)}
+    for case in suite.cases:
+        base = case.pointer + "/expect"
+        for name in case.expect.get("measures", {}):
+            if name not in policy.measures:
+                yield suite.finding(f"unknown measure '{name}'" + suggest(name, list(policy.measures)),
+                                    f"{base}/measures/{_escape(name)}", expected="a measure of the policy", found=name)
+        for name in case.expect.get("conditions", {}):
+            named = policy.named.get(name)
+            if named is None:
+                yield suite.finding(f"unknown named condition '{name}'" + suggest(name, list(policy.named)),
+                                    f"{base}/conditions/{_escape(name)}", expected="a named condition of the policy",
+                                    found=name)
+            elif named.condition is None or not {c.pointer for c in comparisons(named.condition)} <= used:
+                yield suite.finding(f"named condition '{name}' is used by no criterion, so no decision shows it",
+                                    f"{base}/conditions/{_escape(name)}",
+                                    expected="a named condition a criterion uses", found=name)
+
+
 SUITE_CHECKS: dict[str, Callable[[Suite, Policy], Iterator[Finding]]] = {
     "case_names": _check_names,
     "facts": _check_facts,
     "references": _check_tier_refs,
+    "definitions": _check_definition_refs,
 }
 
 
