@@ -20,6 +20,7 @@ from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import load_policy
 from ..tools.report import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
 from ..load.records import records_from_path
+from .streams import stdin_hint
 
 # A progress bar is drawn only for runs long enough to need one.
 PROGRESS_MIN_RECORDS = 1000
@@ -81,6 +82,7 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
     date = as_of_from(as_of)
     old, new = load_policy(old_policy), load_policy(new_policy)
     with Evaluator(old, as_of=date) as old_evaluator, Evaluator(new, as_of=date) as new_evaluator:
+        stdin_hint(facts)
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Comparing")
         result = diff_policies(old_evaluator, new_evaluator, records, input_name=facts)
     with output_to(output) as out:
@@ -123,6 +125,7 @@ def report(policy_path: str | None, facts: str, fmt: str, output: str | None, in
     country, sales per tier, near misses and partners at risk. Exit 1 when records are invalid (they are listed)."""
     policy = policy_from(policy_path)
     with Evaluator(policy, as_of=as_of_from(as_of)) as evaluator:
+        stdin_hint(facts)
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
         result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
                               sums=list(sums) if sums else None, near_percent=near, input_name=facts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import os
+import stat
 import sys
 from typing import IO, Iterator
 
@@ -62,3 +64,28 @@ csv_raw_option = click.option("--csv-raw", "csv_raw", is_flag=True,
                               help="CSV: write cells as they are. By default a text cell that a spreadsheet would run "
                                    "as a formula (starting with = + - @) gets a leading ' and control characters are "
                                    "shown as escapes (docs/bad-input.md).")
+
+
+# `evaluate --jobs` by default: one worker per usable CPU for an input file of at least this size
+# (about 13,000 partners of the shipped program), else one process. Below it a run is mostly
+# start-up and each worker's first decisions of every encoding, and a second process gains
+# nothing (docs/performance.md has the figures).
+AUTO_JOBS_MIN_BYTES = 2 * 1024 * 1024
+PARALLEL_FORMATS = ("jsonl", "csv", "json")
+
+
+def default_jobs(facts: str, fmt: str) -> int:
+    """--jobs when not given: one per usable CPU for a regular file of AUTO_JOBS_MIN_BYTES or more
+    written as jsonl, csv or json; 1 for standard input, a pipe, a small file or a table."""
+    if facts == "-" or fmt not in PARALLEL_FORMATS:
+        return 1
+    try:
+        info = os.stat(facts)
+    except OSError:
+        return 1  # reported by the reader, as when --jobs 1 is given
+    if not stat.S_ISREG(info.st_mode) or info.st_size < AUTO_JOBS_MIN_BYTES:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
