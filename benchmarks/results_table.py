@@ -43,8 +43,9 @@ def table(report: dict[str, Any]) -> str:
     plain = _rate(lib.get("plain"))
     full = _rate(lib.get("cached_lines"))
     out = [f"Measured on {m.get('cpu', '?')}, {m.get('cores', '?')} usable core(s), Python {m.get('python', '?')}, "
-           f"{'compiled' if m.get('compiled') else 'pure Python'}; load average {m.get('load', [0])[0]:.1f} at the start. "
-           "Medians; ratios against rows of the same run.", "",
+           f"{'compiled' if m.get('compiled') else 'pure Python'}; load average {m.get('load', [0])[0]:.1f} at the start"
+           + (f", {m['load_after'][0]:.1f} at the end" if m.get("load_after") else "")
+           + " (other work on the machine slows every row alike). Medians; ratios against rows of the same run.", "",
            "| what | per second | x plain path | x `--detail full` |", "| --- | ---: | ---: | ---: |"]
     for key, label in LIBRARY_ROWS:
         rate = _rate(lib.get(key))
