@@ -192,6 +192,8 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
         "cached_tier": (len(records), cached_tier),
         "cached_statuses": (len(records), lambda: _statuses(policy, records)),
         "cached_lines": (len(records), lambda: _lines(policy, records)),
+        "cached_lines_summary": (len(records), lambda: _lines(policy, records, "summary")),
+        "cached_lines_tier": (len(records), lambda: _lines(policy, records, "tier")),
     }
     if cached_only:  # the pure-Python baseline's child
         return interleaved(rows, runs)  # type: ignore[return-value]
@@ -218,12 +220,13 @@ def library(records: list[dict[str, Any]], plain_records: list[dict[str, Any]], 
     return out
 
 
-def _lines(policy, records) -> None:
-    """Every decision whole, as the JSONL line the CLI writes (every tier, criterion, check and
-    shortfall), in process: the template writer (evaluator/template.py) over evaluate_many."""
+def _lines(policy, records, detail: str = "full") -> None:
+    """Every decision as the JSONL line the CLI writes at `--detail` (full: every tier, criterion,
+    check and shortfall; summary: the tier, benefits and the next tier's needs as text; tier: the
+    tier alone), in process: the JSONL lane (evaluator/fast/lane.py) into /dev/null."""
     from evaluator.fast.lane import write_jsonl
     with Evaluator(policy, as_of=AS_OF) as evaluator, open(os.devnull, "w", encoding="utf-8") as out:
-        write_jsonl(evaluator, records, out)
+        write_jsonl(evaluator, records, out, detail)
 
 
 def _statuses(policy, records) -> None:
@@ -587,6 +590,8 @@ def library_report(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     rows = [("cached, tier", "cached_tier"), ("cached, every criterion's status", "cached_statuses"),
             ("cached, every criterion result", "cached_full"),
             ("cached, every decision as a JSONL line", "cached_lines"),
+            ("cached, JSONL line, --detail summary", "cached_lines_summary"),
+            ("cached, JSONL line, --detail tier", "cached_lines_tier"),
             ("plain: engine every record (baseline)", "plain"), ("durable-rules bare, tier only", "bare"),
             ("durable-rules bare, post per record", "bare_post"), ("json-rules-engine 7 (node), tier only", "jre"),
             ("hand-written if-chain, tier only", "if_chain")]
@@ -665,6 +670,10 @@ def target_lines(report: dict[str, Any], jobs: int) -> list[str]:
         if jre is not None:
             line += f"; >= twice json-rules-engine here ({2 * jre:,.0f}/s) {'met' if rate >= 2 * jre else 'not met'}, x{rate / jre:.2f}"
         lines.append(line)
+    full, summary = _median(lib, "cached_lines"), _median(lib, "cached_lines_summary")
+    if full and summary:
+        lines.append(f"library, JSONL --detail summary {summary:,.0f}/s against full {full:,.0f}/s: x{summary / full:.2f}; "
+                     f">= x2 {'met' if summary >= 2 * full else 'not met'}")
     rows = report.get("cli") or []
     runs = [(row, label, into) for row in rows for label, into in
             ((f"jobs{jobs}", row["output"]), (f"jobs{jobs}_o", "--output FILE")) if label in row]

@@ -1,6 +1,6 @@
 """Bad partner input: each bad record is a located error record, every other record is still
 evaluated, and the run exits 1; input that is unusable as a whole is refused before anything is
-written (exit 2). One test (or more) per row of the README table "Bad input and what it gets"."""
+written (exit 2). One test (or more) per row of the table of docs/bad-input.md "Bad partner records and policies"."""
 from __future__ import annotations
 
 import io

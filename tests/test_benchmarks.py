@@ -187,3 +187,30 @@ def test_json_rules_engine_baseline_says_why_it_is_skipped(bench, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with bench._JsonRulesEngine([{"partner_id": "P1"}]) as jre:
         assert jre.skipped == "node is not on PATH" and jre.run() is None
+
+
+def test_the_results_table_of_the_performance_page_is_regenerated_between_its_markers(tmp_path):
+    spec = importlib.util.spec_from_file_location("results_table", REPO / "benchmarks" / "results_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    report = {"machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11", "compiled": True, "load": [0.5]},
+              "jobs": 2, "startup_seconds": 0.31,
+              "library": {"plain": {"median": 2000.0}, "cached_lines": {"median": 10000.0},
+                          "cached_lines_summary": {"median": 21000.0}, "jre": {"skipped": "node is not on PATH"}},
+              "cli": [{"partners": 100000, "jobs1": {"partners_per_s": 20000.0},
+                       "jobs2": {"partners_per_s": 38000.0, "tree_pss_mb": 120.0}}]}
+    page = tmp_path / "performance.md"
+    page.write_text("# Page\n\nkept\n\n<!-- results:begin -->\nold figures\n<!-- results:end -->\n\nkept too\n",
+                    encoding="utf-8")
+    assert module.main([str(_saved(tmp_path, report)), "--page", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "old figures" not in text and text.startswith("# Page\n\nkept\n") and text.endswith("kept too\n")
+    assert "| library, JSONL lines, `--detail summary` | 21,000 | x10.50 | x2.10 |" in text
+    assert "| CLI, 100,000 partners, `--jobs 2` (x1.90 of `--jobs 1`; peak 120 MB) | 38,000 | | |" in text
+    assert "json-rules-engine" not in text  # a skipped row is left out, not shown as a figure
+
+
+def _saved(folder, report):
+    path = folder / "run.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path

@@ -405,16 +405,16 @@ def test_migration_over_the_examples(cli):
     assert "AP-0018" not in moved and "AP-0019" not in moved and "AP-0023" not in moved
 
 
-def test_readme_shows_the_current_migration_report(cli):
-    """The README's copy of the migration report is the command's output (title line dropped,
-    headings two levels down)."""
+def test_the_docs_show_the_current_migration_report(cli):
+    """docs/impact.md's copy of the migration report is the command's output (title line dropped,
+    headings one level down)."""
     import re
     proc = cli("diff", "policies/legacy-gold-silver-bronze.json", "policies/messagelabs-apac.json",
                "examples/partners.csv", "--format", "markdown")
     lines = proc.stdout_text.splitlines(keepends=True)
     assert lines[0].startswith("# Impact of messagelabs-apac-legacy")
-    body = re.sub(r"(?m)^## ", "#### ", "".join(lines[1:]).lstrip("\n"))
-    assert body in (REPO / "README.md").read_text(encoding="utf-8")
+    body = re.sub(r"(?m)^## ", "### ", "".join(lines[1:]).lstrip("\n"))
+    assert body in (REPO / "docs" / "impact.md").read_text(encoding="utf-8")
 
 
 def test_an_override_that_applies_under_one_policy_only_is_a_cause():

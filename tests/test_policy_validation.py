@@ -145,8 +145,8 @@ def test_policy_schema_is_valid_json_schema_with_examples():
     assert "examples" in schema["$defs"]["comparison"]
 
 
-def test_readme_example_policy_is_valid():
-    text = (REPO / "README.md").read_text()
+def test_the_language_pages_example_policy_is_valid():
+    text = (REPO / "docs" / "language.md").read_text()
     start = text.index("```json\n{\n  \"$schema\"") + len("```json\n")
     doc = json.loads(text[start:text.index("```", start)])
     doc.pop("$schema")

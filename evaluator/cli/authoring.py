@@ -136,7 +136,7 @@ def _suggest(path: str, tests_path: str | None) -> None:
         click.echo(f"  not suggested (no valid record reaches it): {visible(label)}", err=True)
 
 
-@click.command("doc")
+@click.command("doc", short_help="Write the program sheet of POLICY: tiers, criteria in words, benefits and provenance.")
 @click.argument("policy", required=False, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True,
               help="markdown, or one self-contained HTML file that prints well.")

@@ -17,6 +17,7 @@ from ..errors import EXIT_INVALID_RECORDS, EvaluatorError
 from ..evaluate.evaluator import Evaluator
 from ..explain.narrative import RENDERERS
 from ..load.records import records_from_path
+from .streams import stdin_hint
 from ..output.writers import write_json
 
 
@@ -33,7 +34,7 @@ def _selected(results: Iterable[Any], partners: tuple[str, ...], seen: set[str])
         yield result
 
 
-@click.command()
+@click.command(short_help="Explain each decision in FACTS: why the tier, and what the next tier takes.")
 @policy_option
 @click.option("--partner", "partners", metavar="ID", multiple=True,
               help="Explain only this partner (repeatable). Default: every partner in FACTS.")
@@ -57,6 +58,7 @@ def explain(policy_path: str | None, partners: tuple[str, ...], fmt: str, output
     seen: set[str] = set()
     invalid = 0
     with Evaluator(policy, as_of=date, **options) as evaluator:
+        stdin_hint(facts)
         results = _selected(evaluator.evaluate_many(records_from_path(facts, input_format)), partners, seen)
         with output_to(output) as out:
             if fmt == "json":

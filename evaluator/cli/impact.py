@@ -20,6 +20,7 @@ from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import load_policy
 from ..tools.report import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
 from ..load.records import records_from_path
+from .streams import stdin_hint
 
 # A progress bar is drawn only for runs long enough to need one.
 PROGRESS_MIN_RECORDS = 1000
@@ -84,6 +85,7 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
     # against its successor is what a migration report compares)
     with Evaluator(old, as_of=date, outside_window=True) as old_evaluator, \
             Evaluator(new, as_of=date, outside_window=True) as new_evaluator:
+        stdin_hint(facts)
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Comparing")
         result = diff_policies(old_evaluator, new_evaluator, records, input_name=facts)
     with output_to(output) as out:
@@ -131,6 +133,7 @@ def report(policy_path: str | None, facts: str, fmt: str, output: str | None, in
     date = as_of_from(as_of)
     policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
     with Evaluator(policy, as_of=date, **options) as evaluator:
+        stdin_hint(facts)
         records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
         result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
                               sums=list(sums) if sums else None, near_percent=near, input_name=facts)

@@ -24,6 +24,7 @@ from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, 
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import read_document, validate_document
 from ..model.fields import FieldWatch
+from ..model.decision import DETAILS, FULL
 from ..model.policy import Policy
 from ..load.records import records_from_path
 from ..explain.near import near_writer
@@ -31,10 +32,10 @@ from ..output.trailer import DigestingText
 from ..output.writers import WRITE_FAILURES, WRITERS, exit_cleanly_on_signals, output_writer, text_safe_stdout
 from ..render.text import visible, visible_lines
 from ..resources import schema as shipped_schema
-from .options import (as_of_from, as_of_option, csv_raw_option, exceptions_option, input_format_option,
-                      output_option, output_to, outside_window_option, policy_from, policy_option, previous_option,
-                      state_from, strict_fields_option)
-from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout
+from .options import (as_of_from, as_of_option, csv_raw_option, default_jobs, exceptions_option,
+                      input_format_option, output_option, output_to, outside_window_option, policy_from,
+                      policy_option, previous_option, state_from, strict_fields_option)
+from .streams import STDOUT, flush_stdout, guard_standard_streams, silence_stdout, stdin_hint
 
 
 class _Counter:
@@ -55,6 +56,13 @@ class _ReaderGone(Exception):
     """The reader of our output went away (`| head`): not an error of ours."""
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a help text, whole, on one line."""
+    words = " ".join(text.split("\n\n", 1)[0].split())
+    end = words.find(". ")
+    return words if end < 0 else words[:end + 1]
+
+
 class _LazyGroup(click.Group):
     """The commands of EXTRA_COMMANDS are imported when they are run or listed, not at start-up:
     `evaluate` does not pay for the modules of diff, report or test (about 0.1 s of its start-up)."""
@@ -67,6 +75,17 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:  # click would exit 1 on it, which here means "records invalid"
             raise _ReaderGone() from exc
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the whole first sentence of its help (click cuts it at ~45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.short_help or first_sentence(command.help or "")))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in EXTRA_COMMANDS and name not in self.commands:
@@ -132,13 +151,16 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool, exceptions: str 
 @output_option
 @input_format_option
 @as_of_option
+@click.option("--detail", type=click.Choice(DETAILS), default=FULL, show_default=True,
+              help="How much of each decision to write: tier (the tier alone), summary (the tier, its benefits and "
+                   "what the next tier still needs, as text) or full (every tier, criterion, check and shortfall).")
 @click.option("--with-input", is_flag=True, help="Record each input record in its decision (what `replay` re-evaluates).")
 @click.option("--near", metavar="PERCENT", type=click.FloatRange(min=0), default=None,
               help="Instead of decisions, list partners within PERCENT of the next tier or less than PERCENT above "
                    "their own tier's thresholds (at risk).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes for large inputs (0: one per CPU); output order is unchanged. "
-                   "Applies to jsonl, csv and json output.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Worker processes (0: one per CPU); the output is the same bytes. Default: one per CPU for an "
+                   "input file of 2 MB or more (about 13,000 partners) written as jsonl, csv or json, else 1.")
 @csv_raw_option
 @click.option("--no-trailer", "no_trailer", is_flag=True,
               help="With --with-input and jsonl: leave out the last line that lets `replay` verify the run is "
@@ -149,9 +171,10 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool, exceptions: str 
 @strict_fields_option
 @click.argument("facts", default="-", metavar="[FACTS|-]")
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
-             facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1,
+             facts: str, with_input: bool = False, near: float | None = None, jobs: int | None = None,
              csv_raw: bool = False, no_trailer: bool = False, outside_window: bool = False,
-             previous: str | None = None, exceptions: str | None = None, strict_fields: bool = False) -> None:
+             previous: str | None = None, exceptions: str | None = None, strict_fields: bool = False,
+             detail: str = FULL) -> None:
     """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
@@ -161,31 +184,40 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     used); a date outside the policy's effective window is refused (exit 2) unless
     --outside-window; --previous applies the policy's transition rules to the last review's tiers;
     --exceptions applies governed one-off tiers (docs/time.md)."""
+    if detail != FULL and (with_input or near is not None):
+        raise click.UsageError(f"--detail {detail} cannot be combined with "
+                               + ("--with-input: `replay` re-evaluates full decisions" if with_input else
+                                  "--near, which lists near misses instead of decisions"))
     date = as_of_from(as_of)
     policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
+    stdin_hint(facts)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     # decisions written for replay end with a trailer (output/trailer.py) where the format allows
     trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
+    if jobs is None:
+        jobs = default_jobs(facts, fmt)
     if jobs != 1 and near is None and fmt != "table" and not strict_fields:
         from ..fast.parallel import evaluate_parallel
         with output_to(output) as out:
             counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=date,
-                                             with_input=with_input, csv_raw=csv_raw, trailer=trailer, options=options)
+                                             with_input=with_input, csv_raw=csv_raw, trailer=trailer, options=options,
+                                             detail=detail)
     else:
         counter = _evaluate_here(policy, facts, input_format, fmt, output, date, with_input, near,
-                                 csv_raw, trailer, options, strict_fields)
+                                 csv_raw, trailer, options, strict_fields, detail)
     _evaluated(counter, facts)
 
 
 def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, output: str | None,
                    as_of: _dt.date | None, with_input: bool, near: float | None, csv_raw: bool = False,
                    trailer: bool = False, options: dict[str, Any] | None = None,
-                   strict_fields: bool = False) -> "_Counter":
+                   strict_fields: bool = False, detail: str = FULL) -> "_Counter":
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
     watch = FieldWatch(policy, strict_fields)
     try:
-        counter = _evaluate_watched(evaluator, watch, policy, facts, input_format, fmt, output, near, csv_raw, trailer)
+        counter = _evaluate_watched(evaluator, watch, policy, facts, input_format, fmt, output, near, csv_raw, trailer,
+                                    detail)
     finally:
         evaluator.close()
     note = watch.report()
@@ -195,20 +227,22 @@ def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, outp
 
 
 def _evaluate_watched(evaluator: Evaluator, watch: FieldWatch, policy: Policy, facts: str, input_format: str,
-                      fmt: str, output: str | None, near: float | None, csv_raw: bool, trailer: bool) -> "_Counter":
+                      fmt: str, output: str | None, near: float | None, csv_raw: bool, trailer: bool,
+                      detail: str = FULL) -> "_Counter":
     if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
         from ..fast.lane import write_jsonl
         counter = _Counter(iter(()))
         with output_to(output) as out:
             target: Any = DigestingText(out) if trailer else out
             counter.total, counter.invalid = write_jsonl(evaluator, watch.watch(records_from_path(facts, input_format)),
-                                                         target)
+                                                         target, detail)
             if trailer:
                 target.finish()
         return counter
     counter = _Counter(evaluator.evaluate_many(watch.watch(records_from_path(facts, input_format))))
     with output_to(output) as out:
-        write = output_writer(fmt, csv_raw=csv_raw) if near is None else near_writer(fmt, near, csv_raw)
+        write = output_writer(fmt, csv_raw=csv_raw, detail=detail) if near is None else \
+            near_writer(fmt, near, csv_raw)
         write(counter, out, policy)
     return counter
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
+import stat
 import sys
 from typing import IO, Any, Iterator
 
@@ -111,3 +112,28 @@ strict_fields_option = click.option(
     "--strict-fields", "strict_fields", is_flag=True,
     help="A record holding a field the policy does not know (neither a fact nor an alias) is an error record. "
          "Without it such fields are ignored and named once on stderr.")
+
+
+# `evaluate --jobs` by default: one worker per usable CPU for an input file of at least this size
+# (about 13,000 partners of the shipped program), else one process. Below it a run is mostly
+# start-up and each worker's first decisions of every encoding, and a second process gains
+# nothing (docs/performance.md has the figures).
+AUTO_JOBS_MIN_BYTES = 2 * 1024 * 1024
+PARALLEL_FORMATS = ("jsonl", "csv", "json")
+
+
+def default_jobs(facts: str, fmt: str) -> int:
+    """--jobs when not given: one per usable CPU for a regular file of AUTO_JOBS_MIN_BYTES or more
+    written as jsonl, csv or json; 1 for standard input, a pipe, a small file or a table."""
+    if facts == "-" or fmt not in PARALLEL_FORMATS:
+        return 1
+    try:
+        info = os.stat(facts)
+    except OSError:
+        return 1  # reported by the reader, as when --jobs 1 is given
+    if not stat.S_ISREG(info.st_mode) or info.st_size < AUTO_JOBS_MIN_BYTES:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

@@ -75,7 +75,7 @@ def write_jsonl(items: Iterable[Replayed], out: IO[str], policy: Policy) -> dict
 WRITERS = {"text": write_text, "jsonl": write_jsonl}
 
 
-@click.command()
+@click.command(short_help="Re-evaluate recorded decisions and report every one not reproduced exactly.")
 @click.argument("decisions", metavar="DECISIONS")
 @policy_option
 @click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="text", show_default=True,

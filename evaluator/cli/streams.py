@@ -97,6 +97,18 @@ def guard_standard_streams() -> None:
         sys.stdout = ClosedStream(STDOUT, OutputError)
 
 
+def stdin_hint(path: str) -> None:
+    """A run that reads standard input from a terminal says so, on one line of stderr: without
+    it, `evaluator evaluate` with no FACTS seems to hang. Piped input gets no word."""
+    if path != "-":
+        return
+    with contextlib.suppress(Exception):  # a stand-in or odd stream: no hint rather than an error
+        if sys.stdin.isatty():
+            sys.stderr.write("evaluator: reading partner records from standard input (JSON lines; end with Ctrl-D), "
+                             "or give a FACTS file\n")
+            sys.stderr.flush()
+
+
 def silence_stdout() -> None:
     """Standard output to /dev/null from now on (descriptor and object), so what is left in its
     buffer can no longer fail at exit."""

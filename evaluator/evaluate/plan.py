@@ -25,7 +25,8 @@ from ..language.expressions import Context, Missing, names_in, uses_as_of
 from ..language.facttypes import FACT_TYPES
 from ..language.measures import length_of
 from ..version import __version__
-from ..model.decision import MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, Encoded, TierResult
+from ..model.decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResult, Decision, Encoded, TierResult,
+                              partner_name)
 
 _encoded = tuple.__new__  # makes an Encoded from its fields in one C call (its own __new__ is Python)
 from ..model.policy import Comparison, Operand, Override, Policy, Tier, comparisons
@@ -286,6 +287,7 @@ class Plan:
             evaluator_version=__version__,
             as_of=as_of if self.reads_as_of else None,
             source=source,
+            partner_name=partner_name(self.policy, facts),
         )
 
     # -- the explanation --

@@ -33,6 +33,7 @@ from ..load import records as _records
 from ..load.records import MAX_LINE_BYTES
 from ..errors import EngineError, InputError
 from ..evaluate.evaluator import Evaluator, InputRecord
+from ..model.decision import FULL
 from ..model.policy import Policy
 from ..output.trailer import LineDigest
 from ..output.writers import output_writer
@@ -71,10 +72,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int,
-                 csv_raw: bool = False, options: dict[str, Any] | None = None) -> None:
+                 csv_raw: bool = False, options: dict[str, Any] | None = None, detail: str = FULL) -> None:
     _die_with_parent(parent)
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
-    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, write=output_writer(fmt, csv_raw=csv_raw))
+    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, detail=detail,
+                   write=output_writer(fmt, csv_raw=csv_raw, detail=detail))
 
 
 def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
@@ -113,7 +115,7 @@ def _work(task: tuple[Any, ...], slot: int | None = None) -> tuple[str | bytes |
     else:
         (items,) = payload
     if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process; as bytes
-        data, total, invalid = jsonl_bytes(evaluator, items)
+        data, total, invalid = jsonl_bytes(evaluator, items, _worker["detail"])
         if slot is None:
             return data, total, invalid
         view, written = memoryview(data), 0
@@ -319,9 +321,9 @@ def jobs_count(jobs: int) -> int:
 
 def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, out: IO[str], *, jobs: int,
                       as_of: _dt.date | None = None, with_input: bool = False, csv_raw: bool = False,
-                      trailer: bool = False, options: dict[str, Any] | None = None) -> Counts:
+                      trailer: bool = False, options: dict[str, Any] | None = None, detail: str = FULL) -> Counts:
     """Evaluate FACTS (a path or '-') with `jobs` worker processes and write `fmt` to `out` in
-    input order; jsonl with `trailer` ends with the trailer of what was written (output/trailer.py,
+    input order, at a detail level (model/decision.py DETAILS); jsonl with `trailer` ends with the trailer of what was written (output/trailer.py,
     the same bytes as one process writes). Returns the counts. Raises InputError before writing if the input is unusable,
     and EngineError if a worker fails or dies (a ProcessPoolExecutor notices a dead worker,
     where a multiprocessing.Pool would wait for it forever). `options`: more of the Evaluator's
@@ -361,14 +363,14 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
 
     if fmt == "csv":
         header = io.StringIO()
-        output_writer("csv", csv_raw=csv_raw)(iter(()), header, policy)
+        output_writer("csv", csv_raw=csv_raw, detail=detail)(iter(()), header, policy)
         out.write(header.getvalue())
     elif fmt == "json":
         out.write("[")
     _fixed_mmap_threshold()
     spool = _Spool(jobs * IN_FLIGHT_PER_JOB + 1) if fmt == "jsonl" else _Spool(0)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
-                               initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw, options))
+                               initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw, options, detail))
     pending: deque[tuple[Future, int | None]] = deque()   # each chunk in flight and its spool file
     try:
         for number, task in enumerate(tasks):

@@ -24,7 +24,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..language.facttypes import jsonable
-from ..model.decision import DECISION_FIELDS, KEPT, MET, MISSING, RECORD, Decision
+from ..model.decision import DECISION_FIELDS, FULL, KEPT, MET, MISSING, RECORD, SUMMARY, Decision
 from ..language.expressions import Context, Missing, facts_of
 from ..language.measures import length_of
 from ..language.operators import OPERATORS
@@ -42,6 +42,7 @@ SHORTFALL_MEMO_ENTRIES = 2048
 # (mark, the member's value) -> the member with markers for _fill's slots; tests/test_template.py
 # holds this equal to the declaration ("error" is an error record's: never in a decision)
 Mark = Callable[..., str]
+Written = tuple[bytes, list[bytes | None], bytes]
 RECORD_SLOTS: dict[str, Callable[[Mark, Any], Any] | None] = {
     "partner_id": lambda mark, value: mark("pid"),
     "source": lambda mark, value: mark("source"),
@@ -77,7 +78,7 @@ class _Template:
     """Fragments of one encoding's JSON and, between each two, a slot: an index into the record's
     atoms (its distinct values, written once each), grouped by kind so filling is a few tight loops."""
 
-    __slots__ = ("parts", "count", "index", "gather", "values", "measures", "shortfalls", "checks", "missing",
+    __slots__ = ("parts", "count", "index", "gather", "values", "measures", "shortfalls", "checks", "missing", "texts",
                  "pid", "source", "digest", "size")
 
     def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]], operands: tuple[Any, ...]):
@@ -95,18 +96,19 @@ class _Template:
         self.parts[0::2] = fragments
         self.size = sum(map(len, fragments)) + 64 * len(slots)
         of = {kind: [(i, *atom[1:]) for i, atom in enumerate(atoms) if atom[0] == kind]
-              for kind in ("value", "measure", "sf", "check_sf", "missing", "pid", "source", "digest")}
+              for kind in ("value", "measure", "sf", "check_sf", "missing", "sf_text", "pid", "source", "digest")}
         self.values = [(i, operands[pos].kind == "fact", operands[pos].name) for i, pos in of["value"]]
         self.measures, self.shortfalls, self.checks = of["measure"], of["sf"], of["check_sf"]
-        self.missing = of["missing"]
+        self.missing, self.texts = of["missing"], of["sf_text"]
         self.pid, self.source, self.digest = (of[k][0][0] if of[k] else -1 for k in ("pid", "source", "digest"))
 
 
 class JsonlWriter:
-    """Per plan: templates by encoding, remembered shortfalls, and what each criterion reads."""
+    """Per plan and detail level (model/decision.py DETAILS): templates by encoding, remembered
+    shortfalls, and what each criterion reads."""
 
-    def __init__(self, plan: "Plan"):
-        self.plan = plan
+    def __init__(self, plan: "Plan", detail: str = FULL):
+        self.plan, self.detail = plan, detail
         policy: Policy = plan.policy
         self.policy = policy
         position = {op: i for i, op in enumerate(plan.operands)}
@@ -130,7 +132,7 @@ class JsonlWriter:
                 self.criteria.append((criterion, [(c, position[c.operand]) for c in comps], keys))
         # a criterion that is one `number fact >= / <= constant` gets its shortfall written
         # directly (shortfall.Bound), without building Change objects and dicts: index -> parts
-        self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes], tuple[bytes, bytes]]] = {}
+        self.bounds: dict[int, tuple[Bound, tuple[bytes, bytes, bytes], tuple[bytes, bytes, bytes]]] = {}
         for index, (criterion, _comps, _read) in enumerate(self.criteria):
             c = criterion.condition
             if type(c) is Comparison and OPERATORS[c.op].inclusive_bound and c.operand.kind == "fact" \
@@ -151,13 +153,14 @@ class JsonlWriter:
                     amounts = (b',"change":' + (b'"increase"' if up else b'"decrease"') + b',"by":%s'
                                + escaped(tail) + text + b"}")
                     formats.append((b'{"text":' + text + b',"changes":[{' + escaped(head) + b"%s"
-                                    + escaped(pointer) + amounts + b"]}", b"{" + amounts[1:]))
+                                    + escaped(pointer) + amounts + b"]}", b"{" + amounts[1:], text))
                 self.bounds[index] = (bound, formats[0], formats[1])
         self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
         self.template_bytes = 0
-        self.memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
-        self.bound_memo: dict[tuple[Any, ...], tuple[bytes, list[bytes | None]]] = {}
+        # a criterion's shortfall written: (whole, each check's, its text alone: a summary's need)
+        self.memo: dict[tuple[Any, ...], Written] = {}
+        self.bound_memo: dict[tuple[Any, ...], Written] = {}
         # the last float value written and its repr (the same sales figure is written, and its
         # shortfalls worked out, several times per record); the float is held, so `is` is safe
         self.last_float: tuple[float | None, str] = (None, "")
@@ -199,10 +202,13 @@ class JsonlWriter:
             cls = type(value)
             atoms[i] = repr(value).encode() if cls is int or cls is float else \
                 b"null" if cls is Missing else dump(value)
-        found: dict[int, tuple[bytes, list[bytes | None]]] = {}
+        found: dict[int, Written] = {}
         for i, index in template.shortfalls:
             found[index] = written = self._shortfall(index, outcome, facts, measures, as_of)
             atoms[i] = written[0]
+        for i, index in template.texts:  # a summary's need: the shortfall's text alone
+            written = found.get(index) or self._shortfall(index, outcome, facts, measures, as_of)
+            atoms[i] = written[2]
         for i, index, k in template.checks:
             written = found.get(index) or self._shortfall(index, outcome, facts, measures, as_of)
             check = written[1][k]
@@ -241,7 +247,7 @@ class JsonlWriter:
         return b',"missing_facts":' + dump(sorted(missing)) if missing else b""
 
     def _shortfall(self, index: int, outcome: "Outcome", facts: dict[str, Any], measures: dict[str, Any],
-                   as_of: _dt.date) -> tuple[bytes, list[bytes | None]]:
+                   as_of: _dt.date) -> Written:
         """A criterion's shortfall (as explain.add_shortfalls makes it), written: the criterion's
         `shortfall` and each comparison's (None where it has none). Remembered by the facts the
         criterion reads, which decide it."""
@@ -275,13 +281,13 @@ class JsonlWriter:
                 result = shortfall(self.policy, condition, lambda c: by_pointer[c.pointer], ctx)
             changes = {change.pointer: change for change in result.changes}
             checks = [dump(changes[c.pointer].to_check_dict(c.op)) if c.pointer in changes else None for c, _ in comps]
-            found = (dump(result.to_dict()), checks)
+            found = (dump(result.to_dict()), checks, dump(result.text))
         if len(memo) >= SHORTFALL_MEMO_ENTRIES:
             memo.clear()
         memo[mkey] = found
         return found
 
-    def _bound(self, index: int, actual: Any) -> tuple[bytes, list[bytes | None]]:
+    def _bound(self, index: int, actual: Any) -> Written:
         """The shortfall of `fact >= / <= constant` as Shortfall.to_dict and Change.to_check_dict
         write it (one change; no strict, facts or on_fact), from Bound.amount's figures."""
         bound, up_formats, down_formats = self.bounds[index]
@@ -293,10 +299,10 @@ class JsonlWriter:
         else:
             up, by = bound.amount(actual)
             actual_text = repr(actual).encode()
-        whole, check = up_formats if up else down_formats
+        whole, check, said = up_formats if up else down_formats
         by_text = repr(by).encode()
         return (whole % (by_text, actual_text, actual_text, by_text, by_text, actual_text),
-                [check % (by_text, by_text, actual_text)])
+                [check % (by_text, by_text, actual_text)], said % (by_text, actual_text))
 
     # -- once per encoding --
     def _build(self, tkey: tuple[Any, ...], decision: Decision) -> _Template | None:
@@ -309,7 +315,7 @@ class JsonlWriter:
         assert fast is not None  # line() asked
         bare = decision.explained(fast.plan.explain(fast.outcome, fast.facts, fast.measures, fast.as_of,
                                                     shortfalls=False))
-        data = bare.to_dict()
+        data = bare.to_dict(self.detail)
         try:
             template = self._cut(data, fast.outcome)
         except (KeyError, IndexError, TypeError, ValueError, Fallback):  # a shape not foreseen: the ordinary path
@@ -341,7 +347,41 @@ class JsonlWriter:
             out[name] = marked(mark, value) if marked is not None else value
         index = 0
         next_index: dict[str, int] = {}   # criterion id within the next tier -> its index
-        for tier, tier_data in zip(self.policy.tiers, out["tiers"]):
+        for tier in self.policy.tiers:
+            for criterion in tier.criteria:
+                if tier.rank == chosen_rank - 1:
+                    next_index[criterion.id] = index
+                index += 1
+        if "tiers" in out:
+            self._cut_tiers(out["tiers"], chosen_rank, mark)
+        if out.get("next_tier") is not None:
+            # a need is a required criterion of the tier above that is not met: one in scope, so
+            # with a shortfall (explain.add_shortfalls), written last, as Decision.next_tier_dict does
+            kind = "sf_text" if self.detail == SUMMARY else "sf"
+            for need in out["next_tier"]["needs"]:
+                if need["criterion"] not in next_index:
+                    return None
+                need["shortfall"] = mark(kind, next_index[need["criterion"]])
+        text = dump(out)
+        if text.count(NUL) != 2 * len(slots):  # the record's own text holds a NUL: a marker could be mistaken
+            return None
+        fragments: list[bytes] = []
+        order: list[tuple[Any, ...]] = []
+        start = 0
+        for begin, end, number in marks(text):
+            fragments.append(text[start:begin])
+            order.append(slots[number])
+            start = end
+        fragments.append(text[start:])
+        if len(order) != len(slots):
+            return None
+        return _Template(fragments, order, self.plan.operands)
+
+    def _cut_tiers(self, tiers: list[dict[str, Any]], chosen_rank: int, mark: Mark) -> None:
+        """Marks in every tier's criteria (the full detail level): values, checks' shortfalls,
+        missing facts and shortfalls of the criteria in scope."""
+        index = 0
+        for tier, tier_data in zip(self.policy.tiers, tiers):
             in_scope = tier.rank <= chosen_rank
             for criterion_data in tier_data["criteria"]:
                 criterion, comps, _read = self.criteria[index]
@@ -362,44 +402,23 @@ class JsonlWriter:
                     criterion_data[mark("missing", index)] = None
                 if wants:
                     criterion_data["shortfall"] = mark("sf", index)
-                    if tier.rank == chosen_rank - 1:
-                        next_index[criterion.id] = index
                 index += 1
-        if out.get("next_tier") is not None:
-            # a need is a required criterion of the tier above that is not met: one in scope, so
-            # with a shortfall (explain.add_shortfalls), written last, as Decision.next_tier_dict does
-            for need in out["next_tier"]["needs"]:
-                if need["criterion"] not in next_index:
-                    return None
-                need["shortfall"] = mark("sf", next_index[need["criterion"]])
-        text = dump(out)
-        if text.count(NUL) != 2 * len(slots):  # the record's own text holds a NUL: a marker could be mistaken
-            return None
-        fragments: list[bytes] = []
-        order: list[tuple[Any, ...]] = []
-        start = 0
-        for begin, end, number in marks(text):
-            fragments.append(text[start:begin])
-            order.append(slots[number])
-            start = end
-        fragments.append(text[start:])
-        if len(order) != len(slots):
-            return None
-        return _Template(fragments, order, self.plan.operands)
 
 
-def writer_for(plan: "Plan") -> JsonlWriter:
-    """The plan's template writer, made on first use and kept with the plan (dropped with it)."""
-    found = plan.attachments.get("jsonl")
+def writer_for(plan: "Plan", detail: str = FULL) -> JsonlWriter:
+    """The plan's template writer for a detail level, made on first use and kept with the plan
+    (dropped with it)."""
+    name = "jsonl" if detail == FULL else f"jsonl:{detail}"
+    found = plan.attachments.get(name)
     if found is None:
-        found = plan.attachments.setdefault("jsonl", JsonlWriter(plan))
+        found = plan.attachments.setdefault(name, JsonlWriter(plan, detail))
     return found
 
 
-def jsonl_line(decision: Any) -> str | None:
-    """`decision` as output/writers.py's write_jsonl writes it (without the newline), from its
-    encoding's template; None when it must be written the ordinary way."""
+def jsonl_line(decision: Any, detail: str = FULL) -> str | None:
+    """`decision` as output/writers.py's write_jsonl writes it (without the newline) at a detail
+    level, from its encoding's template; None when it must be written the ordinary way."""
     fast = decision.encoding_state() if type(decision) is Decision else None
     if fast is None:
         return None
-    return writer_for(fast.plan).line(decision)  # type: ignore[arg-type]
+    return writer_for(fast.plan, detail).line(decision)  # type: ignore[arg-type]

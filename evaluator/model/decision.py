@@ -58,6 +58,10 @@ class Encoded(NamedTuple):
 
 _new = object.__new__
 
+# Detail levels of a decision's JSON (`evaluate --detail`): Decision.to_dict
+TIER, SUMMARY, FULL = "tier", "summary", "full"
+DETAILS = (TIER, SUMMARY, FULL)
+
 
 
 def input_sha256(record: Any) -> str:
@@ -65,6 +69,14 @@ def input_sha256(record: Any) -> str:
     canonical form the policy's sha256 is taken of. Values JSON cannot hold (a NaN, a date given
     to the library) are written as their text so every record still gets a digest."""
     return _digest.input_sha256(record)  # orjson where provably identical, else the original algorithm
+
+
+def partner_name(policy: Any, facts: dict[str, Any]) -> str | None:
+    """The partner's name, for people (CSV, tables): the fact `partner_name` (else `name`) when
+    the policy declares it and the record gives it as text."""
+    name = "partner_name" if "partner_name" in policy.facts else "name" if "name" in policy.facts else None
+    value = facts.get(name) if name is not None else None
+    return str.__str__(value) if isinstance(value, str) else None
 
 
 def partner_id(policy: Any, record: Any) -> str | None:
@@ -172,6 +184,9 @@ class Decision:
     # evaluation was given them (evaluate/standing.py sets both, and `tier` with them)
     standing: dict[str, Any] | None = None
     exception: dict[str, Any] | None = None
+    # the partner's name (partner_name above), for people; not part of the JSON. On the cached
+    # path it is read from the record's facts on first use (__getattr__)
+    partner_name: str | None = field(default_factory=lambda: None)
     error = None
 
     def __getattr__(self, name: str) -> Any:
@@ -184,6 +199,10 @@ class Decision:
             if fast is not None:
                 return self.__dict__.setdefault("tiers", fast.plan.explain(fast.outcome, fast.facts, fast.measures,
                                                                            fast.as_of))
+        elif name == "partner_name":
+            fast = self.__dict__.get("_fast")
+            if fast is not None:
+                return self.__dict__.setdefault("partner_name", partner_name(fast.plan.policy, fast.facts))
         elif name == "input_sha256":
             data = self.__dict__.get("_input_bytes")
             if data is not None:
@@ -231,6 +250,7 @@ class Decision:
     def __getstate__(self) -> dict[str, Any]:
         self.tiers  # noqa: B018 - built now: `_fast` (what builds it) holds the evaluator's plan, not pickled
         self.input_sha256  # noqa: B018 - hashed now, from `_input_bytes`
+        self.partner_name  # noqa: B018 - read now, from `_fast`
         return {k: v for k, v in self.__dict__.items() if k != "_fast" and k != "_input_bytes"}
 
     @property
@@ -269,8 +289,9 @@ class Decision:
         rank = self.tier.rank if self.tier is not None else len(self.tiers) + 1
         return next((t for t in self.tiers if t.tier.rank == rank - 1), None)
 
-    def next_tier_dict(self) -> dict[str, Any] | None:
-        """The next tier and every required criterion it still needs, with its shortfall."""
+    def next_tier_dict(self, texts: bool = False) -> dict[str, Any] | None:
+        """The next tier and every required criterion it still needs, with its shortfall (with
+        `texts`, the shortfall's text only: the summary detail level)."""
         result = self.next_tier
         if result is None:
             return None
@@ -280,11 +301,15 @@ class Decision:
                 need: dict[str, Any] = {"criterion": c.id, "description": c.description, "status": c.status,
                                         "required": c.required}
                 if c.shortfall is not None:
-                    need["shortfall"] = c.shortfall.to_dict()
+                    need["shortfall"] = c.shortfall.text if texts else c.shortfall.to_dict()
                 needs.append(need)
         return {**tier_ref(result.tier), "status": result.status, "needs": needs}  # type: ignore[dict-item]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, detail: str = FULL) -> dict[str, Any]:
+        """The decision's JSON at a detail level (DETAILS): `full` is every tier, criterion, check
+        and shortfall; `summary` the tier, its benefits and what the next tier still needs (each
+        need's shortfall as its text); `tier` the tier alone. Each names its partner, source,
+        policy and input digest."""
         out: dict[str, Any] = {"partner_id": self.partner_id}
         if self.source is not None:
             out["source"] = self.source
@@ -295,12 +320,16 @@ class Decision:
             out["standing"] = self.standing
         if self.exception is not None:
             out["exception"] = self.exception
-        out["benefits"] = self.benefits
-        out["next_tier"] = self.next_tier_dict()
-        out["tiers"] = [t.to_dict() for t in self.tiers]
-        if self.overrides:
-            out["overrides"] = [{"id": o.id, "status": status} for o, status in self.overrides]
-        out["measures"] = {k: jsonable(v) for k, v in self.measures.items()}
+        if detail != TIER:
+            out["benefits"] = self.benefits
+            out["next_tier"] = self.next_tier_dict(texts=detail == SUMMARY)
+        if detail == FULL:
+            out["tiers"] = [t.to_dict() for t in self.tiers]
+            if self.overrides:
+                out["overrides"] = [{"id": o.id, "status": status} for o, status in self.overrides]
+            out["measures"] = {k: jsonable(v) for k, v in self.measures.items()}
+        elif detail not in DETAILS:
+            raise ValueError(f"detail: expected one of {', '.join(DETAILS)}, found {detail!r}")
         if self.as_of is not None:
             out["as_of"] = self.as_of.isoformat()
         out["policy"] = dict(self.policy)
@@ -330,6 +359,7 @@ class InvalidRecord:
     input_sha256: str | None = None
     input: Any = None
     input_is_text: bool = False
+    partner_name = None
     tier = None
 
     @property
@@ -347,7 +377,8 @@ class InvalidRecord:
             + (f": expected {f.expected}, found {f.found}" if f.expected else "")
             for f in self.findings)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, detail: str = "full") -> dict[str, Any]:
+        """An error record's JSON: the same at every detail level (what went wrong is never cut)."""
         out: dict[str, Any] = {"partner_id": self.partner_id}
         if self.source is not None:
             out["source"] = self.source

@@ -1,4 +1,4 @@
-"""Report: write decisions as JSONL, JSON, CSV or a table for people.
+"""Report: write decisions as JSONL, JSON, CSV or a table for people (CSV and the table: tables.py).
 
 Writers stream: each takes an iterator of decisions (and error records) and writes them in input
 order, one per record, without holding the batch. `atomic_output` writes a file through a
@@ -21,23 +21,23 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..model.decision import MET, Decision, InvalidRecord
+from ..model.decision import DETAILS, FULL, Decision, InvalidRecord
 from ..errors import EvaluatorError, OutputError
 from ..model.policy import Policy
 from ..fast.jsonbytes import json_line as _dumps
 from ..fast.template import jsonl_line as template_line
-from ..render.cells import SafeDictWriter
-from ..render.text import NO_TIER, fit, visible
+from ..render.text import visible
+from .tables import write_csv, write_table
 from .tempfiles import SUFFIX, clean_stale, lock, prefix as temp_prefix
 from .writeback import Writeback
 
 Result = Decision | InvalidRecord
 
 
-def write_jsonl(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+def write_jsonl(results: Iterable[Result], out: IO[str], policy: Policy, detail: str = FULL) -> None:
     for result in results:
-        line = template_line(result)  # the same text, from the decision's encoding's template
-        out.write((line if line is not None else _dumps(result.to_dict())) + "\n")
+        line = template_line(result, detail)  # the same text, from the decision's encoding's template
+        out.write((line if line is not None else _dumps(result.to_dict(detail))) + "\n")
 
 
 def has_nonfinite(data: Any) -> bool:
@@ -66,88 +66,14 @@ def indented(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def write_json(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
+def write_json(results: Iterable[Result], out: IO[str], policy: Policy, detail: str = FULL) -> None:
     out.write("[")
     first = True
     for result in results:
         out.write("\n" if first else ",\n")
-        out.write(indented(result.to_dict()))
+        out.write(indented(result.to_dict(detail)))
         first = False
     out.write("\n]\n" if not first else "]\n")
-
-
-def csv_columns(policy: Policy) -> list[str]:
-    columns = ["partner_id", "line", "tier_id", "tier_name", "tier_rank", "override", "error"]
-    for tier in policy.tiers:
-        columns.append(f"{tier.id}.status")
-        columns.extend(f"{tier.id}.{c.id}" for c in tier.criteria)
-    columns.extend(f"measure.{name}" for name in policy.measures)
-    columns.extend(["policy_id", "policy_version", "policy_sha256"])
-    return columns
-
-
-def csv_row(result: Result) -> dict[str, Any]:
-    source = result.source or {}
-    row: dict[str, Any] = {"partner_id": result.partner_id or "",
-                           "line": source.get("line", source.get("index", "")),
-                           "policy_id": result.policy["id"], "policy_version": result.policy["version"],
-                           "policy_sha256": result.policy["sha256"]}
-    if isinstance(result, InvalidRecord):
-        row["error"] = result.message
-        return row
-    if result.tier is not None:
-        row.update(tier_id=result.tier.id, tier_name=result.tier.name, tier_rank=result.tier.rank)
-    row["override"] = result.override.id if result.override else ""
-    for tier, status, criteria in result.statuses():  # statuses only: no explanation is built
-        row[f"{tier.id}.status"] = status
-        for criterion_id, criterion_status in criteria:
-            row[f"{tier.id}.{criterion_id}"] = criterion_status
-    for name, value in result.measures.items():
-        row[f"measure.{name}"] = "" if value is None else value
-    return row
-
-
-def write_csv(results: Iterable[Result], out: IO[str], policy: Policy, raw: bool = False) -> None:
-    """One row per record; every text cell neutralised for spreadsheets (render.cells) unless `raw`."""
-    writer = SafeDictWriter(out, csv_columns(policy), raw=raw)
-    writer.writeheader()
-    for result in results:
-        writer.writerow(csv_row(result))
-
-
-def _note(result: Result) -> str:
-    """What a person should know beyond the tier: why a record is invalid, an override, the
-    result tier's unmet advisory criteria, facts whose absence left a higher tier undecided."""
-    if isinstance(result, InvalidRecord):
-        return "INVALID: " + result.message
-    notes = [f"override {result.override.id}"] if result.override is not None else []
-    rank = result.tier.rank if result.tier is not None else len(result.tiers) + 1
-    for tier_result in result.tiers:
-        if tier_result.tier.rank == rank:
-            notes.extend(f"advisory {c.id} {c.status}" for c in tier_result.criteria
-                         if c.advisory and c.status != MET)
-    missing = sorted({f for t in result.tiers if t.tier.rank < rank for c in t.criteria if not c.advisory
-                      for f in c.missing_facts})
-    if missing:
-        notes.append("missing " + ", ".join(missing))
-    return "; ".join(notes)
-
-
-def write_table(results: Iterable[Result], out: IO[str], policy: Policy) -> None:
-    """A table for a terminal: every value from the data shown harmlessly and cut to its column
-    after escaping (render.text), so no control character reaches the terminal."""
-    tier_width = max([len(visible(t.name)) for t in policy.tiers] + [len(NO_TIER)])
-    id_width = 16
-    out.write(f"{'PARTNER':<{id_width}}  {'TIER':<{tier_width}}  NOTES\n")
-    counts: dict[str, int] = {}
-    for result in results:
-        pid = fit(result.partner_id or "?", id_width)
-        name = result.tier.name if result.tier is not None else ("-" if isinstance(result, InvalidRecord) else NO_TIER)
-        out.write(f"{pid:<{id_width}}  {visible(name):<{tier_width}}  {visible(_note(result))}".rstrip() + "\n")
-        key = "invalid" if isinstance(result, InvalidRecord) else name
-        counts[key] = counts.get(key, 0) + 1
-    summary = ", ".join(f"{n} {visible(k)}" for k, n in counts.items())
-    out.write(f"\n{sum(counts.values())} partners: {summary}\n" if counts else "\n0 partners\n")
 
 
 WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
@@ -158,11 +84,15 @@ WRITERS: dict[str, Callable[[Iterable[Result], IO[str], Policy], None]] = {
 }
 
 
-def output_writer(fmt: str, *, csv_raw: bool = False) -> Callable[[Iterable[Result], IO[str], Policy], None]:
-    """The writer of `fmt`; with `csv_raw`, CSV cells are written as they are (`--csv-raw`)."""
-    if fmt == "csv" and csv_raw:
-        return functools.partial(write_csv, raw=True)
-    return WRITERS[fmt]
+def output_writer(fmt: str, *, csv_raw: bool = False,
+                  detail: str = FULL) -> Callable[[Iterable[Result], IO[str], Policy], None]:
+    """The writer of `fmt` at a detail level (model/decision.py DETAILS); with `csv_raw`, CSV
+    cells are written as they are (`--csv-raw`)."""
+    if detail not in DETAILS:
+        raise ValueError(f"detail: expected one of {', '.join(DETAILS)}, found {detail!r}")
+    if fmt == "csv":
+        return functools.partial(write_csv, raw=csv_raw, detail=detail)
+    return WRITERS[fmt] if detail == FULL else functools.partial(WRITERS[fmt], detail=detail)  # type: ignore[call-arg]
 
 
 @contextlib.contextmanager

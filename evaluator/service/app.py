@@ -141,7 +141,7 @@ class Service:
         """POST /v1/decisions: (status, the decision line with its newline, headers)."""
         as_of = self.as_of(query)
         record = one_record(body)
-        ((line, ok),) = list(lane(self.evaluator, [record], as_of))
+        ((line, ok),) = list(lane(self.evaluator, [record], as_of=as_of))
         self.counted([line], [ok])
         headers = self.headers_for(line)
         if self.log is not None:
@@ -186,7 +186,7 @@ class Service:
         lines: list[bytes] = []
         oks: list[bool] = []
         done = 0
-        for line, ok in lane(self.evaluator, records, as_of):
+        for line, ok in lane(self.evaluator, records, as_of=as_of):
             lines.append(line)
             oks.append(ok)
             if len(lines) == CHUNK:
