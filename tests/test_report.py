@@ -120,7 +120,7 @@ def test_shipped_examples_by_cli_markdown(cli):
     assert "| 1 | Alliance Partner | 4 | 16.0% |" in md
     assert "| Alliance Partner | 4 | 9,410,000 | 2,352,500 | 1,000,000 | 4,850,000 |" in md
     assert "| ASEAN | 10 | 2 | 3 | 2 |  | 1 | 2 |" in md  # regions, by tier
-    assert "## Partners by countries" in md
+    assert "## Countries: partners per tier" in md
 
 
 def test_cli_json_totals_match_evaluate(cli):

@@ -26,6 +26,7 @@ from ..render.text import visible
 from ..resources import schema
 from .lint import lint_findings
 from .names import suggest
+from .targets import check_targets
 
 
 def _types_of(role: str) -> tuple[str, ...]:
@@ -315,6 +316,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "overrides": check_overrides,
     "text": check_text,
     "effective": check_effective,
+    "targets": check_targets,
 }
 
 
