@@ -24,6 +24,11 @@ def standing_text(row: dict[str, Any]) -> str:
     return f"{gap}, {row['days_left']} day{'s' if row['days_left'] != 1 else ''} left"
 
 
+def _lower(title: str) -> str:
+    """A title after a colon: its first letter lower-case, unless it starts an acronym."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def _share(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
@@ -85,13 +90,13 @@ def _segments(policy: Policy, target: dict[str, Any], labels: list[str], figures
                    (by_value[-1].get(v) or next(s[v] for s in by_value if v in s))["target_percent"]) for v in values]
     chart_rows.append(("All partners", [f["overall"]["percent"] for f in figures], target["target_percent"]))
     chart = Chart(svg_grouped_bars(chart_rows, labels, colours, scale=100, value_format=lambda v: f"{v:.1f}%",
-                                           title=f"{target['title']} by {per.lower()}, against the target"))
-    note = (f"{target['title']} by {per.lower()}, in each snapshot. A partner in several values of {per.lower()} "
-            "counts in each; values with no target of their own are held to the overall target.")
+                                           title=f"{per}: {_lower(target['title'])} against the target"))
+    note = (f"{target['title']} in each value of {per}, in each snapshot. A partner with several values counts "
+            "in each; values with no target of their own are held to the overall target.")
     without = figures[-1].get("partners_without_segment")
     if without:
         note += f" Partners with no value (counted only overall): {without}."
-    return [Heading(f"{target['title']} by {per.lower()}", 3), Para(note), chart,
+    return [Heading(f"{per}: {_lower(target['title'])}", 3), Para(note), chart,
             Table(headers, rows, set(range(2, len(headers) - 2)) | {len(headers) - 1}, foot)]
 
 
