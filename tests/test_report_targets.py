@@ -229,3 +229,23 @@ def test_cli_an_invalid_record_in_an_earlier_snapshot_exits_1(cli, tmp_path):
     bad.write_text("partner_id,annual_sales_usd\nA,lots\nB,5\n")
     proc = cli("report", str(bad), str(QUARTERS / "2007-q3.csv"))
     assert proc.returncode == 1 and "1 of 29 records invalid" in proc.stderr_text
+
+
+def test_the_program_sheet_states_the_targets(cli):
+    proc = cli("doc", str(SHIPPED))
+    assert proc.returncode == 0, proc.stderr_text
+    section = proc.stdout_text.split("## Targets", 1)[1].split("## Facts", 1)[0]
+    assert "| Channel share of sales: MessageLabs aims to drive 80% of all sales through channels" in section
+    assert "`annual_sales_usd` as a share of `annual_sales_usd` + `direct_sales_usd` (per `regions`)" in section
+    assert "at least 80% by 2007-12-31 overall<br>100% by 2007-12-31 in `ANZ`<br>" in section
+    html = cli("doc", str(SHIPPED), "--format", "html").stdout_text
+    assert "<h2>Targets</h2>" in html and "100% by 2007-12-31 in <code>SOUTH_ASIA</code>" in html
+
+
+def test_a_program_without_targets_has_no_target_section(cli, tmp_path):
+    path = write_json(tmp_path / "plain.json", base_policy())
+    assert "## Targets" not in cli("doc", str(path)).stdout_text
+    data = json.loads(cli("report", "--policy", str(path), str(EXAMPLES / "partners.csv"), "--format", "json").stdout_text)
+    assert data["targets"] == []
+    md = cli("report", "--policy", str(path), str(EXAMPLES / "partners.csv")).stdout_text
+    assert "Target: at least" not in md and "## Partners per tier" in md

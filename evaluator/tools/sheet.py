@@ -231,6 +231,22 @@ def _dates(policy: Policy) -> str:
     return f"from {start}" + (f" until {until} (inclusive)" if until else ", with no end date")
 
 
+def _targets(policy: Policy) -> list[Block]:
+    """The program's goals: measured by `evaluator report`, deciding no tier."""
+    out: list[Block] = [Heading(2, "Targets"), Para(_t("Goals of the program, measured over all partners by "
+                                                       "evaluator report; they decide no partner's tier."))]
+    rows = []
+    for t in policy.targets:
+        whole = _join([_t(Code(n)) for n in t.whole], " + ")
+        levels = [_t(f"at least {number_text(t.at_least_percent)}% by {t.by} overall")]
+        levels += [_t(f"{number_text(s.at_least_percent)}% by {s.by or t.by} in ", Code(s.value)) for s in t.segments]
+        per = _t(" (per ", Code(t.per), ")") if t.per else _t()
+        rows.append((_t(t.title + (": " + t.description if t.description else "")),
+                     _t(Code(t.part), " as a share of ", *whole, *per), _join(levels, Break())))
+    out.append(Table(("Target", "Measured as", "Level"), tuple(rows)))
+    return out
+
+
 def program_sheet(policy: Policy) -> list[Block]:
     """The sheet's blocks, in reading order."""
     blocks: list[Block] = [Heading(1, policy.title)]
@@ -270,6 +286,9 @@ def program_sheet(policy: Policy) -> list[Block]:
         blocks.append(Table(("Override", "When", "Result"), tuple(
             (_t(o.description), condition_words(policy, o.when),
              _t(policy.tier(o.tier).name if o.tier is not None else "no tier")) for o in policy.overrides)))
+
+    if policy.targets:
+        blocks += _targets(policy)
 
     blocks.append(Heading(2, "Facts"))
     blocks.append(Para(_t("What the program reads about each partner. ", Code(policy.id_fact),
