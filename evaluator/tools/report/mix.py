@@ -16,12 +16,6 @@ from typing import Any
 from ...model.policy import Target
 
 
-def _dec(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return None
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
 def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -33,11 +27,6 @@ class Share:
     part: Decimal = Decimal(0)
     whole: Decimal = Decimal(0)
     partners: int = 0
-
-    def add(self, part: Decimal, whole: Decimal) -> None:
-        self.part += part
-        self.whole += whole
-        self.partners += 1
 
     @property
     def percent(self) -> float | None:
@@ -59,33 +48,54 @@ def standing(percent: float | None, target: Any, due: str, as_of: _dt.date) -> d
 
 @dataclass
 class TargetTally:
-    """The totals one target needs, accumulated partner by partner."""
+    """The totals one target needs, accumulated partner by partner: per (tier, segment values)
+    group, one dictionary look-up and two decimal additions a partner; overall, per tier and
+    per segment are folded from the groups when the report is written."""
 
     target: Target
-    overall: Share = field(default_factory=Share)
-    tiers: dict[str | None, Share] = field(default_factory=dict)
-    segments: dict[str, Share] = field(default_factory=dict)
     left_out: int = 0
-    no_segment: int = 0
+    groups: dict[tuple[str | None, tuple[Any, ...]], list[Any]] = field(default_factory=dict)
 
     def add(self, tier: str | None, facts: dict[str, Any]) -> None:
-        values = {name: _dec(facts.get(name)) for name in self.target.whole}
-        known = [v for v in values.values() if v is not None]
-        part = values.get(self.target.part)
-        if len(known) < len(values) or part is None:
-            self.left_out += 1
-            return
-        whole = sum(known, Decimal(0))
-        self.overall.add(part, whole)
-        self.tiers.setdefault(tier, Share()).add(part, whole)
-        if self.target.per is None:
-            return
-        raw = facts.get(self.target.per)
-        segments = sorted(set(raw)) if isinstance(raw, list) else [raw] if isinstance(raw, str) else []
-        if not segments:
-            self.no_segment += 1
-        for value in segments:
-            self.segments.setdefault(value, Share()).add(part, whole)
+        t = self.target
+        whole, part = Decimal(0), Decimal(0)
+        for name in t.whole:
+            value = facts.get(name)
+            cls = type(value)
+            if cls is float:
+                exact = Decimal(repr(value))
+            elif cls is int or cls is Decimal:
+                exact = Decimal(value)  # type: ignore[arg-type]  # an int or a Decimal, checked above
+            else:  # missing (or not a number): the partner is left out, never taken as zero
+                self.left_out += 1
+                return
+            whole += exact
+            if name == t.part:
+                part = exact
+        raw = facts.get(t.per) if t.per is not None else None
+        key = (tier, tuple(raw) if type(raw) is list else (raw,) if type(raw) is str else ())
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = [Decimal(0), Decimal(0), 0]
+        group[0] += part
+        group[1] += whole
+        group[2] += 1
+
+    def fold(self) -> tuple[Share, dict[str | None, Share], dict[str, Share], int]:
+        """Overall, per tier, per segment (a partner once in each of its values), and the
+        partners with no segment value."""
+        overall, no_segment = Share(), 0
+        tiers: dict[str | None, Share] = {}
+        segments: dict[str, Share] = {}
+        for (tier, values), (part, whole, count) in self.groups.items():
+            for share in [overall, tiers.setdefault(tier, Share())] + [segments.setdefault(v, Share())
+                                                                        for v in sorted(set(values))]:
+                share.part += part
+                share.whole += whole
+                share.partners += count
+            if not values:
+                no_segment += count
+        return overall, tiers, segments, no_segment
 
     def _row(self, share: Share, target: Any, due: str, as_of: _dt.date) -> dict[str, Any]:
         return {"partners": share.partners, "part": _plain(share.part), "whole": _plain(share.whole),
@@ -93,23 +103,24 @@ class TargetTally:
 
     def to_dict(self, tier_keys: list[str | None], enum: tuple[str, ...] | None, as_of: _dt.date) -> dict[str, Any]:
         t = self.target
+        overall, tiers, segments, no_segment = self.fold()
         out: dict[str, Any] = {"id": t.id, "title": t.title, "description": t.description, "part": t.part,
                                "whole": list(t.whole), "target_percent": t.at_least_percent, "by": t.by,
                                "per": t.per, "partners_left_out": self.left_out,
-                               "overall": self._row(self.overall, t.at_least_percent, t.by, as_of),
-                               "tiers": [{"id": key, **self._row(self.tiers.get(key, Share()), t.at_least_percent,
+                               "overall": self._row(overall, t.at_least_percent, t.by, as_of),
+                               "tiers": [{"id": key, **self._row(tiers.get(key, Share()), t.at_least_percent,
                                                                   t.by, as_of)} for key in tier_keys]}
         if t.per is not None:
             order = list(enum or ())
-            values = [v for v in order if v in self.segments or t.segment(v) is not None]
-            values += sorted((v for v in self.segments if v not in order), key=lambda v: (-self.segments[v].whole, v))
+            values = [v for v in order if v in segments or t.segment(v) is not None]
+            values += sorted((v for v in segments if v not in order), key=lambda v: (-segments[v].whole, v))
             rows = []
             for value in values:
                 segment = t.segment(value)
                 level = segment.at_least_percent if segment is not None else t.at_least_percent
                 due = (segment.by if segment is not None and segment.by else None) or t.by
                 rows.append({"value": value, "own_target": segment is not None,
-                             **self._row(self.segments.get(value, Share()), level, due, as_of)})
+                             **self._row(segments.get(value, Share()), level, due, as_of)})
             out["segments"] = rows
-            out["partners_without_segment"] = self.no_segment
+            out["partners_without_segment"] = no_segment
         return out
