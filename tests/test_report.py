@@ -2,6 +2,7 @@
 risk (at and around the margin), invalid records, options, and the Markdown/HTML/JSON renderings."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from conftest import EXAMPLES, REPO, base_policy, write_json
 from evaluator import Evaluator, load_policy
 from evaluator.render.svg import svg_bars
-from evaluator.tools.report import ReportOptionError, build_report
+from evaluator.tools.report import WRITERS, ReportOptionError, build_report
 
 
 def report_of(records, doc=None, **options):
@@ -120,7 +121,7 @@ def test_shipped_examples_by_cli_markdown(cli):
     assert "| 1 | Alliance Partner | 4 | 16.0% |" in md
     assert "| Alliance Partner | 4 | 9,410,000 | 2,352,500 | 1,000,000 | 4,850,000 |" in md
     assert "| ASEAN | 10 | 2 | 3 | 2 |  | 1 | 2 |" in md  # regions, by tier
-    assert "## Partners by countries" in md
+    assert "## Countries: partners per tier" in md
 
 
 def test_cli_json_totals_match_evaluate(cli):
@@ -180,3 +181,53 @@ def test_chart_escapes_labels_and_scales_bars():
     assert "&lt;b&gt;&amp;" in svg and "<b>" not in svg
     widths = [float(w) for w in __import__("re").findall(r'<rect [^>]*width="([0-9.]+)"', svg)]
     assert widths[1] == pytest.approx(2 * widths[0])
+
+
+def named_policy():
+    doc = base_policy()
+    doc["facts"]["partner_name"] = {"type": "string", "description": "trading name"}
+    return doc
+
+
+def test_partners_at_risk_are_named_closest_first_and_the_list_is_bounded():
+    records = [{"partner_id": "A", "partner_name": "Alpha", "sales": 105}, {"partner_id": "B", "sales": 101},
+               {"partner_id": "C", "partner_name": "Gamma", "sales": 103}, {"partner_id": "D", "sales": 101}]
+    with Evaluator(load_policy(named_policy())) as evaluator:
+        data = build_report(evaluator, records, list_limit=2).to_dict()
+    listed = data["at_risk_partners"]["gold"]
+    assert [(p["partner_id"], p["name"], p["percent"]) for p in listed] == [("B", None, 1.0), ("D", None, 1.0)]
+    assert listed[0]["holds_by"] == ["Sales 101 USD, at least 100 needed: 1 USD to spare (1% of the threshold)"]
+    assert tiers_by_id(data)["gold"]["at_risk"] == 4 and data["totals"]["at_risk"] == 4
+    with Evaluator(load_policy(named_policy())) as evaluator:
+        report = build_report(evaluator, records, list_limit=3)
+    assert [p["name"] for p in report.to_dict()["at_risk_partners"]["gold"]] == [None, None, "Gamma"]
+    out = io.StringIO()
+    WRITERS["markdown"](report, out)
+    assert "- `B`: Sales 101 USD" in out.getvalue() and "- Gamma (`C`): Sales 103 USD" in out.getvalue()
+    assert "- and 1 more (the report lists 3 per tier; `evaluator evaluate --near 10` lists them all)" in out.getvalue()
+
+
+def test_near_misses_say_what_each_needs_and_list_0_names_none():
+    records = [{"partner_id": "N", "partner_name": "Near Co", "sales": 95}]
+    with Evaluator(load_policy(named_policy())) as evaluator:
+        data = build_report(evaluator, records).to_dict()
+    (near,) = data["near_miss_partners"]["gold"]
+    assert (near["name"], near["tier"], near["near"]) == ("Near Co", "silver", "gold")
+    assert near["needs"] == ["Sales 95 USD, at least 100 needed: 5 USD more (5% of the threshold)"]
+    with Evaluator(load_policy(named_policy())) as evaluator:
+        data = build_report(evaluator, records, list_limit=0).to_dict()
+    assert data["near_miss_partners"] == {"gold": []} and data["totals"]["near_miss"] == 1
+    with pytest.raises(ReportOptionError, match="--list -1"):
+        report_of([], list_limit=-1)
+
+
+def test_every_report_states_its_as_of_date_and_policy(cli):
+    data = json.loads(cli("report", str(EXAMPLES / "partners.csv"), "--format", "json", "--as-of",
+                          "2026-03-31").stdout_text)
+    assert data["as_of"] == "2026-03-31" and set(data["policy"]) == {"id", "version", "sha256", "title"}
+    md = cli("report", str(EXAMPLES / "partners.csv"), "--as-of", "2026-03-31").stdout_text
+    sha = load_policy(REPO / "policies" / "messagelabs-apac.json").sha256
+    assert f"Policy `messagelabs-apac` version 1.0.0, sha256 `{sha}`." in md
+    assert "As of 2026-03-31: " in md
+    assert "| **All partners** | **25** | **100.0%** |" in md  # totals rows in Markdown too
+    assert "| **All tiers** | **2** | **6** | **2** |" in md

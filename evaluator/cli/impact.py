@@ -18,7 +18,7 @@ from ..tools.diff import FAIL_ON, WRITERS as DIFF_WRITERS, diff_policies, write_
 from ..errors import EXIT_INVALID_RECORDS, EXIT_OK
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import load_policy
-from ..tools.report import DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, build_report
+from ..tools.report import DEFAULT_LIST_LIMIT, DEFAULT_NEAR_PERCENT, WRITERS as REPORT_WRITERS, ReportSet, build_report
 from ..load.records import records_from_path
 from .streams import stdin_hint
 
@@ -106,14 +106,36 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
     sys.exit(code)
 
 
+def snapshot_labels(paths: list[str]) -> list[str]:
+    """Each snapshot's name in the report: its file name without the extension, or the path as
+    given when two files share a name."""
+    stems = [os.path.splitext(os.path.basename(p))[0] if p != "-" else "stdin" for p in paths]
+    return stems if len(set(stems)) == len(stems) else list(paths)
+
+
+def snapshot_dates(values: tuple[str, ...], count: int) -> list[Any]:
+    """--as-of given once (every snapshot), once per FACTS file (in order), or not at all (today)."""
+    dates = [as_of_from(v) for v in values]
+    if not dates:
+        return [None] * count
+    if len(dates) == 1:
+        return dates * count
+    if len(dates) != count:
+        raise click.BadParameter(f"given {len(dates)} times for {count} FACTS files; expected once, or once per "
+                                 "file in the same order", param_hint="--as-of")
+    return dates
+
+
 @click.command()
 @policy_option
-@click.argument("facts", metavar="FACTS|-")
+@click.argument("facts", metavar="FACTS|-...", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(list(REPORT_WRITERS)), default="markdown", show_default=True,
               help="markdown, html (one self-contained page with charts) or json.")
 @output_option
 @input_format_option
-@as_of_option
+@click.option("--as-of", "as_of", metavar="DATE", multiple=True,
+              help="The date the facts are as of (default: today, UTC): once for every FACTS file, or once per "
+                   "file in the same order (last quarter's end, this quarter's end).")
 @click.option("--by", "dimensions", metavar="FACT", multiple=True,
               help="Break partners down by this string or list fact (repeatable). Default: every list fact "
                    "and every string fact with an enum.")
@@ -125,21 +147,32 @@ def diff(old_policy: str, new_policy: str, facts: str, fmt: str, output: str | N
 @outside_window_option
 @previous_option
 @exceptions_option
-def report(policy_path: str | None, facts: str, fmt: str, output: str | None, input_format: str, as_of: str | None,
-           dimensions: tuple[str, ...], sums: tuple[str, ...], near: float, outside_window: bool = False,
-           previous: str | None = None, exceptions: str | None = None) -> None:
+@click.option("--list", "list_limit", metavar="N", type=click.IntRange(min=0), default=DEFAULT_LIST_LIMIT,
+              show_default=True, help="Name at most N near misses and N partners at risk per tier, closest first.")
+def report(policy_path: str | None, facts: tuple[str, ...], fmt: str, output: str | None, input_format: str,
+           as_of: tuple[str, ...], dimensions: tuple[str, ...], sums: tuple[str, ...], near: float,
+           list_limit: int, outside_window: bool = False, previous: str | None = None,
+           exceptions: str | None = None) -> None:
     """A program-wide summary of FACTS under a policy: partners per tier and per region and
-    country, sales per tier, near misses and partners at risk. Exit 1 when records are invalid (they are listed)."""
-    date = as_of_from(as_of)
-    policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
-    with Evaluator(policy, as_of=date, **options) as evaluator:
-        stdin_hint(facts)
-        records = with_progress(records_from_path(facts, input_format), facts, input_format, "Evaluating")
-        result = build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
-                              sums=list(sums) if sums else None, near_percent=near, input_name=facts)
+    country, sales per tier, the policy's targets (channel share of sales), near misses and
+    partners at risk by name. Given several FACTS files (snapshots, oldest first), it also shows
+    the movement between them. Exit 1 when records are invalid (they are listed)."""
+    if list(facts).count("-") > 1:
+        raise click.BadParameter("standard input ('-') can be read once", param_hint="FACTS")
+    dates = snapshot_dates(as_of, len(facts))
+    policy, options = state_from(policy_path, dates[-1], outside_window, previous, exceptions)
+    reports = []
+    for path, label, date in zip(facts, snapshot_labels(list(facts)), dates):
+        with Evaluator(policy, as_of=date, **options) as evaluator:
+            stdin_hint(path)
+            records = with_progress(records_from_path(path, input_format), path, input_format, "Evaluating")
+            reports.append(build_report(evaluator, records, dimensions=list(dimensions) if dimensions else None,
+                                        sums=list(sums) if sums else None, near_percent=near, input_name=path,
+                                        list_limit=list_limit, label=label if len(facts) > 1 else None))
+    result = ReportSet(reports)
     with output_to(output) as out:
         REPORT_WRITERS[fmt](result, out)
     if result.invalid:
-        click.echo(f"{len(result.invalid)} of {result.records} records invalid", err=True)
+        click.echo(f"{result.invalid} of {result.records} records invalid", err=True)
         sys.exit(EXIT_INVALID_RECORDS)
     sys.exit(EXIT_OK)

@@ -148,11 +148,44 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class SegmentTarget:
+    """A target's level for one value of its `per` fact (a region)."""
+
+    value: str
+    at_least_percent: Any
+    by: str | None  # YYYY-MM-DD; None: the target's own date
+    pointer: str
+
+
+@dataclass(frozen=True)
 class NamedCondition:
     name: str
     description: str
     condition: Condition | None   # None: it refers to itself through a cycle (reported)
     pointer: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A program goal the report measures (it decides nothing): the total of `part` as a share of
+    the total of `whole`, at least `at_least_percent` by the date `by`, overall and per segment."""
+
+    id: str
+    title: str
+    description: str
+    part: str
+    whole: tuple[str, ...]
+    at_least_percent: Any
+    by: str
+    pointer: str
+    per: str | None = None  # the string or string_list fact the segments are values of
+    segments: tuple[SegmentTarget, ...] = ()
+
+    def segment(self, value: Any) -> SegmentTarget | None:
+        for item in self.segments:
+            if item.value == value:
+                return item
+        return None
 
 
 @dataclass(frozen=True)
@@ -174,6 +207,7 @@ class Policy:
     rank_scale: str | None = None  # programs naming the same scale compare tiers by level
     parameters: dict[str, Parameter] = field(default_factory=dict)
     named: dict[str, NamedCondition] = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
 
     def tier(self, tier_id: str) -> Tier:
         for tier in self.tiers:
@@ -219,6 +253,21 @@ def build_condition(data: dict[str, Any], pointer: str, defs: Definitions | None
     if isinstance(value, list):
         value = tuple(value)
     return Comparison(Operand(kind, data.get(kind)), data.get("op"), value, pointer)  # type: ignore[arg-type]
+
+
+def build_targets(document: dict[str, Any]) -> tuple[Target, ...]:
+    out = []
+    for i, t in enumerate(document.get("targets", ())):
+        pointer = f"/targets/{i}"
+        per = t.get("per") or {}
+        segments = tuple(SegmentTarget(value, spec.get("at_least_percent"), spec.get("by"),
+                                       f"{pointer}/per/targets/" + value.replace("~", "~0").replace("/", "~1"))
+                         for value, spec in (per.get("targets") or {}).items())
+        share: dict[str, Any] = t.get("share") or {}
+        out.append(Target(t.get("id"), t.get("title"), t.get("description", ""), share.get("part", ""),
+                          tuple(share.get("whole") or ()), t.get("at_least_percent"), t.get("by"), pointer,
+                          per.get("fact"), segments))
+    return tuple(out)
 
 
 def build_fact_spec(name: str, spec: dict[str, Any], pointer: str) -> FactSpec:
@@ -297,6 +346,7 @@ def build_policy(original: dict[str, Any], source: str | None = None) -> Policy:
                                     defs.body(name, lambda d, p: build_condition(d, p, defs)),
                                     f"/conditions/{escape(name)}")
                for name, entry in defs.data.items() if isinstance(entry, dict)},
+        targets=build_targets(document),
     )
 
 

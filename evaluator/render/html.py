@@ -22,10 +22,11 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-
 max-width:1100px;padding:0 1rem;color:#222;line-height:1.4}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6rem 0}th,td{border:1px solid #ddd;padding:.25rem .55rem;
-text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f4f4f4}.meta{color:#555;font-size:.9rem}.chart text{font-size:12px;fill:#222}
 .up{color:#00734d}.down{color:#b3261e}.lateral{color:#555}code{font-size:.9em}
 ul.causes{margin:0;padding-left:1.1rem}small{color:#666}
+tfoot td{font-weight:600;background:#fafafa;border-top:2px solid #bbb}h3{font-size:1.05rem;margin-top:1.4rem}
 """
 
 

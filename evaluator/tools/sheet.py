@@ -24,47 +24,7 @@ from ..language.measures import MEASURES
 from ..language.operators import OPERATORS
 from ..model.policy import NO_DEFAULT, All, Any_, Comparison, Condition, Criterion, Not, Policy
 
-# --- blocks -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Code:
-    text: str
-
-
-@dataclass(frozen=True)
-class Break:
-    """A line break inside a table cell."""
-
-
-Span = Union[str, Code, Break]
-Text = tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Para:
-    text: Text
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: tuple[str, ...]
-    rows: tuple[tuple[Text, ...], ...]
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class Items:
-    items: tuple[Text, ...]
-
-
-Block = Union[Heading, Para, Table, Items]
+from .sheetblocks import Block, Break, Code, Heading, Items, Para, Span, Table, Text
 
 
 def _t(*spans: Span) -> Text:
@@ -242,6 +202,22 @@ def _dates(policy: Policy) -> str:
     return f"from {start}" + (f" until {until} (inclusive)" if until else ", with no end date")
 
 
+def _targets(policy: Policy) -> list[Block]:
+    """The program's goals: measured by `evaluator report`, deciding no tier."""
+    out: list[Block] = [Heading(2, "Targets"), Para(_t("Goals of the program, measured over all partners by "
+                                                       "evaluator report; they decide no partner's tier."))]
+    rows = []
+    for t in policy.targets:
+        whole = _join([_t(Code(n)) for n in t.whole], " + ")
+        levels = [_t(f"at least {number_text(t.at_least_percent)}% by {t.by} overall")]
+        levels += [_t(f"{number_text(s.at_least_percent)}% by {s.by or t.by} in ", Code(s.value)) for s in t.segments]
+        per = _t(" (per ", Code(t.per), ")") if t.per else _t()
+        rows.append((_t(t.title + (": " + t.description if t.description else "")),
+                     _t(Code(t.part), " as a share of ", *whole, *per), _join(levels, Break())))
+    out.append(Table(("Target", "Measured as", "Level"), tuple(rows)))
+    return out
+
+
 def program_sheet(policy: Policy) -> list[Block]:
     """The sheet's blocks, in reading order."""
     blocks: list[Block] = [Heading(1, policy.title)]
@@ -287,6 +263,8 @@ def program_sheet(policy: Policy) -> list[Block]:
         blocks.append(Heading(2, "From one review to the next"))
         blocks.append(Items(tuple(_t(line) for line in ([rules.description] if rules.description else [])
                                   + rules.words())))
+    if policy.targets:
+        blocks += _targets(policy)
 
     blocks.append(Heading(2, "Facts"))
     blocks.append(Para(_t("What the program reads about each partner. ", Code(policy.id_fact),

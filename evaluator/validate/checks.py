@@ -29,6 +29,7 @@ from .definitions import check_aliases, check_definitions
 from .items import check_items
 from .lint import lint_findings
 from .names import suggest
+from .targets import check_targets
 
 
 def _types_of(role: str) -> tuple[str, ...]:
@@ -329,6 +330,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "overrides": check_overrides,
     "text": check_text,
     "effective": check_effective,
+    "targets": check_targets,
 }
 
 

@@ -38,6 +38,9 @@ from ...language.facttypes import FACT_TYPES
 from ...explain.near import at_risk, near_gaps
 from ...model.policy import Policy, Tier
 from ...render.text import NO_TIER
+from .labels import name_fact
+from .mix import TargetTally
+from .people import DEFAULT_LIST_LIMIT, Watched, Watchlist
 
 DEFAULT_NEAR_PERCENT = 10.0
 
@@ -130,6 +133,8 @@ class ProgramReport:
     near_percent: float = DEFAULT_NEAR_PERCENT
     input_name: str | None = None
     as_of: _dt.date | None = None
+    list_limit: int = DEFAULT_LIST_LIMIT
+    label: str | None = None  # the snapshot's name (its file's), when the report compares several
     records: int = 0
     tier_counts: dict[str | None, int] = field(default_factory=dict)
     tier_sums: dict[tuple[str | None, str], Stats] = field(default_factory=dict)
@@ -144,8 +149,16 @@ class ProgramReport:
     transitions: dict[str, int] = field(default_factory=dict)
     in_grace: dict[str, int] = field(default_factory=dict)
     exceptions: dict[str, int] = field(default_factory=dict)
+    near_list: Watchlist = field(default_factory=Watchlist)
+    risk_list: Watchlist = field(default_factory=Watchlist)
+    tallies: list[TargetTally] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.list_limit < 0:
+            raise ReportOptionError(f"--list {self.list_limit}: expected a number of partners, 0 or more")
+        self.near_list, self.risk_list = Watchlist(self.list_limit), Watchlist(self.list_limit)
+        self.tallies = [TargetTally(target) for target in self.policy.targets]
+        self._name_fact = name_fact(self.policy)
         _check_facts(self.policy, self.dimensions, "dimension", "--by")
         _check_facts(self.policy, self.sums, "amount", "--sum")
         if not self.near_percent >= 0 or math.isinf(self.near_percent):
@@ -193,11 +206,19 @@ class ProgramReport:
             for item in values or [None]:
                 row = counts.setdefault(item, {})
                 row[key] = row.get(key, 0) + 1
-        near, _ = near_gaps(result, self.near_percent)
+        for tally in self.tallies:
+            tally.add(key, facts)
+        given = facts.get(self._name_fact) if self._name_fact is not None else None
+        partner_name = given if isinstance(given, str) and given else None
+        near, gaps = near_gaps(result, self.near_percent)
         if near is not None:
             self.near_miss[near.tier.id] = self.near_miss.get(near.tier.id, 0) + 1
-        if key is not None and at_risk(result, self.policy, self.near_percent):
+            self.near_list.add(Watched(result.partner_id, partner_name, key, near.tier.id, gaps,
+                                       max(g.percent for g in gaps)))
+        risks = at_risk(result, self.policy, self.near_percent) if key is not None else []
+        if risks and key is not None:
             self.at_risk[key] = self.at_risk.get(key, 0) + 1
+            self.risk_list.add(Watched(result.partner_id, partner_name, key, key, risks, min(r.percent for r in risks)))
         missing = undecided_tier(result)
         if missing is not None:
             self.undecided[missing.id] = self.undecided.get(missing.id, 0) + 1
@@ -238,8 +259,14 @@ class ProgramReport:
             breakdowns.append({"fact": name, "description": self.policy.facts[name].description,
                                "multi_valued": FACT_TYPES[self.policy.facts[name].type].value_type == "list",
                                "values": values})
+        ranked = [k for k in self.tier_keys if k is not None]
+        enum = {t.id: self.policy.facts[t.per].enum if t.per in self.policy.facts else None
+                for t in self.policy.targets}
+        as_of = self.as_of or _dt.datetime.now(_dt.timezone.utc).date()
         out: dict[str, Any] = {
             "policy": dict(self.policy.ref, title=self.policy.title),
+            "as_of": as_of.isoformat(),
+            "label": self.label,
             "input": self.input_name,
             "records": self.records,
             "partners": partners,
@@ -248,6 +275,14 @@ class ProgramReport:
             "tiers": tiers,
             "sums": totals,
             "overrides": dict(sorted(self.overrides.items())),
+            "totals": {"partners": partners, "near_miss": sum(self.near_miss.values()),
+                       "at_risk": sum(self.at_risk.values()), "undecided": sum(self.undecided.values())},
+            "near_miss_partners": {k: [w.to_dict(self.policy, "near") for w in self.near_list.of(k)]
+                                   for k in ranked if self.near_miss.get(k)},
+            "at_risk_partners": {k: [w.to_dict(self.policy, "at_risk") for w in self.risk_list.of(k)]
+                                 for k in ranked if self.at_risk.get(k)},
+            "list_limit": self.list_limit,
+            "targets": [tally.to_dict(self.tier_keys, enum[tally.target.id], as_of) for tally in self.tallies],
             "breakdowns": breakdowns,
             "invalid_records": self.invalid,
             "evaluator": {"version": __version__},
@@ -264,12 +299,13 @@ class ProgramReport:
 
 def build_report(evaluator: Evaluator, records: Iterable[Any], *, dimensions: list[str] | None = None,
                  sums: list[str] | None = None, near_percent: float = DEFAULT_NEAR_PERCENT,
-                 input_name: str | None = None) -> ProgramReport:
+                 input_name: str | None = None, list_limit: int = DEFAULT_LIST_LIMIT,
+                 label: str | None = None) -> ProgramReport:
     """Evaluate every record once and summarise. Records may be dicts or InputRecords."""
     policy = evaluator.policy
     report = ProgramReport(policy, default_dimensions(policy) if dimensions is None else list(dimensions),
                            default_sums(policy) if sums is None else list(sums), near_percent, input_name,
-                           evaluator.as_of if evaluator.reads_as_of else None)
+                           evaluator.as_of, list_limit, label)
     # The input is read once: the evaluator and the fact reader advance in lockstep, so the
     # tee never holds more than one record.
     for_facts, for_engine = itertools.tee(records)
