@@ -42,7 +42,7 @@ def test_the_window_edges_of_a_shipped_program(cli, date, ok):
         assert all("outside_window" not in d["policy"] for d in lines(proc))
     else:
         assert proc.returncode == 2 and proc.stdout == b""
-        assert (f"error: policy acme-apac-points 1.0.0 is not in force on {date}: it is in force from 2026-01-01 "
+        assert (f"error: policy acme-apac-points 1.1.0 is not in force on {date}: it is in force from 2026-01-01 "
                 f"until 2026-12-31") in proc.stderr_text
         assert "--outside-window" in proc.stderr_text and "Traceback" not in proc.stderr_text
 
