@@ -15,10 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from typing import IO, Any, Iterable, Iterator
 
 from ..errors import Finding, InputError
 from ..evaluate.evaluator import InputRecord
+from .csvrows import MAX_ROW_CHARS, RowReader, split_rows
 from .jsontext import JSONProblem, check_syntax, decode_text, loads, loads_flat
 
 FORMATS = ("auto", "json", "jsonl", "csv")
@@ -232,33 +234,44 @@ def _readable(cells: list[str]) -> list[str]:
 
 def read_csv(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
     """Reads and checks the header now (an InputError before any output); returns an iterator
-    over the rows."""
+    over the rows. Rows are cut from the text by csvrows.py (a row over MAX_ROW_CHARS is one
+    error record, none of it read as rows), then read one at a time by the csv module."""
     wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(wrapper)
+    rows = split_rows(wrapper)
+    reader = RowReader()
+    first = next(rows, None)
+    if first is None:
+        raise InputError(f"{name} is empty: no partner records")
+    if first[1] is None:
+        raise InputError(f"{name}:1: the CSV header is longer than {MAX_ROW_CHARS} characters ({first[2]}); "
+                         f"expected at most {MAX_ROW_CHARS} characters in one row")
     try:
-        header = next(reader, None)
+        header = reader.cells(first[1])
     except csv.Error as exc:
         raise InputError(f"{name}:1: malformed CSV header: {exc}") from None
-    if header is None:
-        raise InputError(f"{name} is empty: no partner records")
     if _undecodable(header):
         _, byte = _undecodable(header)  # type: ignore[misc]
         raise InputError(f"{name}:1: the header is not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8")
     header = [h.strip() for h in header]
-    duplicates = sorted({h for h in header if h and header.count(h) > 1})
+    duplicates = sorted(h for h, n in Counter(header).items() if h and n > 1)  # (not header.count: quadratic)
     if duplicates:
         raise InputError(f"{name}:1: CSV header names {', '.join(duplicates)} more than once")
-    return _csv_rows(reader, header, name)
+    return _csv_rows(rows, reader, header, name)
 
 
-def _csv_rows(reader: Any, header: list[str], name: str) -> Iterator[InputRecord]:
+def _csv_rows(rows: Iterator[tuple[int, str | None, int]], reader: RowReader, header: list[str],
+              name: str) -> Iterator[InputRecord]:
     row = 0
-    while True:
-        start = reader.line_num + 1
+    for start, text, size in rows:
+        if text is None:
+            row += 1
+            yield InputRecord(None, {"file": name, "line": start, "row": row}, [Finding(
+                f"row is longer than {MAX_ROW_CHARS} characters", "", name, start,
+                expected=f"at most {MAX_ROW_CHARS} characters per row (all of its lines)",
+                found=f"{size} characters")])
+            continue
         try:
-            cells = next(reader)
-        except StopIteration:
-            return
+            cells = reader.cells(text)
         except csv.Error as exc:
             row += 1
             yield InputRecord(None, {"file": name, "line": start, "row": row},
@@ -269,7 +282,7 @@ def _csv_rows(reader: Any, header: list[str], name: str) -> Iterator[InputRecord
             continue
         row += 1
         source = {"file": name, "line": start, "row": row}
-        bad = _undecodable(cells)
+        bad = None if text.isascii() else _undecodable(cells)
         if bad is not None:
             cell, byte = bad
             column = header[cell] if cell < len(header) else f"cell {cell + 1}"
