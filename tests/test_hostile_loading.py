@@ -8,10 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+import time
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from evaluator.load import csvrows
+from evaluator.load import csvrows, jsontext, records, sourcemap
 
 from conftest import run_cli
 
@@ -81,3 +85,115 @@ def test_an_over_long_row_is_skipped_to_its_real_end_in_bounded_pieces():
     text = 'h\n"' + "x," * 50 + '""\n' * 10 + '"\nnext\n'
     got = list(csvrows.split_rows(io.StringIO(text, newline=""), limit=16))
     assert [(line, row) for line, row, _ in got] == [(1, "h\n"), (2, None), (13, "next\n")]
+
+
+# --- timing as a ratio: the fastest of several runs, a generous factor -------------------------
+
+def fastest(run, times: int = 3) -> float:
+    best = float("inf")
+    for _ in range(times):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def growth(make, small: int, factor: int = 4, times: int = 3) -> float:
+    """How much longer the input `factor` times larger takes: about `factor` when linear,
+    `factor` squared when quadratic."""
+    a, b = make(small), make(small * factor)
+    return fastest(b, times) / max(fastest(a, times), 1e-6)
+
+
+# --- 3. JSON arrays (and replaying JSON decisions) are read in linear time ---------------------
+
+def _array(n: int) -> bytes:
+    return json.dumps([{"partner_id": f"P{i}", "annual_sales_usd": i} for i in range(n)], indent=1).encode()
+
+
+def test_a_json_array_is_read_in_linear_time():
+    def make(n):
+        data = _array(n)
+        return lambda: sum(1 for _ in records.read_json(io.BytesIO(data), "x.json"))
+    assert growth(make, 4000) < 9  # 4x the records; quadratic was over 14x
+
+
+def test_records_of_a_json_array_keep_their_lines_and_columns():
+    text = b'[{"partner_id": "A"},\n  {"partner_id": "B"}, {"partner_id": 1e400},\n{"partner_id": "D"}]'
+    got = list(records.read_json(io.BytesIO(text), "x.json"))
+    assert [r.source["line"] for r in got] == [1, 2, 2, 3]
+    (finding,) = got[2].findings
+    assert (finding.line, finding.column, finding.pointer) == (2, 39, "/partner_id")
+
+
+def test_a_json_document_over_the_cap_is_a_located_input_error(tmp_path, monkeypatch):
+    path = tmp_path / "big.json"
+    path.write_bytes(b"[" + b" " * (records.MAX_JSON_BYTES + 10) + b"]")
+    proc = run_cli("evaluate", str(path))
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert f"larger than {records.MAX_JSON_BYTES} bytes" in proc.stderr_text and "JSONL" in proc.stderr_text
+    assert "Traceback" not in proc.stderr_text
+
+
+# --- 4. one long JSON string costs memory in proportion to its length ------------------------
+
+_PEAK = """
+import json, resource, sys
+from evaluator.load import jsontext
+text = json.dumps({"partner_id": "P", "notes": "a" * int(sys.argv[1])})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+jsontext.check_syntax(text); jsontext.loads(text)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+"""
+
+
+def test_a_long_json_string_costs_a_few_bytes_of_memory_per_byte():
+    size = 8_000_000
+    grown = int(subprocess.run([sys.executable, "-c", _PEAK, str(size)], capture_output=True, text=True,
+                               check=True, timeout=300).stdout)
+    assert grown / size < 12  # the text, the decoded value and a copy; the old reader took about 128
+
+
+def test_an_unclosed_string_full_of_escaped_quotes_is_refused_as_fast_as_a_closed_one_is_read():
+    body = '["' + '\\"' * 20_000
+    def unclosed():
+        with pytest.raises(jsontext.JSONProblem):
+            jsontext.check_syntax(body + "\\")
+    closed = fastest(lambda: jsontext.check_syntax(body + '"]'), 5)
+    assert fastest(unclosed, 5) / closed < 10  # each quote after it was a new attempt: hundreds of times
+
+
+# --- source map: pointer -> line and column, one pass --------------------------------------
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='a"\\/~\n\u00e9', max_size=4),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(alphabet='a/~"\\', max_size=3), inner, max_size=3), max_leaves=12)
+
+
+def _resolve(data, pointer):
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON, st.sampled_from([None, 1, 2]))
+def test_the_source_map_points_at_each_value(data, indent):
+    text = json.dumps(data, indent=indent)
+    offsets = sourcemap.value_offsets(text)
+    decoder = json.JSONDecoder()
+    for pointer, offset in offsets.items():
+        assert decoder.raw_decode(text, offset)[0] == _resolve(data, pointer)
+    lines = sourcemap.Lines(text)
+    for pointer, offset in offsets.items():
+        line, column = lines.position(offset)
+        assert text.split("\n")[line - 1][column - 1:] == text[offset:].split("\n")[0]
+
+
+def test_locating_an_error_in_a_large_policy_is_linear():
+    def make(n):
+        text = json.dumps({"tiers": [{"id": f"t{i}", "criteria": [{"fact": "x", "value": i}]} for i in range(n)]},
+                          indent=2)
+        return lambda: jsontext.Document(None, text).locate(f"/tiers/{n - 1}/criteria/0/value")
+    assert growth(make, 2000) < 9

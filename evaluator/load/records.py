@@ -25,6 +25,7 @@ from .jsontext import JSONProblem, check_syntax, decode_text, loads, loads_flat
 
 FORMATS = ("auto", "json", "jsonl", "csv")
 MAX_LINE_BYTES = 1024 * 1024
+MAX_JSON_BYTES = 64 * 1024 * 1024  # a JSON document is read whole (and parsed twice): JSONL has no limit
 HEAD_BYTES = 64 * 1024
 BOM = b"\xef\xbb\xbf"
 
@@ -174,8 +175,13 @@ def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1)
 def read_json(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
     """Checks the whole document now (a malformed document is an InputError before any output);
     returns an iterator over its records."""
+    raw = stream.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise InputError(f"{name} is a JSON document larger than {MAX_JSON_BYTES} bytes (one document is read "
+                         "whole); expected at most that, or the records as JSONL (one per line, read as a stream)")
     try:
-        text = decode_text(stream.read(), "input")
+        text = decode_text(raw, "input")
+        del raw
         check_syntax(text)
     except JSONProblem as exc:
         parts = [f"{name}:{exc.line}:{exc.column}: {exc}"]
@@ -198,13 +204,18 @@ def _json_records(text: str, name: str) -> Iterator[InputRecord]:
     decoder = json.JSONDecoder()
     index = text.index("[") + 1
     position = 0
+    line, counted, line_start = 1, 0, 0  # the line of offset `counted`: newlines counted once, as the reading moves on
     while True:
         while index < len(text) and text[index] in " \t\r\n,":
             index += 1
         if index >= len(text) or text[index] == "]":
             return
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1)
+        line += text.count("\n", counted, index)
+        newline = text.rfind("\n", counted, index)  # (not from 0: a one-line array would be quadratic)
+        if newline >= 0:
+            line_start = newline + 1
+        counted = index
+        column = index - line_start
         position += 1
         source = {"file": name, "line": line, "index": position}
         _, end = decoder.raw_decode(text, index)  # the whole document's syntax was checked
