@@ -15,9 +15,11 @@ import time
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from evaluator import PolicyError, load_policy
 from evaluator.load import csvrows, jsontext, records, sourcemap
+from evaluator.validate.measuregraph import MAX_MEASURE_DEPTH
 
-from conftest import run_cli
+from conftest import SHIPPED, run_cli
 
 
 # --- 1. CSV record smuggling ------------------------------------------------------------------
@@ -197,3 +199,69 @@ def test_locating_an_error_in_a_large_policy_is_linear():
                           indent=2)
         return lambda: jsontext.Document(None, text).locate(f"/tiers/{n - 1}/criteria/0/value")
     assert growth(make, 2000) < 9
+
+
+# --- 8. measure chains, measures named twice over, products past any number -------------------
+
+def _with_measures(measures: dict, top: str, value: float = 5) -> dict:
+    doc = json.loads(SHIPPED.read_text())
+    doc["measures"].update(measures)
+    doc["tiers"][0]["criteria"].append({"id": "c", "description": "d",
+                                        "condition": {"measure": top, "op": ">=", "value": value}})
+    return doc
+
+
+def _chain(n: int, twice: bool = False) -> dict:
+    measures = {"m1": {"description": "d", "compute": {"sum": ["annual_sales_usd", 1]}}}
+    for i in range(2, n + 1):
+        measures[f"m{i}"] = {"description": "d", "compute": {"sum": [f"m{i - 1}", f"m{i - 1}" if twice else 1]}}
+    return _with_measures(measures, f"m{n}")
+
+
+def test_a_chain_of_350_measures_is_a_located_policy_error(tmp_path):
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(_chain(350), indent=1))
+    proc = run_cli("validate", str(path))
+    assert proc.returncode == 2 and "internal error" not in proc.stderr_text and "Traceback" not in proc.stderr_text
+    assert f"measure 'm{MAX_MEASURE_DEPTH + 1}' is {MAX_MEASURE_DEPTH + 1} operations deep" in proc.stderr_text
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if f'"m{MAX_MEASURE_DEPTH + 1}"' in text)
+    assert f"{path}:{line + 2}:" in proc.stderr_text and proc.stderr_text.count("error: measure") == 1
+    with pytest.raises(PolicyError):
+        load_policy(_chain(350))
+
+
+def test_a_chain_at_the_depth_limit_is_evaluated_explained_and_written_out(tmp_path):
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(_chain(MAX_MEASURE_DEPTH)))
+    facts = tmp_path / "f.jsonl"
+    facts.write_text('{"partner_id": "P1", "annual_sales_usd": 2000000}\n')
+    for args in (("validate", str(path)), ("evaluate", "-p", str(path), str(facts)),
+                 ("explain", "-p", str(path), str(facts)), ("doc", str(path))):
+        proc = run_cli(*args)
+        assert proc.returncode == 0, (args, proc.stderr_text)
+    assert json.loads(run_cli("evaluate", "-p", str(path), str(facts)).stdout)["tier"]["id"] == "alliance_partner"
+
+
+def test_measures_named_twice_over_are_refused_before_the_work_doubles(tmp_path):
+    with pytest.raises(PolicyError) as caught:
+        load_policy(_chain(40, twice=True))  # 2**40 operations written out: refused, never walked
+    (finding,) = [f for f in caught.value.findings if f.severity == "error"]
+    assert finding.pointer == "/measures/m10/compute" and f"{2 ** 10 - 1} operations" in finding.message
+
+
+def test_a_product_past_any_number_is_missing_not_an_internal_error(tmp_path):
+    doc = json.loads(SHIPPED.read_text())
+    doc["facts"]["big"] = {"type": "integer", "description": "x"}
+    doc["measures"]["prod"] = {"description": "d", "compute": {"product": ["big"] * 300}}
+    doc["tiers"][0]["criteria"].append({"id": "c", "description": "d",
+                                        "condition": {"measure": "prod", "op": ">=", "value": 5}})
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc))
+    facts = tmp_path / "f.jsonl"
+    facts.write_text(json.dumps({"partner_id": "P1", "big": 2 ** 53 - 1, "annual_sales_usd": 2000000}) + "\n")
+    for command in ("evaluate", "explain"):
+        proc = run_cli(command, "-p", str(path), str(facts))
+        assert proc.returncode == 0 and "internal error" not in proc.stderr_text, proc.stderr_text
+    decision = json.loads(run_cli("evaluate", "-p", str(path), str(facts)).stdout)
+    assert decision["tier"]["id"] != "alliance_partner"  # its criterion on prod is missing, not met
+    assert run_cli("validate", str(path)).returncode == 0
