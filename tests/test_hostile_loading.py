@@ -15,7 +15,8 @@ import time
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from evaluator import PolicyError, load_policy
+from evaluator import Evaluator, PolicyError, load_policy
+from evaluator.language.encodings import StringCodec
 from evaluator.load import csvrows, jsontext, records, sourcemap
 from evaluator.validate.measuregraph import MAX_MEASURE_DEPTH
 
@@ -265,3 +266,49 @@ def test_a_product_past_any_number_is_missing_not_an_internal_error(tmp_path):
     decision = json.loads(run_cli("evaluate", "-p", str(path), str(facts)).stdout)
     assert decision["tier"]["id"] != "alliance_partner"  # its criterion on prod is missing, not met
     assert run_cli("validate", str(path)).returncode == 0
+
+
+# --- 5. many `in` lists on one string fact --------------------------------------------------
+
+def _gray_order(constants, sets):
+    """The order the string codec keeps, computed as it was defined: by the inverse Gray code of
+    each constant's membership signature, one bit per set (the first set the highest)."""
+    def key(c):
+        signature = 0
+        for s in sets:
+            signature = (signature << 1) | (c in s)
+        rank, shift = signature, signature >> 1
+        while shift:
+            rank ^= shift
+            shift >>= 1
+        return rank, c
+    return sorted(constants, key=key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.frozensets(st.sampled_from("abcdefghij"), max_size=10), max_size=9),
+       st.frozensets(st.sampled_from("abcdefghijklm")))
+def test_the_string_codec_orders_constants_by_the_gray_code_of_their_sets(sets, extra):
+    constants = set(extra) | {c for s in sets for c in s}
+    assert StringCodec(constants, sets).order == _gray_order(constants, sets)
+
+
+def test_the_string_codec_takes_time_in_proportion_to_its_lists():
+    def make(n):
+        sets = [frozenset({f"v{i}", f"w{i}", "shared"}) for i in range(n)]
+        constants = {c for s in sets for c in s}
+        return lambda: StringCodec(constants, sets)
+    assert growth(make, 1000) < 9  # 4x the lists; it was over 16x (a signature of every list per constant)
+
+
+def test_a_policy_of_many_lists_on_one_fact_loads(tmp_path):
+    doc = json.loads(SHIPPED.read_text())
+    doc["facts"]["code"] = {"type": "string", "description": "x"}
+    doc["tiers"][0]["criteria"] += [
+        {"id": f"c{i}", "description": "d",
+         "condition": {"fact": "code", "op": "in" if i % 2 else "not_in", "value": [f"v{i}", f"w{i}"]}}
+        for i in range(4000)]
+    policy = load_policy(doc)
+    facts = {"partner_id": "P1", "annual_sales_usd": 2_000_000, "code": "v1"}
+    with Evaluator(policy) as evaluator:
+        assert evaluator.evaluate(facts).tier is None or evaluator.evaluate(facts).tier.id != "alliance_partner"
