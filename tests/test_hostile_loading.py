@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 from evaluator import Evaluator, PolicyError, load_policy
 from evaluator.language.encodings import StringCodec
+from evaluator.language.patterns import problem as pattern_problem
 from evaluator.load import csvrows, jsontext, records, sourcemap
 from evaluator.validate.measuregraph import MAX_MEASURE_DEPTH
 
@@ -312,3 +313,47 @@ def test_a_policy_of_many_lists_on_one_fact_loads(tmp_path):
     facts = {"partner_id": "P1", "annual_sales_usd": 2_000_000, "code": "v1"}
     with Evaluator(policy) as evaluator:
         assert evaluator.evaluate(facts).tier is None or evaluator.evaluate(facts).tier.id != "alliance_partner"
+
+
+# --- 2 and 9. patterns: matched in linear time everywhere; alternations checked as written -----
+
+def _with_pattern(pattern: str, condition: dict) -> dict:
+    doc = json.loads(SHIPPED.read_text())
+    doc["facts"]["code"] = {"type": "string", "description": "x", "pattern": pattern}
+    doc["tiers"][0]["criteria"].append({"id": "c", "description": "d", "condition": {"fact": "code", **condition}})
+    return doc
+
+
+@pytest.mark.parametrize("condition", [{"op": "==", "value": "a" * 40}, {"op": "in", "value": ["a" * 40, "b" * 40]},
+                                       {"op": "starts_with", "value": "a" * 40}, {"op": "!=", "value": "a" * 40}])
+def test_a_pattern_that_passes_the_checks_never_hangs_a_command(tmp_path, condition):
+    """`[a-z]*` twelve times then `!` is polynomial for a backtracker: a constant of 40 letters
+    was matched with Python's re by the static checks and hung every command. A hang here ends in
+    the subprocess timeout."""
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(_with_pattern("[a-z]*" * 12 + "!", condition)))
+    facts = tmp_path / "f.jsonl"
+    facts.write_text(json.dumps({"partner_id": "P1", "code": "a" * 40}) + "\n")
+    for args in (("validate", str(path)), ("evaluate", "-p", str(path), str(facts)),
+                 ("explain", "-p", str(path), str(facts)), ("doc", str(path)), ("schema", "facts", "-p", str(path))):
+        proc = run_cli(*args, timeout=120)
+        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr_text, (args, proc.stderr_text)
+
+
+@pytest.mark.parametrize("pattern", ["(\\w|\\d)+", "(a|a)+", "(?:x(\\d|[0-9a-f]))+", "(?P<n>a|\\d)*", "((b|b))+",
+                                     "(a|b|a){2,}"])
+def test_alternations_folded_by_pythons_parser_are_refused_as_written(tmp_path, pattern):
+    """Python's parser folds `(\\w|\\d)` into one class, so its tree showed no alternation; the
+    exported facts schema gives the pattern to validators that try each branch (node: 26
+    characters 0.5 s, doubling every 2)."""
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(_with_pattern(pattern, {"op": "==", "value": "x"}), indent=1))
+    proc = run_cli("validate", str(path))
+    assert proc.returncode == 2 and "exponential time" in proc.stderr_text and "/facts/code/pattern" in proc.stderr_text
+    assert run_cli("schema", "facts", "-p", str(path)).returncode == 2
+
+
+@pytest.mark.parametrize("pattern", ["(a|b)+", "(AU|NZ)", "(?:x(1|[a-f]))+", "(\\w|\\d)", "(a|a)?", "\\((a|a)\\)+",
+                                     "[(|]+", "(?i)(a|b)+", "(a|b){1}"])
+def test_alternations_that_cannot_start_alike_or_are_not_repeated_pass(pattern):
+    assert pattern_problem(pattern) is None
