@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ from evaluator.language.patterns import problem as pattern_problem
 from evaluator.load import csvrows, jsontext, records, sourcemap
 from evaluator.validate.measuregraph import MAX_MEASURE_DEPTH
 
-from conftest import SHIPPED, run_cli
+from conftest import EVALUATOR_BIN, SHIPPED, run_cli
 
 
 # --- 1. CSV record smuggling ------------------------------------------------------------------
@@ -357,3 +358,28 @@ def test_alternations_folded_by_pythons_parser_are_refused_as_written(tmp_path, 
                                      "[(|]+", "(?i)(a|b)+", "(a|b){1}"])
 def test_alternations_that_cannot_start_alike_or_are_not_repeated_pass(pattern):
     assert pattern_problem(pattern) is None
+
+
+# --- 7. short of memory: a message and exit 2, never a traceback, exit 1 or a hang --------------
+
+def _limited(kib: int):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (kib * 1024, kib * 1024))
+    return apply
+
+
+def test_short_of_memory_every_command_says_so_and_exits_2(tmp_path):
+    facts = tmp_path / "f.jsonl"
+    facts.write_text("".join(json.dumps({"partner_id": f"P{i}", "annual_sales_usd": i * 100}) + "\n"
+                             for i in range(3000)))
+    seen = set()
+    for kib in range(20_000, 90_000, 5_000):
+        for args in (["validate"], ["evaluate", str(facts), "--jobs", "2", "-o", str(tmp_path / "out.jsonl")]):
+            proc = subprocess.run([str(EVALUATOR_BIN), *args], capture_output=True, text=True, timeout=120,
+                                  preexec_fn=_limited(kib), cwd=tmp_path)
+            assert "Traceback" not in proc.stderr, (kib, args, proc.stderr[-2000:])
+            if proc.returncode == 2 and "not enough memory" in proc.stderr:
+                seen.add(args[0])
+            else:
+                assert proc.returncode == 0 or (args == ["validate"] and proc.returncode == 2), (kib, args, proc.stderr)
+    assert seen  # some limit in the range was too low, and it was said so
