@@ -383,3 +383,22 @@ def test_short_of_memory_every_command_says_so_and_exits_2(tmp_path):
             else:
                 assert proc.returncode == 0 or (args == ["validate"] and proc.returncode == 2), (kib, args, proc.stderr)
     assert seen  # some limit in the range was too low, and it was said so
+
+
+def test_the_limits_the_docs_give_are_the_code_s():
+    from evaluator.load.policyfile import MAX_POLICY_BYTES
+    from evaluator.validate.measuregraph import MAX_MEASURE_OPERATIONS
+    text = (SHIPPED.parent.parent / "docs" / "bad-input.md").read_text()
+    limits = text[text.index("## Limits"):]
+    for number in (records.MAX_LINE_BYTES, csvrows.MAX_ROW_CHARS, records.MAX_JSON_BYTES, MAX_POLICY_BYTES,
+                   MAX_MEASURE_OPERATIONS, jsontext.MAX_DEPTH, MAX_MEASURE_DEPTH):
+        assert f"{number:,}" in limits, number
+
+
+def test_the_load_benchmark_runs_a_shape():
+    proc = subprocess.run([sys.executable, str(SHIPPED.parent.parent / "benchmarks" / "load_scaling.py"), "--quick",
+                           "--runs", "1", "--shape", "measure_chain", "--json"], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["measure_chain"]
+    assert len(rows) == 5 and all(r["seconds"] > 0 for r in rows) and "time_ratio" in rows[-1]
