@@ -103,6 +103,16 @@ class OutputError(EvaluatorError):
     environment's error, not a bug)."""
 
 
+class ResourceError(EvaluatorError):
+    """The machine ran short: memory (MemoryError), threads or processes (`can't start new
+    thread`, a fork refused). Exit 2, the environment's error, with what ran short and what to
+    do; never a traceback and never exit 1 (which means "some records invalid")."""
+
+    def __init__(self, what: str):
+        super().__init__(f"not enough {what} to finish; nothing more was written (raise the process's limits, "
+                         "`ulimit -v` or the container's memory, or run with fewer --jobs)")
+
+
 class EngineError(EvaluatorError):
     """durable-rules misbehaved (an action raised, an unexpected error code). Never silent."""
 

@@ -4,13 +4,15 @@ Exit codes:
   0  every record evaluated (validate: the policies are valid)
   1  some records were invalid; each appears as an error record, every other one is evaluated
   2  usage error, unreadable input, an invalid policy, or the environment's error (a closed
-     standard stream, a full disk: `cannot write FILE: ...`)
+     standard stream, a full disk: `cannot write FILE: ...`, not enough memory, threads or
+     processes: `not enough memory to finish`, also when too short of memory to start)
   3  internal error (the engine misbehaved); a bug to report
 No user error prints a traceback; set EVALUATOR_DEBUG=1 to see one for an internal error.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
 import sys
@@ -20,7 +22,7 @@ import click
 
 from ..version import __version__
 from .. import compiled
-from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, OutputError, PolicyError
+from ..errors import EXIT_INVALID_RECORDS, EXIT_OK, EXIT_USAGE, EvaluatorError, OutputError, PolicyError, ResourceError
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import read_document, validate_document
 from ..model.fields import FieldWatch
@@ -330,7 +332,15 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except MemoryError:
+        return _resource("memory")
+    except RuntimeError as exc:
+        if "can't start new thread" not in str(exc):
+            return _internal(exc)
+        return _resource("memory or threads")
     except OSError as exc:
+        if exc.errno in (errno.ENOMEM, errno.EAGAIN):  # a fork or a mapping refused
+            return _resource("memory or processes")
         if exc.errno in WRITE_FAILURES:  # a write outside output_to (click.echo): standard output's
             silence_stdout()
             click.echo(f"error: cannot write {STDOUT}: {exc.strerror}", err=True)
@@ -339,6 +349,15 @@ def _run(argv: list[str] | None) -> int:
     except Exception as exc:  # an internal error: short message, traceback only on request
         return _internal(exc)
     return EXIT_OK
+
+
+def _resource(what: str) -> int:
+    error = ResourceError(what)
+    try:
+        click.echo(visible_lines(error.show()), err=True)
+    except MemoryError:  # pragma: no cover - not even memory for the message
+        pass
+    return error.exit_code
 
 
 def _internal(exc: Exception) -> int:

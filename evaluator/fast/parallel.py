@@ -24,6 +24,8 @@ import io
 import multiprocessing
 import os
 import sys
+import _thread
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,7 +33,7 @@ from typing import IO, Any, Iterable, Iterator
 
 from ..load import records as _records
 from ..load.records import MAX_LINE_BYTES
-from ..errors import EngineError, InputError
+from ..errors import EngineError, InputError, ResourceError
 from ..evaluate.evaluator import Evaluator, InputRecord
 from ..model.decision import FULL
 from ..model.policy import Policy
@@ -372,6 +374,16 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
                                initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw, options, detail))
     pending: deque[tuple[Future, int | None]] = deque()   # each chunk in flight and its spool file
+    failed: list[type] = []
+    previous_hook = threading.excepthook
+
+    def thread_failed(args: Any) -> None:
+        # the executor's own thread died (MemoryError under a memory limit): its futures would
+        # never finish and this loop would wait forever; interrupt it and report why instead
+        failed.append(args.exc_type)
+        _thread.interrupt_main()
+
+    threading.excepthook = thread_failed
     try:
         for number, task in enumerate(tasks):
             slot = spool.slot(number)
@@ -387,7 +399,11 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         spool.close()
+        if failed:
+            raise ResourceError("memory or threads") from None
         raise
+    finally:
+        threading.excepthook = previous_hook
     pool.shutdown()
     spool.close()
     if binary is not None:

@@ -57,16 +57,26 @@ class StringCodec:
     contiguous = True  # no value lies between consecutive codes: an `in` set is a few ranges
 
     def __init__(self, constants: set[str], sets: list[frozenset[str]]):
-        def key(c: str) -> tuple[int, str]:
-            signature = 0
-            for s in sets:
-                signature = (signature << 1) | (c in s)
-            # inverse Gray code: consecutive ranks differ in one set's membership
-            rank, shift = signature, signature >> 1
-            while shift:
-                rank ^= shift
-                shift >>= 1
-            return rank, c
+        # A constant's signature has one bit per set, the first set its highest: 1 where the
+        # set holds it. Constants are sorted by the inverse Gray code of their signature, so
+        # consecutive ranks differ in one set's membership. The rank's bit at a set is the
+        # parity of the constant's memberships up to that set: it flips at each set that holds
+        # the constant. The key compares those flips as the bits would compare (an earlier
+        # first flip is a larger rank, an earlier second flip a smaller one, ...), ending in a
+        # sentinel for "no more flips": time in proportion to the memberships, where building
+        # the signature as one integer took time in the number of sets for every constant.
+        n = len(sets)
+        flips: dict[str, list[int]] = {c: [] for c in constants}
+        for index, members in enumerate(sets):
+            for c in members:
+                if c in flips:
+                    flips[c].append(index)
+
+        def key(c: str) -> tuple[tuple[int, ...], str]:
+            at = flips[c]
+            ordered = [-j if i % 2 == 0 else j for i, j in enumerate(at)]
+            ordered.append(-n - 1 if len(at) % 2 == 0 else n)
+            return tuple(ordered), c
 
         self.order = sorted(constants, key=key)
         self.codes = {c: i + 1 for i, c in enumerate(self.order)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
@@ -62,7 +63,12 @@ def evaluate(expr: Any, ctx: Context) -> Any:
         result = math.inf
     if isinstance(result, float) and not math.isfinite(result):  # never compared, never output
         return Missing(frozenset(), f"{op} is not a finite number")
+    if type(result) is int and not -_LARGEST <= result <= _LARGEST:  # beyond a double: as infinity
+        return Missing(frozenset(), f"{op} is not a finite number")
     return result
+
+
+_LARGEST = int(sys.float_info.max)  # a product of many large integers grows without end (and str() fails)
 
 
 def names_in(expr: Any, pointer: str) -> Iterator[tuple[str, str, str]]:
@@ -97,11 +103,19 @@ def uses_as_of(expr: Any) -> bool:
 
 
 def facts_of(policy: "Policy", expr: Any, seen: frozenset[str] = frozenset()) -> set[str]:
-    """Every fact an expression reads, through the measures it names."""
+    """Every fact an expression reads, through the measures it names (each measure read once:
+    measures that name one another twice over would otherwise cost twice per level)."""
+    return set(_facts_of(policy, expr, seen, {}))
+
+
+def _facts_of(policy: "Policy", expr: Any, seen: frozenset[str], memo: dict[str, frozenset[str]]) -> set[str]:
     out: set[str] = set()
     for name, _role, _ptr in names_in(expr, ""):
         if name in policy.measures and name not in seen:
-            out |= facts_of(policy, policy.measures[name].compute, seen | {name})
+            if name not in memo:
+                memo[name] = frozenset()  # (a cycle, which validation refuses, ends here)
+                memo[name] = frozenset(_facts_of(policy, policy.measures[name].compute, seen | {name}, memo))
+            out |= memo[name]
         elif name in policy.facts:
             out.add(name)
     return out

@@ -158,6 +158,88 @@ def _hazard(pattern: Any, inside_repeat: bool) -> str | None:
     return None
 
 
+_OPENING = re.compile(r"\((?:\?(?:P<\w+>|[aiLmsux-]*:|>|<?[=!]))?")
+_BRACES = re.compile(r"\{(\d*)(,?)(\d*)\}")
+
+
+def _repeats(pattern: str, at: int) -> bool:
+    """Whether a quantifier at `at` lets what precedes it match more than once."""
+    if pattern[at:at + 1] in ("*", "+"):
+        return True
+    braces = _BRACES.match(pattern, at)
+    if braces is None:
+        return False
+    low, comma, high = braces.groups()
+    return (not high or int(high) > 1) if comma else int(low or 0) > 1
+
+
+def _written_alternations(pattern: str) -> list[tuple[list[str], bool]]:
+    """The alternatives of each group as written, and whether the group or one around it is
+    repeated. Python's parser folds `(\\w|\\d)` into the class `[\\w\\d]` and `(a|a)` into `a`, so
+    its tree hides alternations that backtracking engines (the validators the facts schema goes
+    to) still try one by one: they are read from the text here, escapes and classes skipped."""
+    found: list[list[Any]] = []  # [alternatives, quantified, index of the enclosing group]
+    stack: list[tuple[int, list[int], int]] = []  # (body start, positions of its '|', index in found)
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+        elif char == "[":
+            j = i + 1 + (pattern[i + 1:i + 2] == "^")
+            j += pattern[j:j + 1] == "]"
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+        elif char == "(":
+            opening = _OPENING.match(pattern, i)
+            end = opening.end() if opening else i + 1
+            if pattern.startswith("?", end):  # (?i), (?#...), (?P=name): no group of alternatives
+                close = pattern.find(")", end)
+                i = n if close < 0 else close + 1
+                continue
+            found.append([[], False, stack[-1][2] if stack else None])
+            stack.append((end, [], len(found) - 1))
+            i = end
+        elif char == "|" and stack:
+            stack[-1][1].append(i)
+            i += 1
+        elif char == ")" and stack:
+            start, bars, index = stack.pop()
+            found[index][0] = [pattern[a:b] for a, b in zip([start] + [b + 1 for b in bars], bars + [i])]
+            found[index][1] = _repeats(pattern, i + 1)
+            i += 1
+        else:
+            i += 1
+    out = []
+    for alternatives, quantified, parent in found:
+        many = quantified
+        while not many and parent is not None:
+            many, parent = found[parent][1], found[parent][2]
+        out.append((alternatives, many))
+    return out
+
+
+def _ambiguous_alternation(pattern: str) -> bool:
+    """Whether a repeated group's alternatives, as written, can start alike or match nothing."""
+    for alternatives, many in _written_alternations(pattern):
+        if not many or len(alternatives) < 2:
+            continue
+        try:
+            parsed = [_parser.parse(a) for a in alternatives]
+        except (re.error, RecursionError):
+            continue  # the whole pattern's parse decides
+        firsts = [_first(p) for p in parsed]
+        if any(f is None for f in firsts) or any(_can_be_empty(p) for p in parsed):
+            return True
+        seen: set[Any] = set()
+        for first in firsts:
+            if seen & first:  # type: ignore[operator]
+                return True
+            seen |= first  # type: ignore[arg-type]
+    return False
+
+
 @functools.lru_cache(maxsize=256)
 def problem(pattern: str) -> tuple[str, str] | None:
     """None if the pattern is acceptable, else (message, expected). Messages name the hazard."""
@@ -168,6 +250,8 @@ def problem(pattern: str) -> tuple[str, str] | None:
     except RecursionError:
         return "pattern is nested too deeply", "a simpler regular expression"
     hazard = _hazard(parsed, inside_repeat=False)
+    if hazard is None and _ambiguous_alternation(pattern):
+        hazard = "a quantified alternation whose branches can start alike"
     if hazard:
         return (f"pattern could take exponential time: it has {hazard}",
                 "a pattern without backreferences, lookarounds or quantified groups that contain "

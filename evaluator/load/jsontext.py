@@ -3,7 +3,7 @@
 Strict means: no NaN or Infinity, no duplicate keys in one object, a bounded size and nesting
 depth (deep nesting would otherwise exhaust Python's recursion), UTF-8 with an optional
 byte-order mark. Locations: a JSON Pointer is turned into `line:column` (1-based) through a
-source map computed only when an error needs it.
+source map computed only when an error needs it (sourcemap.py, one pass).
 """
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import json_source_map
 import orjson
 
 from ..model.numbers import EXPECTED as EXACT_EXPECTED, NotExact, exact_float
+from .sourcemap import SourceMap
 
 MAX_DEPTH = 64
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# A string, unrolled (runs between escapes) and taken to the end of the text when it is not
+# closed: one attempt per string, linear on any text. `"(?:[^"\\]|\\.)*"` kept state for every
+# character (about 128 bytes of memory per byte of one long string) and, unclosed, was retried
+# from every quote after it.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)'
+_TOKENS = re.compile(_STRING + r'|[\[\]{}]', re.S)
 
 
 class JSONProblem(Exception):
@@ -120,9 +125,9 @@ _EXPECTED = {
     "Invalid \\escape": "a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
     "Invalid \\uXXXX escape": "\\u and four hex digits",
 }
-_KEY_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[\[\]{}]')
-_STRING_OR_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)')
-_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
+_KEY_OR_BRACKET = re.compile(_STRING + r'(\s*:)?|[\[\]{}]', re.S)
+_STRING_OR_NUMBER = re.compile(_STRING + r'|(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)', re.S)
+_STRING_OR_CONSTANT = re.compile(_STRING + r'|(-?(?:NaN|Infinity))', re.S)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -240,11 +245,7 @@ def loads_flat(raw: bytes) -> dict[str, Any] | None:
 
 def _pointer_at(text: str, index: int) -> str:
     """The JSON Pointer of the value that starts at `index` ('' if none is found)."""
-    try:
-        entries = json_source_map.calculate(text)
-    except Exception:  # its parser is not json's: never let it turn an error into a crash
-        return ""
-    return next((pointer for pointer, entry in entries.items() if entry.value_start.position == index), "")
+    return SourceMap(text).pointer_at(index)
 
 
 _ENDS = (b",", b"}", b" ", b"\n", b"\r", b"\t")
@@ -313,19 +314,10 @@ class Document:
     data: Any
     text: str
     file: str | None = None
-    _map: dict[str, Any] | None = field(default=None, repr=False)
+    _map: SourceMap | None = field(default=None, repr=False)
 
     def locate(self, pointer: str) -> tuple[int | None, int | None]:
         """1-based (line, column) of the value at `pointer`, or of its nearest existing parent."""
         if self._map is None:
-            try:
-                self._map = json_source_map.calculate(self.text)
-            except Exception:  # pragma: no cover - the text already parsed as JSON
-                self._map = {}
-        while True:
-            entry = self._map.get(pointer)
-            if entry is not None:
-                return entry.value_start.line + 1, entry.value_start.column + 1
-            if not pointer:
-                return None, None
-            pointer = pointer.rsplit("/", 1)[0]
+            self._map = SourceMap(self.text)  # one pass over the text, on the first error only
+        return self._map.locate(pointer)

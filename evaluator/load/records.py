@@ -15,14 +15,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from typing import IO, Any, Iterable, Iterator
 
 from ..errors import Finding, InputError
 from ..evaluate.evaluator import InputRecord
+from .csvrows import MAX_ROW_CHARS, RowReader, split_rows
 from .jsontext import JSONProblem, check_syntax, decode_text, loads, loads_flat
 
 FORMATS = ("auto", "json", "jsonl", "csv")
 MAX_LINE_BYTES = 1024 * 1024
+MAX_JSON_BYTES = 64 * 1024 * 1024  # a JSON document is read whole (and parsed twice): JSONL has no limit
 HEAD_BYTES = 64 * 1024
 BOM = b"\xef\xbb\xbf"
 
@@ -172,8 +175,13 @@ def jsonl_records(lines: Iterable[tuple[bytes, int]], name: str, first: int = 1)
 def read_json(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
     """Checks the whole document now (a malformed document is an InputError before any output);
     returns an iterator over its records."""
+    raw = stream.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise InputError(f"{name} is a JSON document larger than {MAX_JSON_BYTES} bytes (one document is read "
+                         "whole); expected at most that, or the records as JSONL (one per line, read as a stream)")
     try:
-        text = decode_text(stream.read(), "input")
+        text = decode_text(raw, "input")
+        del raw
         check_syntax(text)
     except JSONProblem as exc:
         parts = [f"{name}:{exc.line}:{exc.column}: {exc}"]
@@ -196,13 +204,18 @@ def _json_records(text: str, name: str) -> Iterator[InputRecord]:
     decoder = json.JSONDecoder()
     index = text.index("[") + 1
     position = 0
+    line, counted, line_start = 1, 0, 0  # the line of offset `counted`: newlines counted once, as the reading moves on
     while True:
         while index < len(text) and text[index] in " \t\r\n,":
             index += 1
         if index >= len(text) or text[index] == "]":
             return
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1)
+        line += text.count("\n", counted, index)
+        newline = text.rfind("\n", counted, index)  # (not from 0: a one-line array would be quadratic)
+        if newline >= 0:
+            line_start = newline + 1
+        counted = index
+        column = index - line_start
         position += 1
         source = {"file": name, "line": line, "index": position}
         _, end = decoder.raw_decode(text, index)  # the whole document's syntax was checked
@@ -232,33 +245,44 @@ def _readable(cells: list[str]) -> list[str]:
 
 def read_csv(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
     """Reads and checks the header now (an InputError before any output); returns an iterator
-    over the rows."""
+    over the rows. Rows are cut from the text by csvrows.py (a row over MAX_ROW_CHARS is one
+    error record, none of it read as rows), then read one at a time by the csv module."""
     wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(wrapper)
+    rows = split_rows(wrapper)
+    reader = RowReader()
+    first = next(rows, None)
+    if first is None:
+        raise InputError(f"{name} is empty: no partner records")
+    if first[1] is None:
+        raise InputError(f"{name}:1: the CSV header is longer than {MAX_ROW_CHARS} characters ({first[2]}); "
+                         f"expected at most {MAX_ROW_CHARS} characters in one row")
     try:
-        header = next(reader, None)
+        header = reader.cells(first[1])
     except csv.Error as exc:
         raise InputError(f"{name}:1: malformed CSV header: {exc}") from None
-    if header is None:
-        raise InputError(f"{name} is empty: no partner records")
     if _undecodable(header):
         _, byte = _undecodable(header)  # type: ignore[misc]
         raise InputError(f"{name}:1: the header is not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8")
     header = [h.strip() for h in header]
-    duplicates = sorted({h for h in header if h and header.count(h) > 1})
+    duplicates = sorted(h for h, n in Counter(header).items() if h and n > 1)  # (not header.count: quadratic)
     if duplicates:
         raise InputError(f"{name}:1: CSV header names {', '.join(duplicates)} more than once")
-    return _csv_rows(reader, header, name)
+    return _csv_rows(rows, reader, header, name)
 
 
-def _csv_rows(reader: Any, header: list[str], name: str) -> Iterator[InputRecord]:
+def _csv_rows(rows: Iterator[tuple[int, str | None, int]], reader: RowReader, header: list[str],
+              name: str) -> Iterator[InputRecord]:
     row = 0
-    while True:
-        start = reader.line_num + 1
+    for start, text, size in rows:
+        if text is None:
+            row += 1
+            yield InputRecord(None, {"file": name, "line": start, "row": row}, [Finding(
+                f"row is longer than {MAX_ROW_CHARS} characters", "", name, start,
+                expected=f"at most {MAX_ROW_CHARS} characters per row (all of its lines)",
+                found=f"{size} characters")])
+            continue
         try:
-            cells = next(reader)
-        except StopIteration:
-            return
+            cells = reader.cells(text)
         except csv.Error as exc:
             row += 1
             yield InputRecord(None, {"file": name, "line": start, "row": row},
@@ -269,7 +293,7 @@ def _csv_rows(reader: Any, header: list[str], name: str) -> Iterator[InputRecord
             continue
         row += 1
         source = {"file": name, "line": start, "row": row}
-        bad = _undecodable(cells)
+        bad = None if text.isascii() else _undecodable(cells)
         if bad is not None:
             cell, byte = bad
             column = header[cell] if cell < len(header) else f"cell {cell + 1}"

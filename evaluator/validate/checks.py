@@ -28,6 +28,7 @@ from ..model.definitions import derived
 from .definitions import check_aliases, check_definitions
 from .items import check_items
 from .lint import lint_findings
+from .measuregraph import check_measure_graph
 from .names import suggest
 from .targets import check_targets
 
@@ -190,25 +191,7 @@ def check_measures(policy: Policy) -> Iterator[Finding]:
             else:
                 yield Finding(f"unknown fact or measure '{ref}'" + suggest(ref, names), pointer,
                               expected="a fact or measure name", found=ref, check="measures")
-    # cycles: depth-first search over measure -> measure references
-    graph = {n: [r for r, _, _ in names_in(m.compute, "") if r in policy.measures] for n, m in policy.measures.items()}
-    state: dict[str, int] = {}
-
-    def visit(node: str, path: list[str]) -> Iterator[Finding]:
-        state[node] = 1
-        for nxt in graph[node]:
-            if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
-                yield Finding("measures depend on each other in a cycle: " + " -> ".join(cycle),
-                              policy.measures[node].pointer + "/compute", expected="no cycle",
-                              found=" -> ".join(cycle), check="measures")
-            elif nxt not in state:
-                yield from visit(nxt, path + [nxt])
-        state[node] = 2
-
-    for name in graph:
-        if name not in state:
-            yield from visit(name, [name])
+    yield from check_measure_graph(policy)  # cycles, depth and size: measuregraph.py
 
 
 def _check_comparison(policy: Policy, comparison: Comparison) -> Iterator[Finding]:

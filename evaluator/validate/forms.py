@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import sys
 from dataclasses import dataclass
 from itertools import product as _cartesian
 from typing import Any, Callable
@@ -33,8 +34,24 @@ def _ordinal(value: Any) -> int:
     return _dt.date.fromisoformat(str(value)).toordinal()
 
 
-def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bounds:
-    """(lowest, highest, whole) of an expression's values, through each operation's `bounds` facet."""
+_LARGEST = sys.float_info.max  # a bound beyond any double is no bound (and its digits are not written)
+
+
+def _clamped(bounds: Bounds) -> Bounds:
+    lo, hi, whole = bounds
+    if lo is not None and not -_LARGEST <= lo <= _LARGEST:
+        lo = None
+    if hi is not None and not -_LARGEST <= hi <= _LARGEST:
+        hi = None
+    return lo, hi, whole
+
+
+def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str],
+                       memo: dict[str, Bounds] | None = None) -> Bounds:
+    """(lowest, highest, whole) of an expression's values, through each operation's `bounds` facet
+    (each measure's bounds found once)."""
+    if memo is None:
+        memo = {}
     if isinstance(expr, bool):
         return None, None, False
     if isinstance(expr, (int, float)):
@@ -47,12 +64,14 @@ def _expression_bounds(policy: Policy, expr: Any, seen: frozenset[str]) -> Bound
                 return None, None, False
             return spec.minimum, spec.maximum, kind.integral
         if expr in policy.measures and expr not in seen:
-            return _expression_bounds(policy, policy.measures[expr].compute, seen | {expr})
+            if expr not in memo:
+                memo[expr] = _expression_bounds(policy, policy.measures[expr].compute, seen | {expr}, memo)
+            return memo[expr]
         return None, None, False
     ((op, arg),) = expr.items()
     operation = MEASURES[op]
-    parts = [_expression_bounds(policy, sub, seen) for sub in FORMS[operation.args].subexpressions(arg)]
-    return operation.bounds(arg, parts, policy.facts.get)
+    parts = [_expression_bounds(policy, sub, seen, memo) for sub in FORMS[operation.args].subexpressions(arg)]
+    return _clamped(operation.bounds(arg, parts, policy.facts.get))
 
 
 def domain_of(policy: Policy, operand: Operand) -> Domain:

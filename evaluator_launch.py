@@ -1,0 +1,39 @@
+"""The `evaluator` console script: imports the package under a guard, then runs the CLI.
+
+The package imports durable-rules, RE2 and jsonschema when it loads. In a process short of
+memory (`ulimit -v`, a container's limit) that import fails with MemoryError or an ImportError
+("failed to map segment from shared object"), which Python would print as a traceback and end
+with exit 1: the code that means "some records were invalid". Here it is one line and exit 2,
+the environment's error (evaluator/errors.py, docs/bad-input.md "Limits"). This module lives
+outside the package because importing anything inside it runs the package's imports first.
+"""
+from __future__ import annotations
+
+import sys
+
+EXIT_ENVIRONMENT = 2
+_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or (isinstance(exc, ImportError)
+                                            and any(w in str(exc).lower() for w in _NO_MEMORY))
+
+
+def main() -> None:
+    try:
+        from evaluator.cli.main import main as run
+    except (MemoryError, ImportError) as exc:
+        if not _out_of_memory(exc):
+            raise
+        try:
+            sys.stderr.write("error: not enough memory to start evaluator (the process's memory limit is too "
+                             "low to load its libraries; raise `ulimit -v` or the container's limit)\n")
+        except Exception:  # pragma: no cover - not even memory to write the message
+            pass
+        sys.exit(EXIT_ENVIRONMENT)
+    run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
