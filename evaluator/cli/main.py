@@ -25,6 +25,7 @@ from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import read_document, validate_document
 from ..model.policy import Policy
 from ..load.records import records_from_path
+from ..load.parquet import SUFFIXES as PARQUET_SUFFIXES, is_parquet
 from ..explain.near import near_writer
 from ..output.trailer import DigestingText
 from ..output.writers import WRITE_FAILURES, WRITERS, exit_cleanly_on_signals, output_writer, text_safe_stdout
@@ -123,8 +124,8 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 
 @cli.command()
 @policy_option
-@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default=None,
-              help="Output format. Default: table on a terminal, else jsonl.")
+@click.option("--format", "fmt", type=click.Choice(sorted([*WRITERS, "parquet"])), default=None,
+              help="Output format. Default: parquet for -o FILE.parquet, table on a terminal, else jsonl.")
 @output_option
 @input_format_option
 @as_of_option
@@ -143,16 +144,25 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool) -> None:
 def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input_format: str, as_of: str | None,
              facts: str, with_input: bool = False, near: float | None = None, jobs: int = 1,
              csv_raw: bool = False, no_trailer: bool = False) -> None:
-    """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
+    """Decide the tier of every partner in FACTS (JSON, JSONL, CSV or Parquet; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
     its line or row and the problem, and the others are still evaluated (exit 1)."""
     policy = policy_from(policy_path)
     if fmt is None:
-        fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+        if output is not None and output.lower().endswith(PARQUET_SUFFIXES):
+            fmt = "parquet"
+        else:
+            fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    if fmt == "parquet" and near is not None:
+        raise click.UsageError("--near lists partners as table, jsonl, csv or json, not parquet")
     # decisions written for replay end with a trailer (output/trailer.py) where the format allows
     trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
-    if jobs != 1 and near is None and fmt != "table":
+    parquet = fmt == "parquet" or input_format == "parquet" or (input_format == "auto" and is_parquet(facts))
+    if jobs != 1 and parquet:
+        click.echo("note: --jobs splits JSONL, CSV and JSON; Parquet is evaluated in one process here "
+                   "(past one machine: docs/scale.md)", err=True)
+    if jobs != 1 and near is None and fmt != "table" and not parquet:
         from ..fast.parallel import evaluate_parallel
         with output_to(output) as out:
             counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=as_of_from(as_of),
@@ -168,6 +178,12 @@ def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, outp
                    trailer: bool = False) -> "_Counter":
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input)
     try:
+        if fmt == "parquet":
+            from ..output.parquet import write_parquet
+            counter = _Counter(iter(()))
+            with output_to(output) as out:
+                counter.total, counter.invalid = write_parquet(evaluator, records_from_path(facts, input_format), out)
+            return counter
         if fmt == "jsonl" and near is None:  # the common case, written from per-encoding templates
             from ..fast.lane import write_jsonl
             counter = _Counter(iter(()))
