@@ -72,13 +72,8 @@ def decide_bag(bag: Any, evaluator: "Evaluator", *, as_json: bool = False) -> An
 
 def decide_records(records: Iterable[Any], evaluator: "Evaluator", as_json: bool) -> list[Any]:
     """The decisions of one Bag partition's records, in order, each record out exactly once."""
-    from ..fast.jsonbytes import json_line
-    from ..fast.template import jsonl_line
-    out: list[Any] = []
-    for result in evaluator.evaluate_many(InputRecord(plain(record), None) for record in records):
-        if as_json:
-            line = jsonl_line(result)
-            out.append(line if line is not None else json_line(result.to_dict()))
-        else:
-            out.append(result.to_dict())
-    return out
+    items = (InputRecord(plain(record), None) for record in records)
+    if as_json:  # the JSONL lane `evaluate` writes with: the same lines, from per-encoding templates
+        from ..fast.lane import jsonl_lines
+        return [line for line, _ in jsonl_lines(evaluator, items)]
+    return [result.to_dict() for result in evaluator.evaluate_many(items)]
