@@ -1,6 +1,6 @@
-"""Ray Data (optional: runs where Ray installs and starts; .ci/run installs the ray extra): a
-Dataset's batches decided by an actor pool of the callable class, equal to the frame API's
-decisions of the same rows."""
+"""Ray Data: the callable class each actor runs, pickled into it as Ray sends it (always); and,
+where the ray extra is installed and Ray starts (optional: .ci/run does not install it, see
+docs/scale.md), a Dataset's batches decided by an actor pool, equal to the frame API's decisions."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +8,6 @@ import datetime as dt
 import pytest
 
 pa = pytest.importorskip("pyarrow", reason="the Ray adapter needs the ray extra: pip install '.[ray]'")
-ray = pytest.importorskip("ray", reason="the Ray adapter needs the ray extra: pip install '.[ray]'")
-pytest.importorskip("ray.data", reason="the Ray adapter needs the ray extra: pip install '.[ray]'")
 
 from evaluator import Evaluator  # noqa: E402
 from evaluator.frames import decide_batch, decisions_schema  # noqa: E402
@@ -17,10 +15,14 @@ from evaluator.frames.ray import DecideBatch, decide_dataset  # noqa: E402
 from test_frames import partners  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)
+ray = None  # imported by the cluster fixture, where the extra is installed
 
 
 @pytest.fixture(scope="module")
 def cluster():
+    global ray
+    ray = pytest.importorskip("ray", reason="Ray Data needs the ray extra: pip install '.[ray]'")
+    pytest.importorskip("ray.data", reason="Ray Data needs the ray extra: pip install '.[ray]'")
     try:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     except Exception as exc:  # pragma: no cover - the machine cannot run Ray (no shared memory, ...)
