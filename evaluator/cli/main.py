@@ -29,6 +29,7 @@ from ..model.fields import FieldWatch
 from ..model.decision import DETAILS, FULL
 from ..model.policy import Policy
 from ..load.records import records_from_path
+from ..load.parquet import SUFFIXES as PARQUET_SUFFIXES, is_parquet
 from ..explain.near import near_writer
 from ..output.trailer import DigestingText
 from ..output.writers import WRITE_FAILURES, WRITERS, exit_cleanly_on_signals, output_writer, text_safe_stdout
@@ -148,8 +149,8 @@ def validate(policies: tuple[str, ...], fmt: str, strict: bool, exceptions: str 
 
 @cli.command()
 @policy_option
-@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default=None,
-              help="Output format. Default: table on a terminal, else jsonl.")
+@click.option("--format", "fmt", type=click.Choice(sorted([*WRITERS, "parquet"])), default=None,
+              help="Output format. Default: parquet for -o FILE.parquet, table on a terminal, else jsonl.")
 @output_option
 @input_format_option
 @as_of_option
@@ -177,7 +178,7 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
              csv_raw: bool = False, no_trailer: bool = False, outside_window: bool = False,
              previous: str | None = None, exceptions: str | None = None, strict_fields: bool = False,
              detail: str = FULL) -> None:
-    """Decide the tier of every partner in FACTS (JSON, JSONL or CSV; '-' or nothing for stdin).
+    """Decide the tier of every partner in FACTS (JSON, JSONL, CSV or Parquet; '-' or nothing for stdin).
 
     One decision per input record, in input order; an invalid record becomes an error record with
     its line or row and the problem, and the others are still evaluated (exit 1).
@@ -194,12 +195,21 @@ def evaluate(policy_path: str | None, fmt: str | None, output: str | None, input
     policy, options = state_from(policy_path, date, outside_window, previous, exceptions)
     stdin_hint(facts)
     if fmt is None:
-        fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+        if output is not None and output.lower().endswith(PARQUET_SUFFIXES):
+            fmt = "parquet"
+        else:
+            fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    if fmt == "parquet" and near is not None:
+        raise click.UsageError("--near lists partners as table, jsonl, csv or json, not parquet")
     # decisions written for replay end with a trailer (output/trailer.py) where the format allows
     trailer = with_input and fmt == "jsonl" and near is None and not no_trailer
     if jobs is None:
         jobs = default_jobs(facts, fmt)
-    if jobs != 1 and near is None and fmt != "table" and not strict_fields:
+    parquet = fmt == "parquet" or input_format == "parquet" or (input_format == "auto" and is_parquet(facts))
+    if jobs != 1 and parquet:
+        click.echo("note: --jobs splits JSONL, CSV and JSON; Parquet is evaluated in one process here "
+                   "(past one machine: docs/scale.md)", err=True)
+    if jobs != 1 and near is None and fmt != "table" and not strict_fields and not parquet:
         from ..fast.parallel import evaluate_parallel
         with output_to(output) as out:
             counter: Any = evaluate_parallel(policy, facts, input_format, fmt, out, jobs=jobs, as_of=date,
@@ -218,8 +228,15 @@ def _evaluate_here(policy: Policy, facts: str, input_format: str, fmt: str, outp
     evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
     watch = FieldWatch(policy, strict_fields)
     try:
-        counter = _evaluate_watched(evaluator, watch, policy, facts, input_format, fmt, output, near, csv_raw, trailer,
-                                    detail)
+        if fmt == "parquet":
+            from ..output.parquet import write_parquet
+            counter = _Counter(iter(()))
+            with output_to(output) as out:
+                counter.total, counter.invalid = write_parquet(evaluator, watch.watch(records_from_path(facts, input_format)),
+                                                               out)
+        else:
+            counter = _evaluate_watched(evaluator, watch, policy, facts, input_format, fmt, output, near, csv_raw,
+                                        trailer, detail)
     finally:
         evaluator.close()
     note = watch.report()

@@ -15,11 +15,17 @@ uses it throughout, so every decision is wholly the old or wholly the new policy
 in `policy.sha256`); the old plan's rulesets are freed when its last in-flight evaluation ends.
 `prepared` is the one loop over input records (evaluate_many and the template writer use it):
 it moves to the current plan after a reload and brings every record out once.
+
+Pickling (Dask, Spark, Ray send an Evaluator to their workers): an Evaluator pickles as its
+policy's JSON text (in its own key order), sha256 and options, never its engine. Unpickled, it is the process's
+Evaluator for that policy and those options (`rebuilt`: one engine per worker process, however
+many tasks bring it), built on first use; a policy text whose sha256 differs is refused.
 """
 from __future__ import annotations
 
 import copy
 import datetime as _dt
+import json
 import threading
 from typing import Any, Iterable, Iterator, NamedTuple
 
@@ -82,13 +88,46 @@ class Evaluator:
         self.as_of = as_of or _dt.datetime.now(_dt.timezone.utc).date()
         self.outside_window = outside_window  # evaluate outside the policy's effective window (decisions say so)
         self.program = policy if isinstance(policy, Program) else None
-        policy = self._in_force(policy)
+        policy = self._in_force(policy) if policy is not None else policy  # None: pending (unpickled)
         self._state = State(history, checked(exceptions, policy) if exceptions is not None else None) \
             if history is not None or exceptions is not None else None
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._plan: Plan | None = self._new_plan(policy)
-        self._last = self._plan
+        self._pending: tuple[str, str] | None = None  # (policy text, sha256) of an unpickled one, not built yet
+        self._plan: Plan | None = self._new_plan(policy) if policy is not None else None
+        self._last: Plan = self._plan  # None only while pending (built on first use)
+
+    @classmethod
+    def pending(cls, text: str, sha256: str, as_of: _dt.date, with_input: bool,
+                cache_size: int | None) -> "Evaluator":
+        """An Evaluator of the policy whose canonical JSON is `text`, loaded, checked against
+        `sha256` and compiled on first use (what an unpickled Evaluator is)."""
+        evaluator = cls(None, as_of=as_of, with_input=with_input, cache_size=cache_size)  # type: ignore[arg-type]
+        evaluator._pending = (text, sha256)
+        return evaluator
+
+    def _build_pending(self) -> Plan:
+        """The plan of a pending Evaluator's policy (called with the lock held)."""
+        from ..load.policyfile import load_policy  # (load imports this module)
+        text, sha256 = self._pending  # type: ignore[misc]
+        policy = load_policy(json.loads(text))
+        if policy.sha256 != sha256:
+            raise EngineError(f"the policy sent with this evaluator has sha256 {policy.sha256}, not {sha256}")
+        self._plan = self._last = self._new_plan(self._in_force(policy))
+        self._pending = None
+        return self._plan
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._state is not None or self.program is not None or self.outside_window:
+            # what a worker would need of these is not sent yet: refuse rather than decide differently
+            raise TypeError("an Evaluator with a tier history, exceptions, a folder of versions or "
+                            "outside_window cannot be pickled (send the policy and build one on the worker)")
+        if self._pending is not None:
+            text, sha256 = self._pending
+        else:
+            # the document's own key order (a decision's benefits keep it), its sha256 the canonical form's
+            text, sha256 = policy_text(self._last.policy.document), self._last.policy.sha256
+        return (rebuilt, (text, sha256, self.as_of, self.with_input, self._cache_size))
 
     def _in_force(self, policy: Policy | Program) -> Policy:
         """The policy (of a program: the version in force at the evaluation date), checked to be
@@ -109,15 +148,20 @@ class Evaluator:
     # -- the current policy (informational: each decision names the policy that made it) --
     @property
     def policy(self) -> Policy:
-        return self._last.policy
+        return self._current().policy
 
     @property
     def compiled(self) -> CompiledPolicy:
-        return self._last.compiled
+        return self._current().compiled
 
     @property
     def reads_as_of(self) -> bool:
-        return self._last.reads_as_of
+        return self._current().reads_as_of
+
+    def _current(self) -> Plan:
+        if self._last is None:  # pending: built now
+            self._release(self._acquire())
+        return self._last
 
     # -- lifecycle --
     def reload(self, policy: Policy | Program) -> None:
@@ -129,7 +173,12 @@ class Evaluator:
             checked(self._state.exceptions, checked_policy)
         new = self._new_plan(checked_policy)
         with self._lock:
+            if self._pending is not None:  # never built: nothing to retire
+                self._pending, self._plan = None, new
             old = self._plan
+            if old is new:
+                self._last = new
+                return
             if old is not None:
                 self._plan = self._last = new
                 old.retired = True
@@ -143,7 +192,7 @@ class Evaluator:
     def close(self) -> None:
         """Free the engine's rulesets. The Evaluator cannot be used afterwards. Safe to call twice."""
         with self._lock:
-            old, self._plan = self._plan, None
+            old, self._plan, self._pending = self._plan, None, None
             if old is None:
                 return
             old.retired = True
@@ -161,7 +210,9 @@ class Evaluator:
         with self._lock:
             plan = self._plan
             if plan is None:
-                raise EngineError("evaluator is closed")
+                if self._pending is None:
+                    raise EngineError("evaluator is closed")
+                plan = self._build_pending()
             plan.users += 1
             return plan
 
@@ -174,7 +225,7 @@ class Evaluator:
 
     def cache_info(self) -> dict[str, int]:
         """The current policy's outcome cache: hits, misses (each one an engine call), size, maxsize."""
-        plan = self._last
+        plan = self._current()
         if plan.outcome is None:
             return {"hits": 0, "misses": 0, "size": 0, "maxsize": 0}
         info = plan.outcome.cache_info()  # type: ignore[attr-defined]
@@ -298,3 +349,30 @@ class Evaluator:
         """The error record of a record JSON cannot hold (a library caller's: itself inside it, a
         key that is not a string, an integer Python cannot write): no digest, located."""
         return self._invalid(plan, data, [not_json(exc)], source)
+
+
+# The Evaluators unpickled in this process, by what they were pickled as: tasks that each bring
+# the same Evaluator share one engine. Bounded: a worker that has seen many policies (what-if runs)
+# keeps the most recent; an evicted one is freed when no task holds it any more.
+_REBUILT: dict[tuple[Any, ...], Evaluator] = {}
+_REBUILT_MAX = 8
+_REBUILT_LOCK = threading.Lock()
+
+
+def policy_text(document: Any) -> str:
+    """A policy document as JSON text in its own key order (the canonical form sorts them)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def rebuilt(text: str, sha256: str, as_of: _dt.date, with_input: bool, cache_size: int | None) -> Evaluator:
+    """The process's Evaluator for a pickled one (its policy's canonical JSON and sha256, its
+    options): made pending (built on first use) the first time, the same one after that."""
+    key = (sha256, text, as_of, with_input, cache_size)
+    with _REBUILT_LOCK:
+        evaluator = _REBUILT.get(key)
+        if evaluator is None or (evaluator._pending is None and (  # closed, or reloaded with another policy
+                evaluator._plan is None or evaluator._plan.policy.sha256 != sha256)):
+            evaluator = _REBUILT[key] = Evaluator.pending(text, sha256, as_of, with_input, cache_size)
+            while len(_REBUILT) > _REBUILT_MAX:
+                del _REBUILT[next(iter(_REBUILT))]
+        return evaluator

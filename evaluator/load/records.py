@@ -1,4 +1,5 @@
-"""Read partner records from JSON (one object or an array), JSONL or CSV, from a file or stdin.
+"""Read partner records from JSON (one object or an array), JSONL or CSV, from a file or stdin;
+Parquet from a file (parquet.py).
 
 Each record comes out as an InputRecord that knows where it came from (file and line, or CSV
 row); a record that cannot be parsed comes out too, carrying located findings, so a batch never
@@ -23,7 +24,7 @@ from ..evaluate.evaluator import InputRecord
 from .csvrows import MAX_ROW_CHARS, RowReader, split_rows
 from .jsontext import JSONProblem, check_syntax, decode_text, loads, loads_flat
 
-FORMATS = ("auto", "json", "jsonl", "csv")
+FORMATS = ("auto", "json", "jsonl", "csv", "parquet")
 MAX_LINE_BYTES = 1024 * 1024
 MAX_JSON_BYTES = 64 * 1024 * 1024  # a JSON document is read whole (and parsed twice): JSONL has no limit
 HEAD_BYTES = 64 * 1024
@@ -327,6 +328,8 @@ def read_records(stream: IO[bytes], name: str, fmt: str = "auto") -> Iterator[In
     here, before the first record is produced."""
     if fmt not in FORMATS:
         raise InputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        raise InputError(f"Parquet is read from a file, not a stream ({name}): give its path")
     head, stream = read_head(stream)
     check_text(head, name)
     if fmt == "auto":
@@ -338,6 +341,9 @@ def records_from_path(path: str, fmt: str = "auto") -> Iterator[InputRecord]:
     """Open a file (or '-' for stdin) and read its records. Raises InputError now if the input as
     a whole is unusable; the file is closed when the records are exhausted."""
     import sys
+    from .parquet import is_parquet, read_parquet
+    if fmt == "parquet" or (fmt == "auto" and is_parquet(path)):
+        return read_parquet(path)
     if path == "-":
         return read_records(sys.stdin.buffer, "<stdin>", fmt)
     try:
