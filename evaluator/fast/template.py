@@ -31,6 +31,7 @@ from ..language.operators import OPERATORS
 from ..model.policy import Comparison, Policy, comparisons
 from .jsonbytes import NUL, Fallback, dump, escaped, marks
 from ..explain.shortfall import Bound, Shortfall, has_bound_short_cut, leaf_change, shortfall
+from .memokeys import items_key as _items_key, single as _single, tag as _tag
 
 if TYPE_CHECKING:
     from ..evaluate.plan import Outcome, Plan
@@ -50,28 +51,6 @@ RECORD_SLOTS: dict[str, Callable[[Mark, Any], Any] | None] = {
     "measures": lambda mark, value: {name: mark("measure", name) for name in value},
     "error": None,
 }
-
-
-def _single(names: set[str]) -> str | None:
-    return next(iter(names)) if len(names) == 1 else None
-
-
-def _tag(value: Any) -> Any:
-    """A fact value as a memo key: 1, 1.0 and True are different keys (they print differently)."""
-    if type(value) is list:
-        return _items_key(value)
-    return (type(value), value)
-
-
-def _items_key(items: list[Any]) -> tuple[Any, ...]:
-    """A list fact as a memo key: a string list's items as they are; a number, date or record list's
-    items each tagged with its type (and a record's fields with theirs), since they print by it."""
-    key = tuple(items)
-    for item in key:
-        if type(item) is not str:
-            return tuple(tuple(sorted((k, type(v), v) for k, v in item.items())) if type(item) is dict
-                         else (type(item), item) for item in key)
-    return key
 
 
 class _Template:
