@@ -156,6 +156,25 @@ def _breakdowns(data: dict[str, Any], policy: Policy) -> list[Block]:
     return out
 
 
+TRANSITION_WORDS = {"new": "new (no previous decision)", "up": "up", "down": "down",
+                    "kept_in_grace": "kept in grace", "unchanged": "unchanged"}
+
+
+def _since(data: dict[str, Any]) -> list[Block]:
+    """With --previous: the transitions since the last review and the partners in grace by the
+    tier they keep; with --exceptions: the exceptions applied."""
+    out: list[Block] = []
+    if "transitions" in data:
+        names = {t["id"]: t["name"] for t in data["tiers"]}
+        rows: list[list[Any]] = [[TRANSITION_WORDS[move], count] for move, count in data["transitions"].items()]
+        rows += [[f"in grace, keeping {names.get(tier, tier)}", count] for tier, count in data["in_grace"].items()]
+        out += [Heading("Since the last review"), Table(["transition", "partners"], rows, {1})]
+    if "exceptions" in data:
+        out += [Heading("Exceptions applied"),
+                Table(["exception", "partners"], [[Code(k), v] for k, v in data["exceptions"].items()], {1})]
+    return out
+
+
 def _invalid(data: dict[str, Any]) -> list[Block]:
     if not data["invalid_records"]:
         return []
@@ -165,6 +184,6 @@ def _invalid(data: dict[str, Any]) -> list[Block]:
 
 def report_blocks(data: dict[str, Any], policy: Policy, sums: list[str]) -> tuple[str, list[Block]]:
     """The report's title and blocks, from ReportSet.to_dict()."""
-    blocks = (_provenance(data) + _tiers(data) + _movement(data) + target_blocks(data, policy)
+    blocks = (_provenance(data) + _tiers(data) + _since(data) + _movement(data) + target_blocks(data, policy)
               + _sums(data, policy, sums) + _near(data, policy) + _breakdowns(data, policy) + _invalid(data))
     return f"Program report: {data['policy']['title']}", blocks
