@@ -213,7 +213,9 @@ def test_a_cached_decision_has_every_field_of_the_dataclass(shipped_policy):
         lazy, eager = next(cached.evaluate_many([record])), next(plain.evaluate_many([record]))
     assert "_fast" in vars(lazy) and "tiers" not in vars(lazy)
     assert "_input_bytes" in vars(lazy) and "input_sha256" not in vars(lazy)
-    assert {f.name for f in fields(Decision)} - {"tiers", "input_sha256"} <= set(vars(lazy))
+    # read on first use on the cached path: the tiers, the digest and the partner's name
+    assert {f.name for f in fields(Decision)} - {"tiers", "input_sha256", "partner_name"} <= set(vars(lazy))
+    assert lazy.partner_name == eager.partner_name
     assert lazy == eager  # the dataclass's own comparison, field by field (builds tiers, hashes)
 
 
