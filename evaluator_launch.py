@@ -16,14 +16,17 @@ _NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory"
 
 
 def _out_of_memory(exc: BaseException) -> bool:
+    # a C extension whose allocation fails while it loads may return an error without setting one:
+    # SystemError "error return without exception set" (seen importing click under `ulimit -v`)
     return isinstance(exc, MemoryError) or (isinstance(exc, ImportError)
-                                            and any(w in str(exc).lower() for w in _NO_MEMORY))
+                                            and any(w in str(exc).lower() for w in _NO_MEMORY)) \
+        or (isinstance(exc, SystemError) and "without exception set" in str(exc))
 
 
 def main() -> None:
     try:
         from evaluator.cli.main import main as run
-    except (MemoryError, ImportError) as exc:
+    except (MemoryError, ImportError, SystemError) as exc:
         if not _out_of_memory(exc):
             raise
         try:

@@ -96,7 +96,7 @@ def test_each_request_is_decided_as_of_its_day_or_its_as_of_option():
     acme = REPO / "policies" / "acme-points-program.json"
     raw = b'{"partner_id": "P1", "annual_sales_usd": 150000, "last_audit": "2025-01-01"}'
     with Server("--policy", str(acme)) as srv:
-        for as_of in ("2025-06-30", "2026-01-01"):
+        for as_of in ("2026-06-30", "2026-12-01"):
             reply = srv.post(f"/v1/decisions?as_of={as_of}", raw)
             assert reply.status == 200 and [reply.body] == cli_lines(raw, "--policy", str(acme), "--as-of", as_of)
             assert json.loads(reply.body)["as_of"] == as_of
@@ -105,8 +105,8 @@ def test_each_request_is_decided_as_of_its_day_or_its_as_of_option():
         bad = srv.post("/v1/decisions?as_of=yesterday", raw)
         assert bad.status == 400 and "yesterday" in bad.json()["error"]["message"]
         assert srv.stop() == 0
-    with Server("--policy", str(acme), "--as-of", "2025-03-01") as srv:
-        assert srv.post("/v1/decisions", raw).json()["as_of"] == "2025-03-01"
+    with Server("--policy", str(acme), "--as-of", "2026-03-01") as srv:
+        assert srv.post("/v1/decisions", raw).json()["as_of"] == "2026-03-01"
         assert srv.stop() == 0
 
 

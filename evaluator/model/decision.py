@@ -83,8 +83,9 @@ def partner_id(policy: Any, record: Any) -> str | None:
     """The partner's id as a decision names it: the policy's id fact, if a string or integer."""
     if isinstance(record, dict):
         value = record.get(policy.id_fact)
-        if value is None and policy.facts.get(policy.id_fact) is not None:  # given under an alias
-            for alias in policy.facts[policy.id_fact].aliases:
+        spec = getattr(policy, "facts", {}).get(policy.id_fact) if value is None else None
+        if spec is not None:  # given under an alias
+            for alias in spec.aliases:
                 if alias in record:
                     value = record[alias]
                     break
