@@ -300,7 +300,7 @@ def test_the_string_codec_takes_time_in_proportion_to_its_lists():
         sets = [frozenset({f"v{i}", f"w{i}", "shared"}) for i in range(n)]
         constants = {c for s in sets for c in s}
         return lambda: StringCodec(constants, sets)
-    assert growth(make, 1000) < 9  # 4x the lists; it was over 16x (a signature of every list per constant)
+    assert growth(make, 1000, times=5) < 11  # 4x the lists (n log n: about 5x); it was over 16x (a signature of every list per constant)
 
 
 def test_a_policy_of_many_lists_on_one_fact_loads(tmp_path):
