@@ -20,7 +20,7 @@ def _out_of_memory(exc: BaseException) -> bool:
     # SystemError "error return without exception set" (seen importing click under `ulimit -v`)
     return isinstance(exc, MemoryError) or (isinstance(exc, ImportError)
                                             and any(w in str(exc).lower() for w in _NO_MEMORY)) \
-        or (isinstance(exc, SystemError) and "without exception set" in str(exc))
+        or (isinstance(exc, SystemError) and "without" in str(exc) and "exception" in str(exc))
 
 
 def main() -> None:
