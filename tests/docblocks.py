@@ -16,11 +16,20 @@ an earlier block made.
 """
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import EVALUATOR_BIN, REPO
+
 RUN = {"console", "sh", "bash", "shell", "python"}
+COPIED = ("examples", "policies", "schemas")  # what the folder a page runs in holds
+# a block after `<!-- server: evaluator serve ARGS -->` runs against a real server (tests/test_service_doc.py)
+SERVER = "<!-- server:"
 SKIP = re.compile(r"<!--\s*doc-test:\s*skip\b(.*?)-->", re.S)
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
 
@@ -32,6 +41,7 @@ class Block:
     language: str
     text: str
     skipped: str | None = None  # the reason given, when marked not to run
+    on_a_server: bool = False   # run by tests/test_service_doc.py against a real server
     steps: list[tuple[str, list[str]]] = field(default_factory=list)  # console: (command, expected lines)
 
     @property
@@ -61,7 +71,7 @@ def blocks(path: Path) -> list[Block]:
         previous = next((line for line in reversed(lines[:start]) if line.strip()), "")
         skip = SKIP.search(previous)
         block = Block(path, start + 1, info.split()[0] if info else "", "\n".join(body) + "\n",
-                      skip.group(1).strip(" ()") or "marked" if skip else None)
+                      skip.group(1).strip(" ()") or "marked" if skip else None, previous.startswith(SERVER))
         if block.language == "console":
             block.steps = console_steps(body)
         found.append(block)
@@ -100,3 +110,52 @@ def _line(expected: str, got: str) -> bool:
     if "..." not in expected:
         return expected == got
     return re.fullmatch(".*".join(map(re.escape, expected.split("..."))), got, re.S) is not None
+
+
+# --- running them ---------------------------------------------------------------------------
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("EVALUATOR_DEBUG", None)
+    path = os.pathsep.join(dict.fromkeys([str(EVALUATOR_BIN.parent), str(Path(sys.executable).parent)]))
+    env["PATH"] = f"{path}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_block(block: Block, folder: Path, env: dict[str, str]) -> list[str]:
+    """What went wrong running one block (nothing when it ran as shown)."""
+    problems = []
+    if block.language == "console":
+        for command, expected in block.steps:
+            if "/dev/full" in command and not os.path.exists("/dev/full"):
+                continue
+            proc = subprocess.run(["/bin/sh", "-c", command], cwd=folder, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=600)
+            got = proc.stdout.decode("utf-8", "replace").splitlines()
+            if not matches(expected, got):
+                problems.append(f"{block.name}: `{command}` printed:\n" + "\n".join(got)
+                                + "\n--- the page shows:\n" + "\n".join(expected))
+    else:
+        if block.language == "python":
+            args = [sys.executable, "-c", block.text]
+        else:
+            args = ["/bin/sh", "-c", "set -eu\n" + block.text]
+        proc = subprocess.run(args, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=600)
+        if proc.returncode != 0:
+            problems.append(f"{block.name}: {block.language} block exited {proc.returncode}:\n"
+                            + proc.stdout.decode("utf-8", "replace"))
+    return problems
+
+
+def run_page(path: Path, folder: Path) -> list[str]:
+    """What went wrong running a page's blocks in order in `folder` (given copies of COPIED)."""
+    for name in COPIED:
+        if not (folder / name).exists():
+            shutil.copytree(REPO / name, folder / name)
+    env = _env()
+    problems: list[str] = []
+    for block in blocks(path):
+        if block.language in RUN and block.skipped is None and not block.on_a_server:
+            problems += run_block(block, folder, env)
+    return problems

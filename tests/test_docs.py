@@ -3,77 +3,16 @@ in a fresh folder holding the repository's examples, policies and schemas, with 
 `evaluator` and this Python first on PATH, each file's blocks in order."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from conftest import EVALUATOR_BIN, REPO
-from docblocks import RUN, Block, blocks, matches
+from conftest import REPO
+from docblocks import RUN, blocks, matches, run_page
 
-# Pages whose examples need more than a folder and a shell (a running server, a cluster, their
-# own comparison of outputs) are run by a test of their own, named here; every other page here.
-OWN_RUNNER = {"lists.md": "test_lists_doc.py", "reuse.md": "test_reuse_doc.py", "time.md": "test_time_doc.py",
-              "service.md": "test_service_doc.py", "reports.md": "test_reports_doc.py", "scale.md": "test_scale_doc.py"}
-# A block after `<!-- server: evaluator serve ... -->` runs against a real server (tests/test_service_doc.py)
-SERVER = "<!-- server:"
+# Pages whose examples need more than a folder and a shell (a running server, a cluster, a
+# check of what the page made) are run by a test of their own, named here; every other page here.
+OWN_RUNNER = {"service.md": "test_service_doc.py", "reports.md": "test_reports_doc.py", "scale.md": "test_scale_doc.py"}
 DOCS = [REPO / "README.md", *sorted(p for p in (REPO / "docs").glob("*.md") if p.name not in OWN_RUNNER)]
-COPIED = ("examples", "policies", "schemas")
 MAX_SKIPPED = 6  # marked not to run, over every page: installs and benchmark runs only
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("EVALUATOR_DEBUG", None)
-    path = os.pathsep.join(dict.fromkeys([str(EVALUATOR_BIN.parent), str(Path(sys.executable).parent)]))
-    env["PATH"] = f"{path}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
-def run_block(block: Block, folder: Path, env: dict[str, str]) -> list[str]:
-    """What went wrong running one block (nothing when it ran as shown)."""
-    problems = []
-    if block.language == "console":
-        for command, expected in block.steps:
-            if "/dev/full" in command and not os.path.exists("/dev/full"):
-                continue
-            proc = subprocess.run(["/bin/sh", "-c", command], cwd=folder, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=600)
-            got = proc.stdout.decode("utf-8", "replace").splitlines()
-            if not matches(expected, got):
-                problems.append(f"{block.name}: `{command}` printed:\n" + "\n".join(got)
-                                + "\n--- the page shows:\n" + "\n".join(expected))
-    else:
-        if block.language == "python":
-            args = [sys.executable, "-c", block.text]
-        else:
-            args = ["/bin/sh", "-c", "set -eu\n" + block.text]
-        proc = subprocess.run(args, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=600)
-        if proc.returncode != 0:
-            problems.append(f"{block.name}: {block.language} block exited {proc.returncode}:\n"
-                            + proc.stdout.decode("utf-8", "replace"))
-    return problems
-
-
-def run_page(path: Path, folder: Path) -> list[str]:
-    for name in COPIED:
-        if not (folder / name).exists():
-            shutil.copytree(REPO / name, folder / name)
-    env = _env()
-    problems: list[str] = []
-    previous = {b.line: b for b in blocks(path)}
-    text = path.read_text(encoding="utf-8").splitlines()
-    for block in previous.values():
-        before = next((line for line in reversed(text[:block.line - 1]) if line.strip()), "")
-        if before.startswith(SERVER):
-            continue  # run against a real server by tests/test_service_doc.py
-        if block.language in RUN and block.skipped is None:
-            problems += run_block(block, folder, env)
-    return problems
 
 
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
