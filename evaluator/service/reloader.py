@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import os
 import threading
 from typing import Any, Callable
 
@@ -20,6 +19,7 @@ from ..errors import EvaluatorError, PolicyError
 from ..evaluate.evaluator import Evaluator
 from ..load.policyfile import load_policy
 from ..model.policy import Policy
+from ..tools.watch import file_signature
 
 log = logging.getLogger("evaluator.service")
 
@@ -56,11 +56,7 @@ class Reloader:
         self._lock = threading.Lock()
 
     def _signature(self) -> tuple[int, ...]:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return (-1,)
-        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
+        return file_signature(self.path)
 
     def request(self) -> None:
         """Reload now (SIGHUP): safe from a signal handler or the event loop."""

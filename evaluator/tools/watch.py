@@ -38,6 +38,16 @@ def _log_error(error: Exception) -> None:
     log.warning("policy not reloaded, the previous one stays in force:\n%s", text)
 
 
+def file_signature(path: str | os.PathLike[str]) -> tuple[int, ...]:
+    """What tells a changed file without reading it: modification time, size, inode and device
+    (an editor's or a deploy tool's write-then-rename changes the inode); (-1,) when it is absent."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1,)
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
+
+
 class PolicyWatcher:
     """Reloads `evaluator` from `path` when the file changes. `check()` looks once (for callers
     with their own loop, and tests); `start()`/`stop()` (or `with`) run it in a daemon thread
@@ -59,11 +69,7 @@ class PolicyWatcher:
         self._check_lock = threading.Lock()
 
     def _signature(self) -> tuple[int, ...]:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return (-1,)
-        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
+        return file_signature(self.path)
 
     def check(self) -> bool:
         """Look at the file once; reload if it changed and holds a new valid policy. True if reloaded."""
