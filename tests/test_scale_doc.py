@@ -16,6 +16,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 pytest.importorskip("dask.distributed", reason="docs/scale.md needs the dask extra: pip install '.[dask]'")
 
 from conftest import EVALUATOR_BIN, EXAMPLES, REPO  # noqa: E402
+from docblocks import blocks  # noqa: E402
 
 DOC = (REPO / "docs" / "scale.md").read_text(encoding="utf-8")
 
@@ -33,16 +34,10 @@ def test_the_console_block_runs_as_shown(tmp_path):
     pq.write_table(pa.Table.from_pylist(records), tmp_path / "partners.parquet")
     env = dict(os.environ, PATH=f"{EVALUATOR_BIN.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("EVALUATOR_DEBUG", None)
-    blocks = re.findall(r"```console\n(.*?)```", DOC, re.S)
-    assert blocks
-    for body in blocks:
-        steps: list[tuple[str, list[str]]] = []
-        for line in body.splitlines():
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            else:
-                steps[-1][1].append(line)
-        for command, expected in steps:
+    console = [b for b in blocks(REPO / "docs" / "scale.md") if b.language == "console"]
+    assert console
+    for block in console:
+        for command, expected in block.steps:
             proc = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, env=env, capture_output=True, timeout=120)
             assert proc.returncode == 0, proc.stderr
             assert proc.stdout.decode("utf-8").splitlines() == expected, command
