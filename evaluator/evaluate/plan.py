@@ -29,7 +29,9 @@ from ..model.decision import (MET, MISSING, NOT_MET, CheckResult, CriterionResul
                               partner_name)
 
 _encoded = tuple.__new__  # makes an Encoded from its fields in one C call (its own __new__ is Python)
+from ..model.payouts import Payout
 from ..model.policy import Comparison, Operand, Override, Policy, Tier, comparisons
+from .payouts import payouts_of
 
 # The outcome cache is bounded by entries, sized from a memory budget and the policy's size.
 CACHE_BUDGET_BYTES = 16 * 1024 * 1024
@@ -267,7 +269,8 @@ class Plan:
         values = self.values_of(facts, measures)
         present = {op: v for op, v in values.items() if not isinstance(v, Missing)}
         fired = self.engine.fire(self.compiled.encode(present))
-        status_of = self.status_lookup(self.statuses(fired, lambda i: self.operands[i] in present))
+        statuses = self.statuses(fired, lambda i: self.operands[i] in present)
+        status_of = self.status_lookup(statuses)
 
         tier_results = self.tier_results(status_of, values)
         chosen = next((r.tier for r in tier_results if r.status == MET), None)
@@ -288,7 +291,15 @@ class Plan:
             as_of=as_of if self.reads_as_of else None,
             source=source,
             partner_name=partner_name(self.policy, facts),
-        )
+        ).with_payouts_from(self, statuses, facts, as_of)
+
+    def payouts(self, tier: Tier | None, statuses: tuple[str, ...], facts: dict[str, Any],
+                as_of: _dt.date) -> tuple[Payout, ...]:
+        """What the benefits of `tier` pay the partner (evaluate/payouts.py), from the record's
+        comparison statuses (both paths') and facts."""
+        if tier is None or not tier.payables:
+            return ()
+        return payouts_of(self.policy, tier, self.status_lookup(statuses), facts, self.computes, as_of)
 
     # -- the explanation --
     def tier_results(self, status_of: Callable[[Comparison], str], values: dict[Operand, Any]) -> list[TierResult]:

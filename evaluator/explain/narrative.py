@@ -2,7 +2,8 @@
 
 The story has the same parts in both formats: the tier and why; each criterion of the tiers from
 the top down to the one held, met or not, actual against required; what it takes to reach the
-next tier (the shortfalls); the held tier's advisory criteria that are not met; benefits; and the
+next tier (the shortfalls); the held tier's advisory criteria that are not met; benefits and what
+they pay (payouts, in words); and the
 provenance that makes the decision auditable (policy id, version and sha256, evaluator version,
 input sha256). Each part is a small function; RENDERERS maps a format name to its renderer.
 
@@ -126,6 +127,13 @@ def benefits(d: Decision) -> str:
     return ", ".join(out) if out else "none"
 
 
+def payouts(d: Decision) -> list[str] | None:
+    """What the held tier's benefits pay, each in words (evaluate/payouts.py); None when none has an amount."""
+    if d.tier is None or not d.tier.payables:
+        return None
+    return [p.text + (f" ({p.note})" if p.note else "") for p in d.payouts]
+
+
 def provenance(d: Decision | InvalidRecord) -> str:
     text = (f"policy {d.policy['id']} {d.policy['version']} (sha256 {d.policy['sha256']}); "
             f"evaluator {d.evaluator_version}")
@@ -164,6 +172,10 @@ def render_text(d: Decision | InvalidRecord) -> str:
         lines.append("Advisory criteria not met:" + ("" if notes else " none"))
         lines.extend(f"  - {n}" for n in notes)
         lines.append(f"Benefits: {benefits(d)}")
+        paid = payouts(d)
+        if paid is not None:
+            lines.append("Payouts:")
+            lines.extend(f"  - {p}" for p in paid)
     lines.append(f"Provenance: {provenance(d)}")
     return "\n".join(visible(line) for line in lines) + "\n"  # each line escaped whole: data holds no line end
 
@@ -190,6 +202,9 @@ def render_markdown(d: Decision | InvalidRecord) -> str:
         if notes:
             lines += [""] + [f"- {md_text(n)}" for n in notes]
         lines += ["", f"**Benefits:** {md_text(benefits(d))}"]
+        paid = payouts(d)
+        if paid is not None:
+            lines += ["", "**Payouts:**", ""] + [f"- {md_text(p)}" for p in paid]
     lines += ["", f"<sub>{md_text(provenance(d))}</sub>"]
     return "\n".join(lines) + "\n"
 

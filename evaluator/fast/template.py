@@ -49,6 +49,7 @@ RECORD_SLOTS: dict[str, Callable[[Mark, Any], Any] | None] = {
     "source": lambda mark, value: mark("source"),
     "input_sha256": lambda mark, value: mark("digest"),
     "measures": lambda mark, value: {name: mark("measure", name) for name in value},
+    "payouts": lambda mark, value: mark("payouts"),
     "error": None,
 }
 
@@ -58,7 +59,7 @@ class _Template:
     atoms (its distinct values, written once each), grouped by kind so filling is a few tight loops."""
 
     __slots__ = ("parts", "count", "index", "gather", "values", "measures", "shortfalls", "checks", "missing", "texts",
-                 "pid", "source", "digest", "size")
+                 "pid", "source", "digest", "payouts", "size")
 
     def __init__(self, fragments: list[bytes], slots: list[tuple[Any, ...]], operands: tuple[Any, ...]):
         # a measure in `measures` is written as the same measure as an operand: one atom for both
@@ -75,11 +76,13 @@ class _Template:
         self.parts[0::2] = fragments
         self.size = sum(map(len, fragments)) + 64 * len(slots)
         of = {kind: [(i, *atom[1:]) for i, atom in enumerate(atoms) if atom[0] == kind]
-              for kind in ("value", "measure", "sf", "check_sf", "missing", "sf_text", "pid", "source", "digest")}
+              for kind in ("value", "measure", "sf", "check_sf", "missing", "sf_text", "pid", "source", "digest",
+                              "payouts")}
         self.values = [(i, operands[pos].kind == "fact", operands[pos].name) for i, pos in of["value"]]
         self.measures, self.shortfalls, self.checks = of["measure"], of["sf"], of["check_sf"]
         self.missing, self.texts = of["missing"], of["sf_text"]
-        self.pid, self.source, self.digest = (of[k][0][0] if of[k] else -1 for k in ("pid", "source", "digest"))
+        self.pid, self.source, self.digest, self.payouts = (of[k][0][0] if of[k] else -1
+                                                            for k in ("pid", "source", "digest", "payouts"))
 
 
 class JsonlWriter:
@@ -211,6 +214,9 @@ class JsonlWriter:
                 atoms[template.source] = head + str(line).encode() + b"}"
         if template.digest >= 0:
             atoms[template.digest] = dump(digest)
+        if template.payouts >= 0:  # the tier's amounts, by this record's figures (the template's tier is the encoding's)
+            atoms[template.payouts] = dump([p.to_dict() for p in self.plan.payouts(outcome.chosen, outcome.statuses,
+                                                                                   facts, as_of)])
         parts = template.parts[:]
         parts[1::2] = template.gather(atoms) if template.gather is not None else [atoms[i] for i in template.index]
         return b"".join(parts)

@@ -11,7 +11,7 @@ import datetime as _dt
 import math
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from .measures import FORMS, MEASURES
 from .missing import Missing
@@ -25,16 +25,20 @@ __all__ = ["Context", "Missing", "evaluate", "facts_of", "names_in", "operations
 @dataclass
 class Context:
     """What an expression reads: the record's coerced facts, the measure definitions and the
-    evaluation date. Measure values are memoised per record."""
+    evaluation date. Measure values are memoised per record. `exact` (money.exact), when given,
+    makes every number a Decimal as it is read and every result one as it is made: an amount's
+    basis is worked out in exact decimal (evaluate/payouts.py), by the same operations."""
 
     facts: Mapping[str, Any]
     measures: Mapping[str, Any]  # name -> expression
     as_of: _dt.date
     cache: dict[str, Any]
+    exact: Callable[[Any], Any] | None = None
 
     def value(self, name: str) -> Any:
         if name in self.facts:
-            return self.facts[name]
+            value = self.facts[name]
+            return value if self.exact is None else self.exact(value)
         if name in self.measures:
             if name not in self.cache:
                 self.cache[name] = evaluate(self.measures[name], self)
@@ -47,7 +51,7 @@ def evaluate(expr: Any, ctx: Context) -> Any:
     if isinstance(expr, bool):  # never reached for schema-valid policies; keep True out of arithmetic
         raise TypeError("boolean is not a number")
     if isinstance(expr, (int, float)):
-        return expr
+        return expr if ctx.exact is None else ctx.exact(expr)
     if isinstance(expr, str):
         return ctx.value(expr)
     ((op, arg),) = expr.items()
@@ -65,7 +69,7 @@ def evaluate(expr: Any, ctx: Context) -> Any:
         return Missing(frozenset(), f"{op} is not a finite number")
     if type(result) is int and not -_LARGEST <= result <= _LARGEST:  # beyond a double: as infinity
         return Missing(frozenset(), f"{op} is not a finite number")
-    return result
+    return result if ctx.exact is None else ctx.exact(result)
 
 
 _LARGEST = int(sys.float_info.max)  # a product of many large integers grows without end (and str() fails)

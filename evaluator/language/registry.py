@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .amounts import amount_schema
 from .encodings import ENGINE_TESTS
 from .facttypes import FACT_TYPES
 from .measures import FORMS, MEASURES
@@ -55,6 +56,7 @@ def _policy(schema: dict[str, Any]) -> None:
     operation = next(branch for branch in expression["oneOf"] if branch.get("type") == "object")
     operation["properties"] = {name: {"description": op.description, **copy.deepcopy(FORMS[op.args].schema)}
                                for name, op in MEASURES.items()}
+    defs["amount"] = amount_schema()
 
 
 def _decision(schema: dict[str, Any]) -> None:

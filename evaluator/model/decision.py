@@ -16,6 +16,7 @@ from . import digest as _digest
 from ..errors import Finding
 from ..language.facttypes import jsonable
 from .status import MET, MISSING as MISSING, NOT_MET as NOT_MET  # the statuses, for the modules that read decisions
+from .payouts import Payout
 from .policy import Operand, Override, Tier
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ DECISION_FIELDS: dict[str, str] = {
     "partner_id": RECORD, "source": RECORD, "tier": ENCODING, "override": ENCODING, "benefits": ENCODING,
     "next_tier": EXPLAINED, "tiers": EXPLAINED, "overrides": ENCODING, "measures": RECORD, "as_of": ENCODING,
     "policy": ENCODING, "evaluator": ENCODING, "input_sha256": RECORD, "input": KEPT, "input_is_text": KEPT,
+    "payouts": RECORD,  # amounts of the held tier's benefits (evaluate/payouts.py): by the record's figures
     "error": RECORD,  # an error record's findings (never cut into a template: it is not a decision)
     # set after the engine, per partner (evaluate/standing.py): such a decision has no template
     "standing": KEPT, "exception": KEPT,
@@ -41,6 +43,9 @@ class Explains(Protocol):
 
     def explain(self, outcome: Any, facts: dict[str, Any], measures: dict[str, Any], as_of: _dt.date,
                 shortfalls: bool = True) -> list["TierResult"]: ...
+
+    def payouts(self, tier: Tier | None, statuses: tuple[str, ...], facts: dict[str, Any],
+                as_of: _dt.date) -> tuple[Payout, ...]: ...
 
 
 class Encoded(NamedTuple):
@@ -208,6 +213,16 @@ class Decision:
             data = self.__dict__.get("_input_bytes")
             if data is not None:
                 return self.__dict__.setdefault("input_sha256", _digest.sha256_hex(data))
+        elif name == "payouts":
+            # the held tier's (its tier may have been set after the engine: evaluate/standing.py),
+            # from the record's comparison statuses and facts, worked out on first use
+            fast = self.__dict__.get("_fast")
+            state = (fast.plan, fast.outcome.statuses, fast.facts, fast.as_of) if fast is not None else \
+                self.__dict__.get("_money")
+            if state is None:
+                return ()
+            plan, statuses, facts, as_of = state
+            return self.__dict__.setdefault("payouts", plan.payouts(self.tier, statuses, facts, as_of))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
@@ -248,11 +263,19 @@ class Decision:
         copy.__dict__ = {**self.__dict__, "tiers": tiers}
         return copy
 
+    def with_payouts_from(self, plan: Explains, statuses: tuple[str, ...], facts: dict[str, Any],
+                          as_of: _dt.date) -> "Decision":
+        """This plain-path decision, its payouts to be worked out on first use from the record's
+        comparison statuses and facts (held until then, not pickled)."""
+        self.__dict__["_money"] = (plan, statuses, facts, as_of)
+        return self
+
     def __getstate__(self) -> dict[str, Any]:
         self.tiers  # noqa: B018 - built now: `_fast` (what builds it) holds the evaluator's plan, not pickled
         self.input_sha256  # noqa: B018 - hashed now, from `_input_bytes`
         self.partner_name  # noqa: B018 - read now, from `_fast`
-        return {k: v for k, v in self.__dict__.items() if k != "_fast" and k != "_input_bytes"}
+        self.payouts  # noqa: B018 - worked out now, from `_fast` or `_money` (which hold the plan)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_fast", "_input_bytes", "_money")}
 
     @property
     def ok(self) -> bool:
@@ -323,6 +346,8 @@ class Decision:
             out["exception"] = self.exception
         if detail != TIER:
             out["benefits"] = self.benefits
+            if self.tier is not None and self.tier.payables:
+                out["payouts"] = [p.to_dict() for p in self.payouts]
             out["next_tier"] = self.next_tier_dict(texts=detail == SUMMARY)
         if detail == FULL:
             out["tiers"] = [t.to_dict() for t in self.tiers]

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
+from .benefits import Choice, Payable, build_payables
 from .definitions import Definitions, escape, expand_cases, expand_lookup, is_cases, is_lookup, is_ref, parameter_values, resolved
 
 NO_DEFAULT: Any = object()
@@ -128,6 +129,8 @@ class Tier:
     pointer: str
     description: str = ""
     level: int | None = None  # standing on the policy's rank_scale, if it declares one
+    payables: tuple[Payable, ...] = ()  # its benefits with an amount (model/benefits.py)
+    choices: tuple[Choice, ...] = ()    # alternatives among them the partner chooses between
 
 
 @dataclass(frozen=True)
@@ -216,12 +219,17 @@ class Policy:
         raise KeyError(tier_id)
 
     def conditions(self) -> Iterator[Condition]:
-        """Every condition the engine evaluates: criteria of every tier, then overrides."""
+        """Every condition the engine evaluates: criteria of every tier, then overrides, then the
+        conditions benefits apply under (each tier's, in order)."""
         for tier in self.tiers:
             for criterion in tier.criteria:
                 yield criterion.condition
         for override in self.overrides:
             yield override.when
+        for tier in self.tiers:
+            for payable in tier.payables:
+                if payable.when is not None:
+                    yield payable.when
 
     @property
     def ref(self) -> dict[str, str]:
@@ -318,8 +326,10 @@ def build_policy(original: dict[str, Any], source: str | None = None) -> Policy:
             )
             for c_index, c in enumerate(t["criteria"])
         )
+        payables, choices = build_payables(t, t_ptr, document["currency"],
+                                           lambda data, where: build_condition(data, where, defs))
         tiers.append(Tier(t["id"], t["name"], t_index + 1, criteria, tuple(t.get("benefits", ())), t_ptr,
-                          t.get("description", ""), t.get("level")))
+                          t.get("description", ""), t.get("level"), payables, choices))
     overrides = tuple(
         Override(o["id"], o["description"], build_condition(o["when"], f"/overrides/{i}/when", defs), o["tier"],
                  f"/overrides/{i}")
