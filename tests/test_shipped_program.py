@@ -88,13 +88,42 @@ def test_benefits_are_carried_into_the_decision(shipped):
     decision = shipped.evaluate({"partner_id": "p", "referrals_this_year": 6})
     benefits = {b["id"]: b for b in decision.to_dict()["benefits"]}
     assert benefits["recurring_revenue_share"] == {
-        "id": "recurring_revenue_share",
+        "id": "recurring_revenue_share", "name": "Recurring-revenue share",
         "description": "From the sixth contract, the partner may choose a monthly percentage of recurring "
-                       "revenue instead (illustrative rate).",
-        "value": 5, "unit": "percent", "basis": "recurring_revenue", "frequency": "monthly",
-        "from_contract": 6, "opt_in": True}
-    assert benefits["referral_commission"]["unit"] == "percent"
+                       "revenue instead of the referral commission (illustrative rate).",
+        # a decision holds the parameters' values (the policy's sha256 names the document as written)
+        "amount": {"percent": 5, "of": "monthly_recurring_revenue_usd"}, "period": "monthly", "from_contract": 6,
+        "contracts": "contracts_signed", "opt_in": True}
+    assert benefits["referral_commission"]["amount"]["of"] == "referred_business_usd"
     assert shipped.evaluate({"partner_id": "p"}).to_dict()["benefits"] == []
+
+
+def test_the_premium_associate_of_the_issue_is_paid_both_amounts_shown(shipped):
+    # 8 contracts, $150,000 referred, $4,000 a month of recurring revenue, no choice recorded
+    decision = shipped.evaluate({"partner_id": "p", "referrals_this_year": 5, "contracts_signed": 8,
+                                 "referred_business_usd": 150000, "monthly_recurring_revenue_usd": 4000})
+    assert decision.tier.id == "premium_associate"
+    paid = {p["benefit"]: p for p in decision.to_dict()["payouts"]}
+    assert paid["referral_commission"]["status"] == "paid"
+    assert paid["referral_commission"]["amount"] == "15000.00"
+    assert paid["referral_commission"]["period"] == "annual"
+    assert paid["referral_commission"]["choice"] == {"id": "referral_payment", "chosen_by": "default"}
+    assert paid["recurring_revenue_share"]["status"] == "alternative"
+    assert (paid["recurring_revenue_share"]["amount"], paid["recurring_revenue_share"]["annual"]) == ("200.00", "2400.00")
+    assert paid["referral_commission"]["text"] == \
+        "Referral commission: 10% of referred business ($150,000.00) = $15,000.00 a year"
+
+
+@pytest.mark.parametrize("contracts, status", [(5, "not_open"), (6, "paid")])
+def test_the_recurring_share_opens_at_the_sixth_contract(shipped, contracts, status):
+    decision = shipped.evaluate({"partner_id": "p", "referrals_this_year": 5, "contracts_signed": contracts,
+                                 "referred_business_usd": 150000, "monthly_recurring_revenue_usd": 4000,
+                                 "referral_payment_choice": "recurring_revenue_share"})
+    paid = {p.benefit: p for p in decision.payouts}
+    assert paid["recurring_revenue_share"].status == status
+    assert paid["referral_commission"].status == ("paid" if status == "not_open" else "alternative")
+    if status == "not_open":
+        assert paid["referral_commission"].note is not None and "not open" in paid["referral_commission"].note
 
 
 EXPECTED_SAMPLE = {

@@ -11,8 +11,10 @@ import json
 import re
 from typing import Any, Callable
 
+from .amounts import AMOUNT_FORMS
 from .facttypes import FACT_TYPES
 from .measures import EXAMPLE_AS_OF, EXAMPLE_FACTS, EXAMPLE_RECORD, MEASURES
+from .money import PERIODS, RULE
 from .operators import OPERATORS
 
 
@@ -53,8 +55,19 @@ def measures_table() -> str:
                               f"`{json.dumps(EXAMPLE_RECORD)}` evaluated as of {EXAMPLE_AS_OF}.")
 
 
+def amounts_table() -> str:
+    rows = ["| form | pays | example | with | gives (USD) |", "| --- | --- | --- | --- | --- |"]
+    for form in AMOUNT_FORMS.values():
+        amount, record, gives = form.example
+        rows.append(f"| `{form.key}` | {form.description} | {_code(amount)} | {_code(record) if record else '—'} "
+                    f"| `{gives}` |")
+    periods = "; ".join(f"`{p.name}` ({p.description[0].lower() + p.description[1:].rstrip('.')})"
+                        for p in PERIODS.values())
+    return "\n".join(rows) + f"\n\nPeriods: {periods}. Rounding: {RULE}."
+
+
 TABLES: dict[str, Callable[[], str]] = {"operators": operators_table, "fact-types": fact_types_table,
-                                        "measures": measures_table}
+                                        "measures": measures_table, "amounts": amounts_table}
 
 
 def with_tables(text: str) -> str:
