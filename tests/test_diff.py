@@ -398,8 +398,8 @@ def test_migration_over_the_examples(cli):
         None, "certified_partner", "up")
     # five referrals: Bronze by referrals, now Premium Associate with a higher commission
     benefits = {b["benefit"]: b for b in moved["AP-0015"]["benefits"]}
-    assert benefits["referral_commission"]["before"]["value"] == 5
-    assert benefits["referral_commission"]["after"]["value"] == 10
+    assert benefits["referral_commission"]["before"]["amount"]["percent"] == 5
+    assert benefits["referral_commission"]["after"]["amount"]["percent"] == 10
     assert benefits["recurring_revenue_share"]["change"] == "added"
     # no tier under both: not a move
     assert "AP-0018" not in moved and "AP-0019" not in moved and "AP-0023" not in moved

@@ -392,7 +392,9 @@ def expected_text(shipped_policy):
             "To reach Premium Associate (tier 4):",
             "  - referrals_5: referrals_this_year must rise by 1, from 4 to 5 referrals",
             "Advisory criteria not met: none",
-            "Benefits: referral_commission (10 percent)",
+            "Benefits: referral_commission",
+            "Payouts:",
+            "  - Referral commission: 10% of referred business ($62,000.00) = $6,200.00 a year",
             provenance(shipped_policy, "AP-0016"),
         ],
         "AP-0001": [

@@ -34,7 +34,8 @@ UP, DOWN, LATERAL, UNCHANGED = "up", "down", "lateral", "unchanged"
 DIRECTIONS = (UP, DOWN, LATERAL, UNCHANGED)
 FAIL_ON = {"up": {UP}, "down": {DOWN}, "any": {UP, DOWN, LATERAL}}
 # Benefit fields that are data, not wording: a change in any of them changes what a partner gets.
-BENEFIT_TERMS = ("value", "unit", "basis", "frequency", "from_contract", "opt_in")
+BENEFIT_TERMS = ("value", "unit", "basis", "frequency", "amount", "currency", "period", "when", "from_contract",
+                 "contracts", "opt_in")
 
 
 # --- how the two programs' tiers compare -----------------------------------------------------------

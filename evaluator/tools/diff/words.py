@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from ...render.text import NO_TIER, fmt_number
+from ...language.amounts import form_of
 from .model import BENEFIT_TERMS
 
 
@@ -48,13 +49,40 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _amount_text(amount: Any) -> str:
+    """`10% of referred_business_usd, at most 50000`: an amount as written (language/amounts.py)."""
+    if not isinstance(amount, dict):
+        return _value(amount)
+    form = form_of(amount)
+    if form is None:
+        return _value(amount)
+    rate = _value(amount[form.key])
+    basis = amount.get("of")
+    basis_text = basis if isinstance(basis, str) else _value(basis)
+    text = f"{rate}% of {basis_text}" if form.key == "percent" else \
+        f"{rate} for each of {basis_text}" if form.reads_basis else f"{rate} fixed"
+    for key, words in (("at_least", "at least"), ("at_most", "at most")):
+        if key in amount:
+            text += f", {words} {_value(amount[key])}"
+    return text
+
+
+def _term(key: str, value: Any) -> str:
+    if key == "opt_in":
+        return f"opt_in {str(value).lower()}"
+    if key == "amount":
+        return _amount_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{key} {fmt_number(value)}"
+    return f"{key} {value if isinstance(value, str) else _value(value)}"
+
+
 def _terms_text(terms: dict[str, Any] | None) -> str:
-    """`5 percent, basis referred_business, frequency annual`."""
+    """`5 percent, basis referred_business, frequency annual`; `10% of referred_business_usd, period annual`."""
     if not terms:
         return ""
     parts = [f"{fmt_number(terms['value'])} {terms.get('unit', '')}".strip()] if "value" in terms else []
-    parts += [f"{k} {fmt_number(v) if k != 'opt_in' else str(v).lower()}" for k, v in terms.items()
-              if k not in ("value", "unit")]
+    parts += [_term(k, v) for k, v in terms.items() if k not in ("value", "unit")]
     return ", ".join(parts)
 
 
