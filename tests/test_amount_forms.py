@@ -70,3 +70,18 @@ def test_annualised_by_period(tmp_path, period):
         (payout,) = evaluator.evaluate({"partner_id": "p"}).payouts
     assert payout.annual_minor == 20000 * PERIODS[period].per_year
     assert payout.to_dict()["period"] == period
+
+
+def test_money_in_words_is_babels_en_us_currency_format_for_every_currency():
+    from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+    from evaluator.language.money import money_words
+    for currency in sorted(list_currencies()):
+        digits = get_currency_precision(currency)
+        for minor in (1500000, -5, 0, 123456789):
+            value = Decimal(minor).scaleb(-digits)
+            assert money_words(minor, currency) == format_currency(value, currency, locale="en_US",
+                                                                   currency_digits=True), currency
+        for exact in (Decimal("150000"), Decimal("12345.675"), Decimal("-3"), Decimal("0.5")):
+            assert money_words(exact, currency, exact=True) == format_currency(
+                exact, currency, locale="en_US", currency_digits=True, decimal_quantization=False), currency
