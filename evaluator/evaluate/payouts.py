@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from ..explain.payouts import payout_text
-from ..language.amounts import BOUNDS, form_of
+from ..language.amounts import BOUNDS
 from ..language.conditions import combine
 from ..language.expressions import Context, evaluate, facts_of
 from ..language.missing import Missing
@@ -67,11 +67,14 @@ class _Worked:
         self.reason: str | None = None
 
 
+_CONTEXT = context()  # decimal.localcontext copies it: one made, never changed
+
+
 def _work_out(payable: Payable, ctx: Context) -> _Worked:
-    form = form_of(payable.amount)
+    form = payable.form
     assert form is not None  # the schema admits no other amount
     out = _Worked()
-    with decimal.localcontext(context()):
+    with decimal.localcontext(_CONTEXT):
         basis = None
         if form.reads_basis:
             value = evaluate(payable.basis, ctx)
@@ -79,13 +82,14 @@ def _work_out(payable: Payable, ctx: Context) -> _Worked:
                 out.missing, out.reason = tuple(sorted(value.facts)), value.reason
                 return out
             basis = out.basis = _exact(value)
-        amount = form.compute(_exact(payable.amount[form.key]), basis)
-        raw = amount
-        floor, cap = (payable.amount.get(b) for b in BOUNDS)
-        if floor is not None and amount < _exact(floor):
-            amount, out.bound = _exact(floor), "at_least"
-        if cap is not None and amount > _exact(cap):
-            amount, out.bound = _exact(cap), "at_most"
+        amount = raw = form.compute(_exact(payable.rate), basis)
+        amounts = payable.amount
+        if "at_least" in amounts or "at_most" in amounts:
+            floor, cap = (amounts.get(b) for b in BOUNDS)
+            if floor is not None and amount < _exact(floor):
+                amount, out.bound = _exact(floor), "at_least"
+            if cap is not None and amount > _exact(cap):
+                amount, out.bound = _exact(cap), "at_most"
         out.minor = to_minor(amount, payable.currency)
         if out.bound is not None:
             out.unbounded = to_minor(raw, payable.currency)
@@ -99,7 +103,6 @@ def payouts_of(policy: Policy, tier: Tier | None, status_of: Callable[[Compariso
         return ()
     ctx = Context(facts, computes, as_of, {}, _exact)
     opened = {p.id: MET if p.when is None else combine(p.when, status_of) for p in tier.payables}
-    worked = {p.id: _work_out(p, ctx) for p in tier.payables if opened[p.id] == MET}
     status: dict[str, str] = {}
     chosen: dict[str, tuple[str, str | None, str | None]] = {}   # benefit -> (choice, chosen_by, note)
     for choice in tier.choices:
@@ -107,32 +110,25 @@ def payouts_of(policy: Policy, tier: Tier | None, status_of: Callable[[Compariso
     out = []
     for payable in tier.payables:
         state = opened[payable.id]
-        work = worked.get(payable.id)
+        work = _work_out(payable, ctx) if state == MET else None
         if state == NOT_MET:
             kind = NOT_OPEN
-        elif state != MET:
-            kind = MISSING
-        elif work is not None and work.minor is None:
+        elif state != MET or (work is not None and work.minor is None):
             kind = MISSING
         else:
             kind = status.get(payable.id, NOT_OPEN if payable.opt_in else PAID)
-        choice, chosen_by, note = chosen.get(payable.id, (None, None, None))
+        alternative_of, chosen_by, note = chosen.get(payable.id, (None, None, None))
         missing = (_absent(policy, payable.when, facts) if state not in (MET, NOT_MET) else
                    work.missing if work is not None else ())
-        payout = Payout(payable.id, payable.name, kind, payable.currency, payable.period,
-                        work.minor if work is not None and kind in (PAID, ALTERNATIVE) else None,
-                        form_of(payable.amount).key, payable.amount[form_of(payable.amount).key],  # type: ignore[union-attr]
-                        payable.basis, work.basis if work is not None else None,
-                        work.bound if work is not None else None, work.unbounded if work is not None else None,
-                        choice, chosen_by if kind == PAID else None, missing, "", note, payable.pointer)
-        out.append(payout)
-    return tuple(_said(policy, tier, p) for p in out)
-
-
-def _said(policy: Policy, tier: Tier, payout: Payout) -> Payout:
-    from dataclasses import replace
-    payable = next(p for p in tier.payables if p.id == payout.benefit)
-    return replace(payout, text=payout_text(policy, payable, payout))
+        minor = work.minor if work is not None and kind in (PAID, ALTERNATIVE) else None
+        basis = work.basis if work is not None else None
+        bound, unbounded = (work.bound, work.unbounded) if work is not None else (None, None)
+        text = payout_text(policy, payable, kind, minor, basis, bound, unbounded, missing)
+        out.append(Payout(payable.id, payable.name, kind, payable.currency, payable.period, minor,
+                          payable.form.key if payable.form is not None else "", payable.rate, payable.basis, basis,
+                          bound, unbounded, alternative_of, chosen_by if kind == PAID else None, missing, text, note,
+                          payable.pointer))
+    return tuple(out)
 
 
 def _choose(choice: Choice, opened: Mapping[str, str], facts: Mapping[str, Any], status: dict[str, str],
@@ -148,7 +144,7 @@ def _choose(choice: Choice, opened: Mapping[str, str], facts: Mapping[str, Any],
         paid, by = recorded, "partner"
     else:
         if recorded in choice.between:
-            state = opened.get(recorded)  # type: ignore[arg-type]
+            state = opened.get(recorded)
             if state not in (MET, NOT_MET):
                 for alternative in choice.between:   # what is paid depends on what is not known
                     status[alternative] = MISSING if alternative == recorded else ALTERNATIVE

@@ -8,13 +8,13 @@ applied, the period, and for an alternative or a payout that is not open or miss
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from ..language.amounts import form_of
 from ..language.conditions import render
 from ..language.money import PERIODS, money_words, plain, to_minor
 from ..model.benefits import Payable
-from ..model.payouts import ALTERNATIVE, MISSING, NOT_OPEN, Payout
+from ..model.payouts import ALTERNATIVE, MISSING, NOT_OPEN
 from ..model.policy import Policy
 
 
@@ -34,49 +34,49 @@ def _basis_words(policy: Policy, payable: Payable, value: Decimal | None) -> str
     return f"{name} ({plain(value)}{' ' + unit if unit else ''})"
 
 
-def _rate_words(payable: Payable, rate: Any) -> str:
-    form = form_of(payable.amount)
-    assert form is not None
-    if form.key == "percent":
+@lru_cache(maxsize=1024)
+def _rate_words(form: str, rate: Any, currency: str) -> str:
+    """A rate in words: "10" (of a percentage), "$250.00" (an amount); the same for every partner."""
+    if form == "percent":
         return plain(Decimal(repr(rate)) if isinstance(rate, float) else Decimal(rate))
-    return _money(rate, payable)
+    return _money(rate, currency)
 
 
-def _money(value: Any, payable: Payable) -> str:
-    return money_words(to_minor(Decimal(repr(value)) if isinstance(value, float) else Decimal(value),
-                                payable.currency), payable.currency)
+@lru_cache(maxsize=1024)
+def _money(value: Any, currency: str) -> str:
+    return money_words(to_minor(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), currency),
+                       currency)
 
 
 def formula_words(policy: Policy, payable: Payable, basis: Decimal | None = None, bounds: bool = True) -> str:
     """The amount's formula in words ("10% of referred business, at most $50,000.00"), with the
     basis's value if given (the program sheet says it without one)."""
-    form = form_of(payable.amount)
+    form = payable.form
     assert form is not None
-    text = form.words(_rate_words(payable, payable.amount[form.key]), _basis_words(policy, payable, basis))
+    text = form.words(_rate_words(form.key, payable.rate, payable.currency), _basis_words(policy, payable, basis))
     if bounds:
         for key, words in (("at_least", "at least"), ("at_most", "at most")):
             if payable.amount.get(key) is not None:
-                text += f", {words} {_money(payable.amount[key], payable)}"
+                text += f", {words} {_money(payable.amount[key], payable.currency)}"
     return text
 
 
-def payout_text(policy: Policy, payable: Payable, payout: Payout) -> str:
-    """The payout in words (its JSON's `text`; `explain` and the report show it)."""
+def payout_text(policy: Policy, payable: Payable, status: str, minor: int | None, basis: Decimal | None,
+                bound: str | None, unbounded: int | None, missing: tuple[str, ...]) -> str:
+    """A payout in words (its JSON's `text`; `explain` and the report show it)."""
     head = payable.name
-    if payout.status == NOT_OPEN:
+    if status == NOT_OPEN:
         why = f"needs {render(payable.when)}" if payable.when is not None else "only when chosen"
         return f"{head}: not open ({why})"
-    if payout.status == MISSING or payout.minor is None:
-        facts = ", ".join(payout.missing_facts)
+    if status == MISSING or minor is None:
+        facts = ", ".join(missing)
         return f"{head}: unknown ({'missing ' + facts if facts else 'a figure it needs is missing'})"
-    form = form_of(payable.amount)
-    assert form is not None
-    amount = f"{money_words(payout.minor, payout.currency)} {PERIODS[payout.period].words}"
-    text = f"{head}: {amount}" if form.key == "fixed" else \
-        f"{head}: {formula_words(policy, payable, payout.basis, bounds=False)} = {amount}"
-    if payout.bound is not None and payout.unbounded_minor is not None:
-        limit = "the floor" if payout.bound == "at_least" else "the cap"
-        text += f" ({limit}; {money_words(payout.unbounded_minor, payout.currency)} without it)"
-    if payout.status == ALTERNATIVE:
+    amount = f"{money_words(minor, payable.currency)} {PERIODS[payable.period].words}"
+    text = f"{head}: {amount}" if payable.form is None or not payable.form.reads_basis else \
+        f"{head}: {formula_words(policy, payable, basis, bounds=False)} = {amount}"
+    if bound is not None and unbounded is not None:
+        limit = "the floor" if bound == "at_least" else "the cap"
+        text += f" ({limit}; {money_words(unbounded, payable.currency)} without it)"
+    if status == ALTERNATIVE:
         text += " (the alternative, not paid)"
     return text

@@ -17,8 +17,10 @@ evaluate/payouts.py):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from ..language.amounts import AmountForm, form_of
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,21 @@ class Payable:
     when: Any                  # a Condition, or None: it always applies
     opt_in: bool
     pointer: str
+    # the amount's form (language/amounts.py), looked up once; None only in an invalid policy
+    form: AmountForm | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "form", form_of(self.amount))
 
     @property
     def basis(self) -> Any:
         """The basis expression (None for a fixed amount)."""
         return self.amount.get("of")
+
+    @property
+    def rate(self) -> Any:
+        """The amount's rate as written (10 for 10%; the sum of a fixed amount)."""
+        return self.amount.get(self.form.key) if self.form is not None else None
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,8 @@ def build_payables(tier: dict[str, Any], pointer: str, currency: str,
         when = None if not parts else condition(parts[0], parts[0]["@"]) if len(parts) == 1 else \
             condition({"all": parts}, where)
         payables.append(Payable(b.get("id", ""), b.get("name") or words_of(str(b.get("id", ""))),
-                                b.get("description", ""), b["amount"], b.get("currency", currency),
-                                b.get("period", b.get("frequency", "annual")), when, bool(b.get("opt_in", False)),
+                                b.get("description", ""), b["amount"], str(b.get("currency") or currency),
+                                str(b.get("period") or b.get("frequency") or "annual"), when, bool(b.get("opt_in", False)),
                                 where))
     choices = tuple(
         Choice(c.get("id", ""), c.get("description", ""), tuple(c.get("between", ())), c.get("fact", ""),
