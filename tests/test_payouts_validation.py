@@ -72,7 +72,7 @@ def benefit(doc: dict[str, Any], i: int) -> dict[str, Any]:
 
 def test_the_checks_are_registered():
     assert set(CHECKS) == {"amounts", "benefit_conditions", "choices"} and set(CHECKS) <= set(ALL_CHECKS)
-    assert set(LINT_CHECKS) == {"benefit_descriptions", "frequency", "choice_enum"} and set(LINT_CHECKS) <= set(ALL_LINTS)
+    assert set(LINT_CHECKS) == {"benefit_descriptions", "basis_currency", "frequency", "choice_enum"} and set(LINT_CHECKS) <= set(ALL_LINTS)
 
 
 def test_a_valid_paying_policy_has_no_finding(tmp_path):
@@ -181,7 +181,9 @@ def test_an_unknown_currency_of_a_benefit(tmp_path):
 
 
 def test_a_known_currency_other_than_the_policys_is_allowed(tmp_path):
-    assert findings(change(paying(), lambda d: benefit(d, 0).update(currency="JPY")), tmp_path) == []
+    def edit(d):
+        benefit(d, 0).update(currency="JPY", amount={"fixed": {"param": "rate"}})
+    assert findings(change(paying(), edit), tmp_path) == []
 
 
 def test_an_unknown_policy_currency_when_the_policy_pays(tmp_path):
@@ -343,6 +345,31 @@ def test_descriptions_that_agree_are_no_finding(tmp_path):
         benefit(d, 1).update(value=5, unit="percent", basis="mrr")
         benefit(d, 0).update(basis="referred business")   # the basis fact's label
     assert findings(change(paying(), edit), tmp_path) == []
+
+
+def test_a_percentage_of_a_basis_in_another_currency(tmp_path):
+    doc = change(paying(), lambda d: d["facts"]["referred"].update(unit="EUR"))
+    f = one(doc, tmp_path, "basis_currency")  # (and lint's `units`: a fact in another currency)
+    assert (f.pointer, f.check, f.severity) == (f"{COMMISSION}/amount/of", "basis_currency", "warning")
+    assert f.message == "benefit 'commission' pays in USD a percentage of 'referred', in EUR: no conversion is made"
+    assert (f.expected, f.found) == ("a basis in USD (or the benefit's `currency`: EUR)", "'referred' in EUR")
+    # paid in the basis's currency: nothing to say
+    assert [f for f in findings(change(doc, lambda d: benefit(d, 0).update(currency="EUR")), tmp_path)
+            if f.check == "basis_currency"] == []
+
+
+def test_a_condition_of_an_amount_that_can_never_hold_or_always_holds(tmp_path):
+    never = change(paying(), lambda d: d["facts"]["contracts"].update(maximum=5))
+    f = one(never, tmp_path, "contradictions")
+    assert (f.pointer, f.severity) == (f"{SHARE}/from_contract", "warning")
+    assert f.message.startswith("the condition of benefit 'share' of tier 'Gold' can never be met")
+    assert findings(change(paying(), lambda d: d["facts"]["contracts"].update(maximum=6)), tmp_path) == []
+    always = change(paying(), lambda d: benefit(d, 0).update(when={"fact": "sales", "op": ">=", "value": 0}))
+    f = one(always, tmp_path, "always_true")
+    assert f.pointer == f"{COMMISSION}/when" and "the condition of benefit 'commission'" in f.message
+    # and-ed with from_contract, the same `when` decides something
+    assert findings(change(paying(), lambda d: benefit(d, 1).update(when={"fact": "sales", "op": ">=", "value": 0})),
+                    tmp_path) == []
 
 
 # --- the CLI, as a user runs it --------------------------------------------------------------

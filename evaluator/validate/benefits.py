@@ -15,8 +15,10 @@ Pointer into the document as written), with what was expected and what was found
 
 `when` comparisons are checked with every other condition (checks.check_conditions); the
 comparison `from_contract` stands for is checked here (contract_comparison tells them apart).
-The warnings (descriptive `value`/`unit`/`basis` that disagree with the amount, the older
-`frequency`, a choice fact's enum lacking an alternative) are static checks run by lint.py.
+The warnings (descriptive `value`/`unit`/`basis` that disagree with the amount, a percentage of a
+basis in another currency, the older `frequency`, a choice fact's enum lacking an alternative)
+are static checks run by lint.py; the conditions amounts apply under are also checked for never
+or always holding with the criteria (lint.check_contradictions, check_always_true).
 """
 from __future__ import annotations
 
@@ -253,6 +255,22 @@ def _disagrees(payable: Payable, key: str, found: str, expected: str) -> Finding
                    check="benefit_descriptions")
 
 
+def lint_basis_currency(policy: Policy) -> Iterator[Finding]:
+    """A percentage of a basis in one currency paid in another: no conversion is made, so 10% of
+    EUR 1,000 is paid as USD 100."""
+    for _tier, payable, _written_ in _payables(policy):
+        form, of = form_of(payable.amount), payable.amount.get("of")
+        if form is None or form.key != "percent" or not isinstance(of, str):
+            continue
+        unit = policy.facts[of].unit if of in policy.facts else \
+            policy.measures[of].unit if of in policy.measures else None
+        if isinstance(unit, str) and known_currency(unit) and unit != payable.currency:
+            yield Finding(f"benefit '{payable.id}' pays in {payable.currency} a percentage of '{of}', in {unit}: "
+                          "no conversion is made", payable.pointer + "/amount/of",
+                          expected=f"a basis in {payable.currency} (or the benefit's `currency`: {unit})",
+                          found=f"'{of}' in {unit}", severity="warning", check="basis_currency")
+
+
 def lint_frequency(policy: Policy) -> Iterator[Finding]:
     """`frequency` on a benefit with an amount: the older name of `period` (still read)."""
     for _tier, payable, written in _payables(policy):
@@ -280,4 +298,5 @@ def lint_choice_enums(policy: Policy) -> Iterator[Finding]:
 CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "amounts": check_amounts, "benefit_conditions": check_benefit_conditions, "choices": check_choices}
 LINT_CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
-    "benefit_descriptions": lint_descriptions, "frequency": lint_frequency, "choice_enum": lint_choice_enums}
+    "benefit_descriptions": lint_descriptions, "basis_currency": lint_basis_currency, "frequency": lint_frequency,
+    "choice_enum": lint_choice_enums}
