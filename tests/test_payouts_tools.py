@@ -213,3 +213,19 @@ def test_cli_replay_outcome_only_names_the_payout(tmp_path, shipped_policy):
     assert proc.returncode == 1
     assert proc.stdout_text.splitlines()[0] == (
         f'{out}:1: P-8: differs: /payouts/referral_commission/amount: "15000.00" -> "18000.00"')
+
+
+def test_coverage_counts_each_payout_status(tmp_path):
+    from evaluator.tools.policytests import coverage
+    policy_path, tests_path = suite(tmp_path, {"tier": "premium_associate"})
+    cov = coverage(run_suite(load_suite(tests_path, policy_path), load_policy(policy_path)))
+    assert cov.payouts[("premium_associate", "referral_commission")] == {"paid": 1, "alternative": 0, "not_open": 0,
+                                                                         "missing": 0}
+    assert cov.payouts[("premium_associate", "recurring_revenue_share")]["alternative"] == 1
+    assert cov.payouts[("associate_partner", "referral_commission")] == dict.fromkeys(STATUSES, 0)
+    assert {"tier": "associate_partner", "benefit": "referral_commission", **dict.fromkeys(STATUSES, 0)} \
+        in cov.to_dict()["payouts"]
+    proc = run_cli("test", "--coverage", str(policy_path))
+    lines = proc.stdout_text.splitlines()
+    assert "    payouts                                        paid  alternative  not_open  missing" in lines
+    assert "      Associate Partner / referral_commission         0            0         0        0  never paid" in lines
