@@ -372,6 +372,16 @@ def test_a_condition_of_an_amount_that_can_never_hold_or_always_holds(tmp_path):
                     tmp_path) == []
 
 
+@pytest.mark.parametrize("edit, pointer", [
+    (lambda d: benefit(d, 1).update(amount=[5]), f"{SHARE}/amount"),
+    (lambda d: d["tiers"][0]["choices"][0].update(between="share"), f"{CHOICE}/between"),
+    (lambda d: d["tiers"][0]["choices"][0].update(between=[1, 2]), f"{CHOICE}/between/0")])
+def test_a_malformed_part_is_reported_once_by_the_schema(tmp_path, edit, pointer):
+    found = findings(change(paying(), edit), tmp_path)
+    assert found[0].pointer == pointer and found[0].check == "schema"
+    assert {f.check for f in found} == {"schema"}  # nothing the malformed part would make the checks say
+
+
 # --- the CLI, as a user runs it --------------------------------------------------------------
 
 def test_validate_shows_file_line_and_column(tmp_path):

@@ -129,7 +129,7 @@ def check_benefit_conditions(policy: Policy) -> Iterator[Finding]:
     """`from_contract` with `contracts`, an integer fact; the keys that apply only to an amount."""
     for tier in policy.tiers:
         for benefit, pointer in _written(tier):
-            if not isinstance(benefit.get("amount"), dict):
+            if "amount" not in benefit:  # (a malformed amount is the schema's to report)
                 for key in ONLY_WITH_AMOUNT:
                     if key in benefit:
                         old = key in DESCRIPTIVE_BEFORE
@@ -162,9 +162,11 @@ def check_choices(policy: Policy) -> Iterator[Finding]:
     them, recorded in a string fact whose enum lists only them; `opt_in` marks an alternative."""
     for tier in policy.tiers:
         ids = [b.get("id") for b, _p in _written(tier) if isinstance(b.get("id"), str)]
-        payable = {p.id for p in tier.payables}
+        payable = {b.get("id") for b, _p in _written(tier) if "amount" in b}
         first: dict[str, str] = {}
         for choice in tier.choices:
+            if not _well_formed(policy, choice):
+                continue  # its alternatives are not a list of ids: the schema says so, the rest would be noise
             for j, benefit in enumerate(choice.between):
                 at = f"{choice.pointer}/between/{j}"
                 if benefit not in ids:
@@ -182,7 +184,19 @@ def check_choices(policy: Policy) -> Iterator[Finding]:
                     first[benefit] = at
             yield from _default(choice)
             yield from _choice_fact(policy, choice)
-        yield from _opt_ins(tier)
+        if all(_well_formed(policy, c) for c in tier.choices):
+            yield from _opt_ins(tier)
+
+
+def _well_formed(policy: Policy, choice: Choice) -> bool:
+    """Whether a choice's `between` is written as a list of ids (checked on the document itself:
+    the model makes a tuple of whatever it finds)."""
+    _, _tiers, tier, _choices, index = choice.pointer.split("/")
+    try:
+        written = policy.document["tiers"][int(tier)]["choices"][int(index)]["between"]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+    return isinstance(written, list) and all(isinstance(b, str) for b in written)
 
 
 def _default(choice: Choice) -> Iterator[Finding]:
