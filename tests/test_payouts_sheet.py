@@ -35,10 +35,12 @@ def test_the_shipped_program_sheet_says_what_each_benefit_pays(shipped_policy):
         ("Premium Associate", "Referral commission"), ("Premium Associate", "Recurring-revenue share"),
         ("Associate Partner", "Referral commission")]
     commission, share, associate = table
-    assert commission[2:] == ["10% of referred business", "annual (a year), in `USD`", "always, to a partner of the tier"]
+    assert commission[2:] == ["10% of referred business", "annual (a year), in `USD`",
+                              "always, to a partner of the tier; the default of the choice `referral_payment`"]
     assert share[2:] == ["5% of monthly recurring revenue", "monthly (a month), in `USD`",
-                         "from the 6th contract (counted by `contracts_signed`); only when the partner chooses it"]
-    assert associate[2] == "10% of referred business"
+                         "from the 6th contract (counted by `contracts_signed`); only when the partner chooses it; "
+                         "an alternative of the choice `referral_payment`"]
+    assert associate[2:] == ["10% of referred business", "annual (a year), in `USD`", "always, to a partner of the tier"]
     (choice,) = rows(md, CHOICES)
     assert choice[0] == "Premium Associate" and choice[2] == "Referral commission<br>Recurring-revenue share"
     assert choice[3:] == ["`referral_payment_choice`", "Referral commission"]

@@ -47,8 +47,13 @@ def _applies(policy: Policy, tier: Tier, payable: Payable, words: Words) -> Text
             parts.append(("when ", *words(policy, when)))
     if payable.opt_in:
         parts.append(("only when the partner chooses it",))
+    parts = parts or [("always, to a partner of the tier",)]
+    for choice in tier.choices:
+        if payable.id in choice.between:
+            role = "the default" if payable.id == choice.default else "an alternative"
+            parts.append((f"{role} of the choice ", Code(choice.id)))
     out: list[Span] = []
-    for i, part in enumerate(parts or [("always, to a partner of the tier",)]):
+    for i, part in enumerate(parts):
         if i:
             out.append("; ")
         out.extend(part)
@@ -62,6 +67,7 @@ def _paid(payable: Payable) -> Text:
 
 
 def _choice_row(tier: Tier, choice: Choice) -> tuple[Text, ...]:
+    """Tier, choice, its alternatives (by name), the fact recording it, its default."""
     names = {p.id: p.name for p in tier.payables}
     between: list[Span] = []
     for i, benefit in enumerate(choice.between):
