@@ -37,7 +37,8 @@ ACTIVE = {"fact": "active", "op": "==", "value": True}
 
 def test_every_check_is_a_function_in_the_table():
     assert set(LINT_CHECKS) == {"contradictions", "always_true", "shadowed_tiers", "inverted_tiers", "bands",
-                                "units", "engine_limits", "unused", "lookup_default", "item_contradictions"}
+                                "units", "engine_limits", "unused", "lookup_default", "item_contradictions",
+                                "benefit_descriptions", "basis_currency", "frequency", "choice_enum"}
     assert all(callable(f) and f.__doc__ for f in LINT_CHECKS.values())
 
 

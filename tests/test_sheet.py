@@ -48,7 +48,8 @@ def test_the_tier_table_follows_the_policy(markdown, shipped_policy):
     assert "`referrals_this_year` at least 5 referrals" in rows[3][2]
     assert "`referrals_this_year` at least 1 referral" in rows[4][2]
     assert "(10% of referred business, annual)" in rows[3][3]
-    assert "(5% of recurring revenue, monthly, from contract 6, opt-in)" in rows[3][3]
+    assert "(5% of monthly recurring revenue, monthly, from contract 6, opt-in)" in rows[3][3]
+    assert "(10% of referred business, annual)" in rows[4][3]
 
 
 def test_advisory_criteria_facts_and_measures(markdown, shipped_policy):
@@ -69,7 +70,7 @@ def test_advisory_criteria_facts_and_measures(markdown, shipped_policy):
 
 def test_metadata_version_dates_and_hash(markdown, shipped_policy):
     assert markdown.startswith(f"# {shipped_policy.title}\n")
-    assert "| Version | 1.0.0 |" in markdown and "| Effective | from 2007-01-01, with no end date |" in markdown
+    assert f"| Version | {shipped_policy.version} |" in markdown and "| Effective | from 2007-01-01, with no end date |" in markdown
     assert f"| Policy sha256 | `{shipped_policy.sha256}` |" in markdown
     assert "| Currency | USD |" in markdown
     assert "## Overrides" not in markdown  # the shipped program has none
@@ -174,7 +175,7 @@ def test_html_is_one_self_contained_printable_file(shipped_policy):
     page = render_sheet(shipped_policy, "html")
     parser = _Collect()
     parser.feed(page)
-    assert page.startswith("<!DOCTYPE html>") and parser.tags.count("table") == 6  # the targets table too
+    assert page.startswith("<!DOCTYPE html>") and parser.tags.count("table") == 9  # the targets, payouts, choices and parameters tables too
     assert not {"script", "link", "img", "iframe"} & set(parser.tags)
     assert not any(name in ("src", "href") for name, _ in parser.attrs)
     assert "http://" not in page and "https://" not in page and "@import" not in page

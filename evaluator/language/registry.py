@@ -24,6 +24,7 @@ from .amounts import amount_schema
 from .encodings import ENGINE_TESTS
 from .facttypes import FACT_TYPES
 from .measures import FORMS, MEASURES
+from .money import PERIODS
 from .moves import CHANGE_KINDS
 from .operators import OPERATORS, written
 from .reference import with_tables
@@ -63,6 +64,7 @@ def _decision(schema: dict[str, Any]) -> None:
     change = schema["$defs"]["change"]["properties"]
     change["op"]["enum"] = list(OPERATORS)
     change["change"]["enum"] = list(CHANGE_KINDS)
+    schema["$defs"]["payout"]["properties"]["period"]["enum"] = list(PERIODS)
 
 
 _PATCHES = {"policy": _policy, "decision": _decision}

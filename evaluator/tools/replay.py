@@ -6,8 +6,8 @@ recorded `input_sha256` (else the record was tampered with), then evaluates it a
 given policy, at the recorded evaluation date when there is one, and compares *every field* of
 the two decisions: a decision re-attributed to another partner, an edited `next_tier`, policy
 version or sha256, evaluator version or description differs. `outcome_only` compares what was
-decided instead (the partner id, tier, override, benefits, every tier's and criterion's status;
-an error record: its findings): the question "what would change under this new policy?".
+decided instead (the partner id, tier, override, benefits, each payout's status, amount,
+currency and period, every tier's and criterion's status; an error record: its findings): the question "what would change under this new policy?".
 
 A partner decided twice is reported (`duplicate`), and so is a run whose end cannot be verified
 (`incomplete`): the trailer `evaluate` writes last (output/trailer.py) holds the number of lines
@@ -33,6 +33,7 @@ from .decisions import DecisionsFile, EndProblem
 SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE = "same", "differs", "tampered", "no_input", "unreadable"
 DUPLICATE, INCOMPLETE = "duplicate", "incomplete"
 STATUSES = (SAME, DIFFERS, TAMPERED, NO_INPUT, UNREADABLE, DUPLICATE, INCOMPLETE)
+PAYOUT_OUTCOME = ("status", "amount", "currency", "period")  # of a payout, what `outcome_only` compares
 
 
 def _today() -> _dt.date:
@@ -98,6 +99,10 @@ def outcome(decision: dict[str, Any]) -> dict[str, Any]:
         "/override": override.get("id") if isinstance(override, dict) else None,
         "/benefits": [b.get("id") for b in decision.get("benefits") or [] if isinstance(b, dict)],
     }
+    for p in decision.get("payouts") or []:
+        if isinstance(p, dict):  # what a benefit pays was decided too (evaluate/payouts.py)
+            for key in PAYOUT_OUTCOME:
+                out[f"/payouts/{_escape(p.get('benefit'))}/{key}"] = p.get(key)
     for t in decision.get("tiers") or []:
         if not isinstance(t, dict):
             continue

@@ -25,6 +25,7 @@ from ..language.operators import OPERATORS
 from ..model.policy import NO_DEFAULT, All, Any_, Comparison, Condition, Criterion, Not, Policy
 
 from .sheetblocks import Block, Break, Code, Heading, Items, Para, Span, Table, Text
+from .sheetpay import amount_words, payouts_blocks
 
 
 def _t(*spans: Span) -> Text:
@@ -146,17 +147,17 @@ _WORDS = _Words()
 
 # --- the sheet ------------------------------------------------------------------------------------------
 
-def _benefit_text(benefit: dict[str, Any]) -> Text:
+def _benefit_text(benefit: dict[str, Any], amount: str | None = None) -> Text:
     text = benefit["description"]
-    details = []
-    if "value" in benefit:
+    details = [] if amount is None else [amount]  # what it pays, in words (sheetpay.py)
+    if "value" in benefit and amount is None:
         value = benefit["value"]
         unit = benefit.get("unit")
         shown = number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
         details.append(f"{shown}{'%' if unit == 'percent' else ' ' + unit if unit else ''}"
                        + (f" of {benefit['basis'].replace('_', ' ')}" if "basis" in benefit else ""))
-    if "frequency" in benefit:
-        details.append(benefit["frequency"].replace("_", " "))
+    if "period" in benefit or "frequency" in benefit:
+        details.append(benefit.get("period", benefit.get("frequency", "")).replace("_", " "))
     if "from_contract" in benefit:
         details.append(f"from contract {benefit['from_contract']}")
     if benefit.get("opt_in"):
@@ -239,10 +240,12 @@ def program_sheet(policy: Policy) -> list[Block]:
     rows = []
     for tier in policy.tiers:
         required = [c for c in tier.criteria if not c.advisory]
-        benefits = _join([_benefit_text(b) for b in tier.benefits], Break()) or _t("—")
+        amounts = amount_words(policy, tier)
+        benefits = _join([_benefit_text(b, amounts.get(i)) for i, b in enumerate(tier.benefits)], Break()) or _t("—")
         name = _t(tier.name) if not tier.description else _t(tier.name + ": " + tier.description)
         rows.append((_t(str(tier.rank)), name, _criteria_cell(policy, required), benefits))
     blocks.append(Table(("Rank", "Tier", "Required criteria", "Benefits"), tuple(rows), css="tiers"))
+    blocks += payouts_blocks(policy, condition_words)  # what the benefits with an amount pay: sheetpay.py
 
     advisory = [(t, c) for t in policy.tiers for c in t.criteria if c.advisory]
     if advisory:

@@ -25,6 +25,7 @@ from ..model.policy import NO_DEFAULT, Comparison, Policy, comparisons
 from ..render.text import visible
 from ..resources import schema
 from ..model.definitions import derived
+from .benefits import CHECKS as BENEFIT_CHECKS, contract_comparison
 from .definitions import check_aliases, check_definitions
 from .items import check_items
 from .lint import lint_findings
@@ -230,7 +231,8 @@ def check_conditions(policy: Policy) -> Iterator[Finding]:
     named = [n.condition for n in policy.named.values() if n.condition is not None]
     for condition in [*policy.conditions(), *named]:
         for comparison in comparisons(condition):
-            if comparison.pointer not in seen and not derived(comparison.pointer):
+            if comparison.pointer not in seen and not derived(comparison.pointer) \
+                    and not contract_comparison(comparison.pointer):  # benefits.py checks it
                 seen.add(comparison.pointer)
                 yield from _check_comparison(policy, comparison)
 
@@ -314,6 +316,7 @@ CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "text": check_text,
     "effective": check_effective,
     "targets": check_targets,
+    **BENEFIT_CHECKS,  # amounts, benefit_conditions, choices
 }
 
 

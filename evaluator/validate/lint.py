@@ -24,6 +24,7 @@ from ..language.conditions import render
 from ..language.encodings import ENGINE_TESTS
 from ..language.measures import MEASURES
 from ..model.policy import Any_, Comparison, Condition, Not, Operand, Policy, comparisons
+from .benefits import LINT_CHECKS as BENEFIT_LINTS
 from .definitions import check_lookup_defaults, check_unused
 from .forms import Reasoner, dnf, domain_of
 from .itemlint import check_item_contradictions
@@ -312,6 +313,7 @@ LINT_CHECKS: dict[str, Callable[[Policy], Iterator[Finding]]] = {
     "unused": check_unused,
     "lookup_default": check_lookup_defaults,
     "item_contradictions": check_item_contradictions,
+    **BENEFIT_LINTS,  # benefit_descriptions, frequency, choice_enum
 }
 
 

@@ -141,10 +141,16 @@ def converter_for(policy: Policy, operand: Operand) -> Callable[[Any], Any]:
 
 
 def targets(policy: Policy) -> Iterator[tuple[str, Condition, str]]:
-    """(what, condition, pointer) of every criterion and override, named as a manager reads them."""
+    """(what, condition, pointer) of every criterion, override and condition a benefit's amount
+    applies under (`when`, `from_contract`), named as a manager reads them."""
     for tier in policy.tiers:
         for c in tier.criteria:
             kind = "advisory criterion" if c.advisory else "criterion"
             yield f"{kind} '{c.id}' of tier '{tier.name}'", c.condition, c.pointer
     for o in policy.overrides:
         yield f"override '{o.id}'", o.when, o.pointer + "/when"
+    for tier in policy.tiers:
+        for payable in tier.payables:
+            if payable.when is not None:
+                yield (f"the condition of benefit '{payable.id}' of tier '{tier.name}'", payable.when,
+                       payable.when.pointer)

@@ -1,11 +1,12 @@
-"""Coverage: which tiers were the result of some case, and which criteria were seen both met and
-not met."""
+"""Coverage: which tiers were the result of some case, which criteria were seen both met and
+not met, and how often each benefit with an amount was paid, an alternative, not open or missing."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...model.decision import MET, MISSING, NOT_MET
+from ...model.payouts import STATUSES as PAYOUT_STATUSES
 from ...model.policy import Policy
 
 from .run import SuiteResult
@@ -22,6 +23,7 @@ class Coverage:
     tiers: dict[str | None, int]
     criteria: dict[tuple[str, str], dict[str, int]]
     overrides: dict[str, int]
+    payouts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (tier, benefit): {status: n}
 
     def uncovered(self) -> list[tuple[str, str, str]]:
         """(tier id, criterion id, what was never seen) for every criterion not both met and not met."""
@@ -48,6 +50,7 @@ class Coverage:
             "overrides": [{"override": o, "cases": n} for o, n in self.overrides.items()],
             "uncovered": [{"tier": t, "criterion": c, "reason": why} for t, c, why in self.uncovered()],
             "tiers_never_the_result": self.tiers_never(),
+            "payouts": [{"tier": t, "benefit": b, **counts} for (t, b), counts in self.payouts.items()],
         }
 
 
@@ -56,6 +59,7 @@ def coverage(result: SuiteResult) -> Coverage:
     tiers: dict[str | None, int] = {}
     criteria = {(t.id, c.id): {s: 0 for s in STATUSES} for t in policy.tiers for c in t.criteria}
     overrides = {o.id: 0 for o in policy.overrides}
+    payouts = {(t.id, p.id): {s: 0 for s in PAYOUT_STATUSES} for t in policy.tiers for p in t.payables}
     for r in result.results:
         d = r.decision
         if d is None:
@@ -67,7 +71,10 @@ def coverage(result: SuiteResult) -> Coverage:
         for tier_result in d.tiers:
             for c in tier_result.criteria:
                 criteria[(tier_result.tier.id, c.id)][c.status] += 1
-    return Coverage(policy, tiers, criteria, overrides)
+        if d.tier is not None:
+            for payout in d.payouts:
+                payouts[(d.tier.id, payout.benefit)][payout.status] += 1
+    return Coverage(policy, tiers, criteria, overrides, payouts)
 
 
 def coverage_text(cov: Coverage) -> list[str]:
@@ -88,6 +95,13 @@ def coverage_text(cov: Coverage) -> list[str]:
         lines.append(f"    {labels[key]:<{cwidth}}  {counts[MET]:>3}  {counts[NOT_MET]:>7}  {counts[MISSING]:>7}  {mark}")
     for override, n in cov.overrides.items():
         lines.append(f"    override {override}: applied in {n} case(s)")
+    if cov.payouts:
+        names = {(t.id, p.id): f"{t.name} / {p.id}" for t in policy.tiers for p in t.payables}
+        pwidth = max(len(v) for v in names.values())
+        lines.append(f"  {'payouts':<{pwidth + 2}}  " + "  ".join(PAYOUT_STATUSES))
+        for key, counts in cov.payouts.items():
+            lines.append(f"    {names[key]:<{pwidth}}  " + "  ".join(f"{counts[s]:>{len(s)}}" for s in PAYOUT_STATUSES)
+                         + ("" if counts["paid"] else "  never paid"))
     if uncovered:
         lines.append(f"  not covered: {len(uncovered)} of {len(cov.criteria)} criteria: "
                      + ", ".join(f"{labels[k]} ({why})" for k, why in uncovered.items()))

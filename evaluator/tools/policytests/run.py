@@ -1,6 +1,6 @@
 """Running a suite: every case evaluated with the real evaluator and compared with what it
 expects, one small function per kind of expectation (tier, criteria, shortfall, override,
-measures, named conditions, invalid)."""
+measures, named conditions, payouts (payouts.py), invalid)."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,6 +15,7 @@ from ...language.conditions import combine
 from ...model.decision import MET, MISSING, Decision
 from ...model.policy import Policy
 
+from .payouts import expect_payouts
 from .suite import Case, Suite, TestsFileError, suite_findings
 
 
@@ -194,6 +195,12 @@ def _expect_conditions(expected: dict[str, str], d: Decision, policy: Policy) ->
             yield Difference(f"condition {name}", want, actual)
 
 
+def _expect_payouts(expected: dict[str, Any], d: Decision, policy: Policy) -> Iterator[Difference]:
+    """Each named benefit's payout: status, amount, annualised amount, who chose it (payouts.py)."""
+    for what, want, got in expect_payouts(expected, d, policy):
+        yield Difference(what, want, got)
+
+
 EXPECTATIONS: dict[str, Callable[[Any, Decision, Policy], Iterator[Difference]]] = {
     "tier": _expect_tier,
     "transition": _expect_transition,
@@ -202,6 +209,7 @@ EXPECTATIONS: dict[str, Callable[[Any, Decision, Policy], Iterator[Difference]]]
     "override": _expect_override,
     "measures": _expect_measures,
     "conditions": _expect_conditions,
+    "payouts": _expect_payouts,
 }
 
 

@@ -1,5 +1,5 @@
 """The tests file: reading it strictly, validating it (its schema, then its references to the
-policy: unknown tiers, criteria, overrides and facts, with did-you-mean; duplicate case names),
+policy: unknown tiers, criteria, overrides, facts and paid benefits, with did-you-mean; duplicate case names),
 each finding located FILE:LINE:COLUMN."""
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ...model.decision import MET, MISSING, NOT_MET
 from ...model.policy import Policy, comparisons
 from ...validate.checks import schema_findings
 from ...validate.names import suggest
+from .payouts import check_payout_refs
 
 
 
@@ -272,6 +273,7 @@ SUITE_CHECKS: dict[str, Callable[[Suite, Policy], Iterator[Finding]]] = {
     "facts": _check_facts,
     "references": _check_tier_refs,
     "definitions": _check_definition_refs,
+    "payouts": check_payout_refs,
 }
 
 
