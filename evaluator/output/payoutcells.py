@@ -56,7 +56,7 @@ def annual_minor(payouts: Any) -> dict[str, int | None]:
     for p in payouts:
         totals.setdefault(p.currency, 0)
         if p.status == PAID:
-            totals[p.currency] += p.annual_minor  # type: ignore[operator]
+            totals[p.currency] += p.annual_minor
     return {c: None if c in unknown else total for c, total in totals.items()}
 
 
