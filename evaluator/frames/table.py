@@ -9,6 +9,9 @@ Its columns, from `decisions_schema(policy)` (docs/scale.md):
     partner_id, tier_id, tier_name      string (null: no tier, or an invalid row)
     tier_rank                            int32
     override                             string: the override that decided it
+    payouts_annual.<CURRENCY>, payouts  string: where the policy pays, the paid annual total per
+                                         currency (decimal text; null when unknown) and each
+                                         payout in short, the CSV's cells (output/payoutcells.py)
     <tier>.status, <tier>.<criterion>   string: met, not_met or missing, for each tier in policy order
     error                                string: why the row is invalid (null for a decision)
     policy_id, policy_version, policy_sha256, input_sha256   string
@@ -25,6 +28,7 @@ from ..evaluate.evaluator import InputRecord
 from ..fast.jsonbytes import json_line
 from ..fast.template import jsonl_line
 from ..model.decision import Decision
+from ..output import payoutcells
 from .values import arrow_columns, pandas_columns, rows
 
 if TYPE_CHECKING:
@@ -45,7 +49,7 @@ def status_columns(policy: "Policy") -> list[str]:
 
 
 def column_names(policy: "Policy", decisions: bool = False) -> list[str]:
-    return [*HEAD, *status_columns(policy), *TAIL, *(("decision",) if decisions else ())]
+    return [*HEAD, *payoutcells.columns(policy), *status_columns(policy), *TAIL, *(("decision",) if decisions else ())]
 
 
 def decisions_schema(policy: "Policy", decisions: bool = False) -> Any:
@@ -89,6 +93,7 @@ def decision_columns(evaluator: "Evaluator", records: Any, decisions: bool = Fal
     status_cells = [columns[n] for n in statuses]
     position = {name: i for i, name in enumerate(statuses)}
     json_cells = columns.get("decision")
+    paying = [(name, columns[name]) for name in payoutcells.columns(policy)]
     for result in evaluator.evaluate_many(records):
         ref = result.policy
         digest = result.input_sha256
@@ -110,6 +115,10 @@ def decision_columns(evaluator: "Evaluator", records: Any, decisions: bool = Fal
             for cells in (*head[1:], *status_cells):
                 cells.append(None)
             error = result.message
+        if paying:
+            paid = payoutcells.cells(policy, result)  # none for an error record: null cells
+            for name, cells in paying:  # an unknown total (an empty CSV cell) is null
+                cells.append(paid.get(name) or None if name != payoutcells.TEXT_COLUMN else paid.get(name))
         for cells, value in zip(tail, (error, ref["id"], ref["version"], ref["sha256"], digest)):
             cells.append(value)
         if json_cells is not None:

@@ -2,7 +2,9 @@
 (`evaluate --detail`, model/decision.py DETAILS).
 
 Every level names the partner (its id and, where the policy has one, its name), the tier and the
-policy; `summary` and `full` add the next tier and what it still needs, as the shortfalls' texts
+policy; `summary` and `full` add what the held tier's benefits pay, where the policy has amounts
+(output/payoutcells.py: the paid annual total per currency and each payout in short), and the
+next tier and what it still needs, as the shortfalls' texts
 (the summary decision's `next_tier`, written from its template where there is one); `full` adds
 every tier's and criterion's status and every measure. Each text cell is neutralised for a
 spreadsheet (render.cells) and each table value shown harmlessly (render.text).
@@ -16,6 +18,7 @@ import orjson
 from ..model.decision import FULL, MET, SUMMARY, TIER, Decision, InvalidRecord
 from ..model.policy import Policy
 from ..fast.template import jsonl_line
+from . import payoutcells
 from ..render.cells import SafeDictWriter
 from ..render.text import NO_TIER, fit, visible
 
@@ -45,6 +48,7 @@ def csv_columns(policy: Policy, detail: str = FULL) -> list[str]:
     if detail == SUMMARY:
         columns.append("benefits")
     if detail != TIER:
+        columns.extend(payoutcells.columns(policy))
         columns.extend(["next_tier_id", "next_tier_name", "next_tier_needs"])
     columns.append("error")
     if detail == FULL:
@@ -56,7 +60,8 @@ def csv_columns(policy: Policy, detail: str = FULL) -> list[str]:
     return columns
 
 
-def csv_row(result: Result, detail: str = FULL) -> dict[str, Any]:
+def csv_row(result: Result, detail: str = FULL, policy: Policy | None = None) -> dict[str, Any]:
+    """One CSV row (`policy`, for its payout columns: without it, none are written)."""
     source = result.source or {}
     row: dict[str, Any] = {"partner_id": result.partner_id or "", "partner_name": result.partner_name or "",
                            "line": source.get("line", source.get("index", "")),
@@ -71,6 +76,8 @@ def csv_row(result: Result, detail: str = FULL) -> dict[str, Any]:
     if detail == SUMMARY:
         row["benefits"] = "; ".join(str(b.get("id", "")) for b in result.benefits)
     if detail != TIER:
+        if policy is not None:
+            row.update(payoutcells.cells(policy, result))
         upper = next_tier_of(result)
         if upper is not None:
             row.update(next_tier_id=upper["id"], next_tier_name=upper["name"], next_tier_needs=needs_text(upper))
@@ -90,7 +97,7 @@ def write_csv(results: Iterable[Result], out: IO[str], policy: Policy, raw: bool
     writer = SafeDictWriter(out, csv_columns(policy, detail), raw=raw)
     writer.writeheader()
     for result in results:
-        writer.writerow(csv_row(result, detail))
+        writer.writerow(csv_row(result, detail, policy))
 
 
 def _note(result: Result) -> str:
@@ -108,6 +115,9 @@ def _note(result: Result) -> str:
                       for f in c.missing_facts})
     if missing:
         notes.append("missing " + ", ".join(missing))
+    paid = payoutcells.annual_words(result)
+    if paid:
+        notes.append(paid)
     return "; ".join(notes)
 
 
@@ -117,13 +127,15 @@ def _summary_cells(result: Result, width: int) -> str:
         return f"{'-':<{width}}  {visible('INVALID: ' + result.message)}"
     upper = next_tier_of(result)
     name = visible(upper["name"]) if upper is not None else "(top tier)"
-    override = f"override {result.override.id}; " if result.override is not None else ""
-    return f"{name:<{width}}  {visible(override + needs_text(upper))}"
+    said = [f"override {result.override.id}"] if result.override is not None else []
+    said += [text for text in (payoutcells.annual_words(result), needs_text(upper)) if text]
+    return f"{name:<{width}}  {visible('; '.join(said))}"
 
 
 def write_table(results: Iterable[Result], out: IO[str], policy: Policy, detail: str = FULL) -> None:
     """A table for a terminal: every value from the data shown harmlessly and cut to its column
-    after escaping (render.text), so no control character reaches the terminal. `full` notes
+    after escaping (render.text), so no control character reaches the terminal. `summary` and
+    `full` say what the held tier pays a year, where it has amounts (output/payoutcells.py). `full` notes
     what a person should know beyond the tier; `summary` shows the next tier and what it needs;
     `tier` the tier alone (an error record's message in every level)."""
     tier_width = max([len(visible(t.name)) for t in policy.tiers] + [len(NO_TIER)]
