@@ -33,10 +33,18 @@ def two_versions(folder, **extra):
     return folder
 
 
+def ending(folder):
+    """The shipped points program with an end date: its 2026 edition, closed on 2026-12-31 (the
+    shipped one is open-ended: a current program is in force until replaced)."""
+    doc = json.loads(ACME.read_text(encoding="utf-8"))
+    doc["effective"] = {"from": "2026-01-01", "until": "2026-12-31"}
+    return write_json(folder / "acme-2026.json", doc)
+
+
 @pytest.mark.parametrize("date, ok", [("2026-01-01", True), ("2026-12-31", True), ("2025-12-31", False),
                                       ("2027-01-01", False), ("2026-06-15", True)])
-def test_the_window_edges_of_a_shipped_program(cli, date, ok):
-    proc = cli("evaluate", "--policy", str(ACME), "--as-of", date, "examples/partners.jsonl")
+def test_the_window_edges_of_a_program_with_an_end_date(cli, tmp_path, date, ok):
+    proc = cli("evaluate", "--policy", str(ending(tmp_path)), "--as-of", date, "examples/partners.jsonl")
     if ok:
         assert proc.returncode == 0, proc.stderr_text
         assert all("outside_window" not in d["policy"] for d in lines(proc))
@@ -47,6 +55,15 @@ def test_the_window_edges_of_a_shipped_program(cli, date, ok):
         assert "--outside-window" in proc.stderr_text and "Traceback" not in proc.stderr_text
 
 
+@pytest.mark.parametrize("date", ["2026-01-01", "2027-01-01", "2040-06-30"])
+def test_the_shipped_points_program_is_in_force_until_replaced(cli, date):
+    proc = cli("evaluate", "--policy", str(ACME), "--as-of", date, "examples/partners.jsonl")
+    assert proc.returncode == 0, proc.stderr_text
+    assert all("outside_window" not in d["policy"] for d in lines(proc))
+    refused = cli("evaluate", "--policy", str(ACME), "--as-of", "2025-12-31", "examples/partners.jsonl")
+    assert refused.returncode == 2 and "in force from 2026-01-01 (open-ended)" in refused.stderr_text
+
+
 def test_a_program_from_2007_is_refused_as_of_2001(cli):
     proc = cli("evaluate", "--policy", str(SHIPPED), "--as-of", "2001-01-01", "examples/partners.jsonl")
     assert proc.returncode == 2
@@ -54,27 +71,29 @@ def test_a_program_from_2007_is_refused_as_of_2001(cli):
     assert cli("evaluate", "--as-of", "2007-01-01", "examples/partners.jsonl").returncode == 0
 
 
-def test_outside_window_evaluates_and_every_decision_says_so(cli):
-    proc = cli("evaluate", "--policy", str(ACME), "--as-of", "2030-01-01", "--outside-window", "examples/partners.jsonl")
+def test_outside_window_evaluates_and_every_decision_says_so(cli, tmp_path):
+    acme = ending(tmp_path)
+    proc = cli("evaluate", "--policy", str(acme), "--as-of", "2030-01-01", "--outside-window", "examples/partners.jsonl")
     assert proc.returncode == 0
     decisions = lines(proc)
     assert decisions and all(d["policy"]["outside_window"] == {"as_of": "2030-01-01", "from": "2026-01-01",
                                                                 "until": "2026-12-31"} for d in decisions)
     # the fast JSONL lane and the plain writer agree, and so do --jobs workers
     for fmt in ("json",):
-        again = cli("evaluate", "--policy", str(ACME), "--as-of", "2030-01-01", "--outside-window",
+        again = cli("evaluate", "--policy", str(acme), "--as-of", "2030-01-01", "--outside-window",
                     "examples/partners.jsonl", "--format", fmt)
         assert json.loads(again.stdout_text) == decisions
-    jobs = cli("evaluate", "--policy", str(ACME), "--as-of", "2030-01-01", "--outside-window", "--jobs", "2",
+    jobs = cli("evaluate", "--policy", str(acme), "--as-of", "2030-01-01", "--outside-window", "--jobs", "2",
                "examples/partners.jsonl")
     assert jobs.stdout == proc.stdout
 
 
-def test_report_and_explain_enforce_the_window_too(cli):
-    assert cli("report", "--policy", str(ACME), "--as-of", "2030-01-01", "examples/partners.jsonl").returncode == 2
-    proc = cli("explain", "--policy", str(ACME), "--as-of", "2030-01-01", "examples/partners.jsonl")
+def test_report_and_explain_enforce_the_window_too(cli, tmp_path):
+    acme = ending(tmp_path)
+    assert cli("report", "--policy", str(acme), "--as-of", "2030-01-01", "examples/partners.jsonl").returncode == 2
+    proc = cli("explain", "--policy", str(acme), "--as-of", "2030-01-01", "examples/partners.jsonl")
     assert proc.returncode == 2 and "not in force on 2030-01-01" in proc.stderr_text
-    assert cli("report", "--policy", str(ACME), "--as-of", "2030-01-01", "--outside-window",
+    assert cli("report", "--policy", str(acme), "--as-of", "2030-01-01", "--outside-window",
                "examples/partners.jsonl").returncode == 0
 
 
