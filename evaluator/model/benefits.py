@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..language.amounts import AmountForm, form_of
+from ..language.amounts import AMOUNT_FORMS, AmountForm, form_of
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,18 @@ class Payable:
     when: Any                  # a Condition, or None: it always applies
     opt_in: bool
     pointer: str
-    # the amount's form (language/amounts.py), looked up once; None only in an invalid policy
-    form: AmountForm | None = field(init=False, compare=False)
+    # the key of the amount's form (language/amounts.py), found once; "" only in an invalid
+    # policy. The key, not the form: a decision pickles its tier, and a form holds functions
+    form_key: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "form", form_of(self.amount))
+        form = form_of(self.amount)
+        object.__setattr__(self, "form_key", form.key if form is not None else "")
+
+    @property
+    def form(self) -> AmountForm | None:
+        """The amount's form (None only in an invalid policy)."""
+        return AMOUNT_FORMS.get(self.form_key)
 
     @property
     def basis(self) -> Any:
