@@ -260,3 +260,22 @@ def test_jobs_two_writes_the_bytes_of_jobs_one_with_payouts(cli, tmp_path):
                                             "--jobs", "2", str(facts)).stdout_text.splitlines()]
     statuses = {p["status"] for d in decisions for p in d.get("payouts", ())}
     assert statuses == {"paid", "alternative", "not_open"}
+
+
+def test_the_lane_remembers_payouts_only_for_values_written_alike():
+    """fast/payoutmemo.py: a tier's payouts are remembered by the facts they read; 0, 0.0 and -0.0
+    (equal as keys, written apart), 5 and 5.0, and a list in a condition (no key) are each written
+    as the plain path writes them, on the lane's first pass and on its second (from the memo)."""
+    from evaluator.fast.lane import jsonl_lines
+    from evaluator.output.writers import _dumps
+    values = [0, 0.0, -0.0, 5, 5.0, -5, 1e-7, 150000, 150000.0]
+    for when in ({"fact": "active", "op": "==", "value": True}, {"fact": "regions", "op": "contains", "value": "ANZ"}):
+        policy = build_policy(paying({"percent": 10, "of": "balance"}, when=when))
+        records = [{"partner_id": f"P{i}", "sales": 100, "balance": b, "regions": regions, "active": True}
+                   for i, (b, regions) in enumerate((b, r) for r in (["ANZ"], ["ANZ", "JAPAN"]) for b in values + values)]
+        with Evaluator(policy, as_of=AS_OF, cache_size=0) as plain:
+            expected = [_dumps(r.to_dict()) for r in plain.evaluate_many(records)]
+        assert "(-$0.00)" in "".join(expected) and "($0.00)" in "".join(expected)
+        with Evaluator(policy, as_of=AS_OF) as lane:
+            for _ in range(2):
+                assert [line for line, _ok in jsonl_lines(lane, records)] == expected
