@@ -279,3 +279,21 @@ def test_the_lane_remembers_payouts_only_for_values_written_alike():
         with Evaluator(policy, as_of=AS_OF) as lane:
             for _ in range(2):
                 assert [line for line, _ok in jsonl_lines(lane, records)] == expected
+
+
+@pytest.mark.parametrize("sales", [1e15, 9e15])
+def test_regression_an_amount_beyond_28_digits_is_said_not_raised(sales):
+    """Found by comparing money texts with Babel's: a basis (a measure in the currency) of 10^30
+    dollars made Babel's format_currency raise decimal.InvalidOperation (it quantizes in the
+    default 28-digit context), so evaluate_many raised instead of giving the decision."""
+    doc = base_policy()
+    doc["measures"]["big"] = {"description": "sales squared", "unit": "USD", "compute": {"product": ["sales", "sales"]}}
+    doc["tiers"][0]["benefits"] = [{"id": "pay", "name": "Pay", "description": "d", "amount": {"percent": 10, "of": "big"},
+                                    "period": "annual"}]
+    for cache_size in (0, None):
+        with Evaluator(build_policy(doc), as_of=AS_OF, cache_size=cache_size) as evaluator:
+            (decision,) = evaluator.evaluate_many([{"partner_id": "P", "sales": sales}])
+            (out,) = decision.to_dict()["payouts"]
+    whole = int(sales) ** 2
+    assert out["amount"] == f"{whole // 10}.00"
+    assert out["text"] == f"Pay: 10% of big (${whole:,}.00) = ${whole // 10:,}.00 a year"
