@@ -13,6 +13,8 @@ import pickle
 from typing import Any
 
 import pytest
+from decimal import Decimal
+from hypothesis import given, settings, strategies as st
 
 from evaluator import Evaluator, load_policy
 from evaluator.evaluate.standing import History
@@ -297,3 +299,27 @@ def test_regression_an_amount_beyond_28_digits_is_said_not_raised(sales):
     whole = int(sales) ** 2
     assert out["amount"] == f"{whole // 10}.00"
     assert out["text"] == f"Pay: 10% of big (${whole:,}.00) = ${whole // 10:,}.00 a year"
+
+
+CURRENCIES = ["USD", "JPY", "BHD", "AUD", "EUR", "GBP", "KWD", "CLF", "INR", "KRW", "XAU", "CHF"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.sampled_from(CURRENCIES), st.one_of(
+    st.integers(-10 ** 18, 10 ** 18),
+    # up to 28 significant digits: beyond, Babel rounds to 28 (moneytext writes every digit: exact)
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: abs(d.adjusted()) < 40 and len(d.as_tuple().digits) <= 28),
+    st.sampled_from([Decimal("-0"), Decimal("-0.0"), Decimal("1E+15"), Decimal("1E-7"), Decimal("0.1000"),
+                     Decimal("12345.675"), Decimal("2.50")])))
+def test_money_words_are_babels_character_for_character(currency, amount):
+    """explain/moneytext.py writes what Babel's format_currency writes (language/money.py), for
+    amounts in minor units and exact decimal bases, in any currency; and every digit of a longer one."""
+    from evaluator.explain.moneytext import money_words as fast
+    from evaluator.language.money import money_words as babel
+    if isinstance(amount, int):
+        assert fast(amount, currency) == babel(amount, currency)
+    else:
+        assert fast(amount, currency, exact=True) == babel(amount, currency, exact=True)
+    assert fast(Decimal("1.0940017784283458191823814814E-9"), "USD", exact=True) == \
+        "$0.0000000010940017784283458191823814814"

@@ -12,8 +12,9 @@ from typing import Any
 
 from ..language.amounts import form_of
 from ..language.conditions import render
-from ..language.money import PERIODS, money_words, plain, to_minor
+from ..language.money import PERIODS, plain, to_minor
 from ..model.benefits import Payable
+from .moneytext import money_words  # Babel's text, without Babel's per-call cost
 from ..model.payouts import ALTERNATIVE, MISSING, NOT_OPEN, Payout
 from ..model.policy import Policy
 

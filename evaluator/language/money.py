@@ -97,7 +97,7 @@ def money_words(amount: int | Decimal, currency: str, exact: bool = False) -> st
     """Minor units for people ("$15,000.00", "A$2,400.00", "¥120,000"), in the en locale; with
     `exact`, a decimal amount with every digit it has ("$12,345.675": a basis, never rounded)."""
     value = amount if exact else Decimal(minor_text(int(amount), currency))
-    _sign, digits, exponent = value.as_tuple()
+    _sign, digits, exponent = Decimal(value).as_tuple()
     with decimal.localcontext() as ctx:  # Babel quantizes in the current context: room for every digit
         if isinstance(exponent, int):     # (the default 28 raised InvalidOperation for $10^28)
             ctx.prec = max(ctx.prec, len(digits) + max(exponent, 0) + minor_digits(currency) + 2)
