@@ -72,10 +72,10 @@ def test_annualised_by_period(tmp_path, period):
     assert payout.to_dict()["period"] == period
 
 
-def test_money_in_words_is_babels_en_us_currency_format_for_every_currency():
+def test_money_in_words_fast_is_babels_en_us_currency_format_for_every_currency():
     from babel.numbers import format_currency, get_currency_precision, list_currencies
 
-    from evaluator.language.money import money_words
+    from evaluator.explain.moneytext import money_words
     for currency in sorted(list_currencies()):
         digits = get_currency_precision(currency)
         for minor in (1500000, -5, 0, 123456789):

@@ -214,3 +214,17 @@ def _saved(folder, report):
     path = folder / "run.json"
     path.write_text(json.dumps(report), encoding="utf-8")
     return path
+
+
+def test_the_payouts_bench_runs_amounts_on_and_off(tmp_path):
+    """benchmarks/payouts.py: every row amounts on and off (the shipped program without its
+    amounts has no payable benefit), figures written as JSON."""
+    out = tmp_path / "payouts.json"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "payouts.py"), "--partners", "200",
+                           "--plain-partners", "50", "--runs", "1", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(out.read_text())
+    assert set(figures) == {"plain path, JSONL", "JSONL lane, full", "JSONL lane, summary"}
+    assert all(row["on"] > 0 and row["off"] > 0 for row in figures.values())
+    assert "of the decisions carry payouts" in proc.stdout

@@ -43,7 +43,7 @@ BOUNDS = [0, 1, 100, 0.005, 0.5, 50000, 2.5, 1e6]
 # values that land on a rounding half in some currency (x.xx5 dollars, x.xxx5 dinars, 0.5 yen),
 # one step either side of it, negative, large and tiny
 AMOUNTS = [0, 1, 150000, 4000, 0.125, 1.005, 0.05, 0.045, 2.5, 5, 10.05, 123.455, 0.0125, 1.0005, 0.015,
-           -0.125, -2.5, -1.005, -150000, 999999999.995, 1e15, 2 ** 53, 12345.675, 0.1, 0.3, 1e-7, 7, 3]
+           -0.125, -2.5, -1.005, -150000, -0.0, 0.0, 999999999.995, 1e15, 2 ** 53, 12345.675, 0.1, 0.3, 1e-7, 7, 3]
 THRESHOLDS = [0, 1, 100, 25000, 150000, 0.5]
 CONTRACT_FROM = [1, 5, 6]
 BENEFIT_IDS = ("commission", "share", "bonus", "bounty")

@@ -13,6 +13,8 @@ import pickle
 from typing import Any
 
 import pytest
+from decimal import Decimal
+from hypothesis import given, settings, strategies as st
 
 from evaluator import Evaluator, load_policy
 from evaluator.evaluate.standing import History
@@ -260,3 +262,64 @@ def test_jobs_two_writes_the_bytes_of_jobs_one_with_payouts(cli, tmp_path):
                                             "--jobs", "2", str(facts)).stdout_text.splitlines()]
     statuses = {p["status"] for d in decisions for p in d.get("payouts", ())}
     assert statuses == {"paid", "alternative", "not_open"}
+
+
+def test_the_lane_remembers_payouts_only_for_values_written_alike():
+    """fast/payoutmemo.py: a tier's payouts are remembered by the facts they read; 0, 0.0 and -0.0
+    (equal as keys, written apart), 5 and 5.0, and a list in a condition (no key) are each written
+    as the plain path writes them, on the lane's first pass and on its second (from the memo)."""
+    from evaluator.fast.lane import jsonl_lines
+    from evaluator.output.writers import _dumps
+    values = [0, 0.0, -0.0, 5, 5.0, -5, 1e-7, 150000, 150000.0]
+    for when in ({"fact": "active", "op": "==", "value": True}, {"fact": "regions", "op": "contains", "value": "ANZ"}):
+        policy = build_policy(paying({"percent": 10, "of": "balance"}, when=when))
+        records = [{"partner_id": f"P{i}", "sales": 100, "balance": b, "regions": regions, "active": True}
+                   for i, (b, regions) in enumerate((b, r) for r in (["ANZ"], ["ANZ", "JAPAN"]) for b in values + values)]
+        with Evaluator(policy, as_of=AS_OF, cache_size=0) as plain:
+            expected = [_dumps(r.to_dict()) for r in plain.evaluate_many(records)]
+        assert "(-$0.00)" in "".join(expected) and "($0.00)" in "".join(expected)
+        with Evaluator(policy, as_of=AS_OF) as lane:
+            for _ in range(2):
+                assert [line for line, _ok in jsonl_lines(lane, records)] == expected
+
+
+@pytest.mark.parametrize("sales", [1e15, 9e15])
+def test_regression_an_amount_beyond_28_digits_is_said_not_raised(sales):
+    """Found by comparing money texts with Babel's: a basis (a measure in the currency) of 10^30
+    dollars made Babel's format_currency raise decimal.InvalidOperation (it quantizes in the
+    default 28-digit context), so evaluate_many raised instead of giving the decision."""
+    doc = base_policy()
+    doc["measures"]["big"] = {"description": "sales squared", "unit": "USD", "compute": {"product": ["sales", "sales"]}}
+    doc["tiers"][0]["benefits"] = [{"id": "pay", "name": "Pay", "description": "d", "amount": {"percent": 10, "of": "big"},
+                                    "period": "annual"}]
+    for cache_size in (0, None):
+        with Evaluator(build_policy(doc), as_of=AS_OF, cache_size=cache_size) as evaluator:
+            (decision,) = evaluator.evaluate_many([{"partner_id": "P", "sales": sales}])
+            (out,) = decision.to_dict()["payouts"]
+    whole = int(sales) ** 2
+    assert out["amount"] == f"{whole // 10}.00"
+    assert out["text"] == f"Pay: 10% of big (${whole:,}.00) = ${whole // 10:,}.00 a year"
+
+
+CURRENCIES = ["USD", "JPY", "BHD", "AUD", "EUR", "GBP", "KWD", "CLF", "INR", "KRW", "XAU", "CHF"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.sampled_from(CURRENCIES), st.one_of(
+    st.integers(-10 ** 18, 10 ** 18),
+    # up to 28 significant digits: beyond, Babel rounds to 28 (moneytext writes every digit: exact)
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: abs(d.adjusted()) < 40 and len(d.as_tuple().digits) <= 28),
+    st.sampled_from([Decimal("-0"), Decimal("-0.0"), Decimal("1E+15"), Decimal("1E-7"), Decimal("0.1000"),
+                     Decimal("12345.675"), Decimal("2.50")])))
+def test_money_words_are_babels_character_for_character(currency, amount):
+    """explain/moneytext.py writes what Babel's format_currency writes (language/money.py), for
+    amounts in minor units and exact decimal bases, in any currency; and every digit of a longer one."""
+    from evaluator.explain.moneytext import money_words as fast
+    from evaluator.language.money import money_words as babel
+    if isinstance(amount, int):
+        assert fast(amount, currency) == babel(amount, currency)
+    else:
+        assert fast(amount, currency, exact=True) == babel(amount, currency, exact=True)
+    assert fast(Decimal("1.0940017784283458191823814814E-9"), "USD", exact=True) == \
+        "$0.0000000010940017784283458191823814814"

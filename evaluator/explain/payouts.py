@@ -12,9 +12,10 @@ from functools import lru_cache
 from typing import Any
 
 from ..language.conditions import render
-from ..language.money import PERIODS, money_words, plain, to_minor
+from ..language.money import PERIODS, plain, to_minor
 from ..model.benefits import Payable
 from ..model.payouts import ALTERNATIVE, MISSING, NOT_OPEN
+from .moneytext import money_words  # Babel's text, without Babel's per-call cost
 from ..model.policy import Policy
 
 

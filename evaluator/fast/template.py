@@ -32,6 +32,7 @@ from ..model.policy import Comparison, Policy, comparisons
 from .jsonbytes import NUL, Fallback, dump, escaped, marks
 from ..explain.shortfall import Bound, Shortfall, has_bound_short_cut, leaf_change, shortfall
 from .memokeys import items_key as _items_key, single as _single, tag as _tag
+from .payoutmemo import PayoutMemo
 
 if TYPE_CHECKING:
     from ..evaluate.plan import Outcome, Plan
@@ -137,6 +138,7 @@ class JsonlWriter:
                     formats.append((b'{"text":' + text + b',"changes":[{' + escaped(head) + b"%s"
                                     + escaped(pointer) + amounts + b"]}", b"{" + amounts[1:], text))
                 self.bounds[index] = (bound, formats[0], formats[1])
+        self.payout_memo = PayoutMemo(plan)  # a tier's payouts by the facts they read
         self.sources: dict[Any, bytes] = {}  # a source {"file": F, "line": N} as written, up to N
         self.templates: dict[tuple[Any, ...], _Template | None] = {}
         self.template_bytes = 0
@@ -215,8 +217,7 @@ class JsonlWriter:
         if template.digest >= 0:
             atoms[template.digest] = dump(digest)
         if template.payouts >= 0:  # the tier's amounts, by this record's figures (the template's tier is the encoding's)
-            atoms[template.payouts] = dump([p.to_dict() for p in self.plan.payouts(outcome.chosen, outcome.statuses,
-                                                                                   facts, as_of)])
+            atoms[template.payouts] = self.payout_memo.written(template, outcome, facts, as_of)
         parts = template.parts[:]
         parts[1::2] = template.gather(atoms) if template.gather is not None else [atoms[i] for i in template.index]
         return b"".join(parts)

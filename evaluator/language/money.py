@@ -93,26 +93,16 @@ def minor_text(minor: int, currency: str) -> str:
     return f"{sign}{whole}.{part:0{digits}d}"
 
 
-@lru_cache(maxsize=256)
-def _symbol(currency: str) -> str:
-    return str(_babel().get_currency_symbol(currency, locale="en_US"))
-
-
 def money_words(amount: int | Decimal, currency: str, exact: bool = False) -> str:
-    """Minor units for people ("$15,000.00", "A$2,400.00", "¥120,000"), as Babel's en_US currency
-    format writes them (tests/test_amount_forms.py holds the two equal for every currency; Babel
-    itself takes about 0.1 ms a call, which a payout run cannot afford); with `exact`, a decimal
-    amount with every digit it has ("$12,345.675": a basis, never rounded)."""
-    digits = minor_digits(currency)
-    if not exact:  # whole minor units: integer arithmetic
-        minor = int(amount)
-        whole, part = divmod(abs(minor), 10 ** digits)
-        body = f"{whole:,}" + (f".{part:0{digits}d}" if digits else "")
-        return ("-" if minor < 0 else "") + _symbol(currency) + body
-    value = Decimal(amount)
-    exponent = value.normalize().as_tuple().exponent
-    digits = max(digits, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
-    return ("-" if value < 0 else "") + _symbol(currency) + f"{abs(value):,.{digits}f}"
+    """Minor units for people ("$15,000.00", "A$2,400.00", "¥120,000"), in the en locale; with
+    `exact`, a decimal amount with every digit it has ("$12,345.675": a basis, never rounded)."""
+    value = amount if exact else Decimal(minor_text(int(amount), currency))
+    _sign, digits, exponent = Decimal(value).as_tuple()
+    with decimal.localcontext() as ctx:  # Babel quantizes in the current context: room for every digit
+        if isinstance(exponent, int):     # (the default 28 raised InvalidOperation for $10^28)
+            ctx.prec = max(ctx.prec, len(digits) + max(exponent, 0) + minor_digits(currency) + 2)
+        return str(_babel().format_currency(value, currency, locale="en_US", currency_digits=True,
+                                            decimal_quantization=not exact))
 
 
 def plain(value: Decimal) -> str:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..language.money import minor_text, money_words
+from ..explain.moneytext import money_words
+from ..language.money import minor_text
 from ..model.decision import Decision
 from ..model.payouts import ALTERNATIVE, MISSING, PAID
 from ..model.policy import Policy
