@@ -40,6 +40,7 @@ from ...model.policy import Policy, Tier
 from ...render.text import NO_TIER
 from .labels import name_fact
 from .mix import TargetTally
+from .payouts import PayoutTally
 from .people import DEFAULT_LIST_LIMIT, Watched, Watchlist
 
 DEFAULT_NEAR_PERCENT = 10.0
@@ -152,12 +153,15 @@ class ProgramReport:
     near_list: Watchlist = field(default_factory=Watchlist)
     risk_list: Watchlist = field(default_factory=Watchlist)
     tallies: list[TargetTally] = field(default_factory=list)
+    payouts: PayoutTally | None = None  # when the policy pays (payouts.py)
 
     def __post_init__(self) -> None:
         if self.list_limit < 0:
             raise ReportOptionError(f"--list {self.list_limit}: expected a number of partners, 0 or more")
         self.near_list, self.risk_list = Watchlist(self.list_limit), Watchlist(self.list_limit)
         self.tallies = [TargetTally(target) for target in self.policy.targets]
+        tally = PayoutTally(self.policy)
+        self.payouts = tally if tally.active else None
         self._name_fact = name_fact(self.policy)
         _check_facts(self.policy, self.dimensions, "dimension", "--by")
         _check_facts(self.policy, self.sums, "amount", "--sum")
@@ -208,6 +212,8 @@ class ProgramReport:
                 row[key] = row.get(key, 0) + 1
         for tally in self.tallies:
             tally.add(key, facts)
+        if self.payouts is not None and key is not None:
+            self.payouts.add(key, result.payouts)
         given = facts.get(self._name_fact) if self._name_fact is not None else None
         partner_name = given if isinstance(given, str) and given else None
         near, gaps = near_gaps(result, self.near_percent)
@@ -294,6 +300,8 @@ class ProgramReport:
             out["in_grace"] = {k: self.in_grace[k] for k in self.tier_keys if k in self.in_grace}
         if self.exceptions:
             out["exceptions"] = dict(sorted(self.exceptions.items()))
+        if self.payouts is not None:
+            out["payouts"] = self.payouts.to_dict()
         return out
 
 

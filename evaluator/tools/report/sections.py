@@ -1,7 +1,7 @@
 """The program report's content, as blocks (blocks.py) shared by the Markdown and HTML writers:
 provenance (policy id, version, sha256, the as-of date, inputs), partners per tier, movement
 between snapshots, each target (the channel share) overall, by segment and by tier across the
-snapshots, totals per tier, near misses and partners at risk by name, breakdowns, invalid records.
+snapshots, totals per tier, payouts (paysections.py), near misses and partners at risk by name, breakdowns, invalid records.
 Every table of counts or sums has a totals row. Titles are words, never raw ids (labels.py)."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ...render.svg import NO_TIER_COLOUR, PALETTE, svg_bars, svg_grouped_bars
 from ...render.text import fmt_number
 from .blocks import Block, Chart, Code, Heading, Items, Para, Table
 from .labels import label, label_with_unit, value_label
+from .paysections import payout_blocks
 from .targets import target_blocks
 
 
@@ -185,5 +186,5 @@ def _invalid(data: dict[str, Any]) -> list[Block]:
 def report_blocks(data: dict[str, Any], policy: Policy, sums: list[str]) -> tuple[str, list[Block]]:
     """The report's title and blocks, from ReportSet.to_dict()."""
     blocks = (_provenance(data) + _tiers(data) + _since(data) + _movement(data) + target_blocks(data, policy)
-              + _sums(data, policy, sums) + _near(data, policy) + _breakdowns(data, policy) + _invalid(data))
+              + _sums(data, policy, sums) + payout_blocks(data, policy) + _near(data, policy) + _breakdowns(data, policy) + _invalid(data))
     return f"Program report: {data['policy']['title']}", blocks
