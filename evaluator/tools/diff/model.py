@@ -26,9 +26,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ...version import __version__
 from ...language.facttypes import jsonable
+from ...language.money import minor_text
 from ...model.decision import MET, Decision, InvalidRecord
 from ...evaluate.evaluator import Evaluator
 from ...model.policy import Policy, Tier
+from .payouts import PayoutChanges
 
 UP, DOWN, LATERAL, UNCHANGED = "up", "down", "lateral", "unchanged"
 DIRECTIONS = (UP, DOWN, LATERAL, UNCHANGED)
@@ -215,8 +217,12 @@ class Diff:
     _passed: dict[tuple[str | None, str | None], tuple[list[Tier], list[Tier]]] = field(default_factory=dict,
                                                                                           repr=False)
 
+    payouts: PayoutChanges | None = None  # when either policy pays (payouts.py)
+
     def __post_init__(self) -> None:
         self.basis = comparison_basis(self.old, self.new)
+        changes = PayoutChanges(self.old, self.new)
+        self.payouts = changes if changes.active else None
 
     def direction_of(self, a: Tier | None, b: Tier | None) -> str:
         key = (tier_key(a), tier_key(b))
@@ -241,11 +247,15 @@ class Diff:
         key = (tier_key(old.tier), tier_key(new.tier))
         self.matrix[key] = self.matrix.get(key, 0) + 1
         way = self.direction_of(old.tier, new.tier)
+        paid = self.payouts.add(key, old.payouts, new.payouts) if self.payouts is not None else None
         if way == UNCHANGED:
             return
-        self.moved.append({"partner_id": old.partner_id or new.partner_id, "source": old.source,
-                           "from": tier_summary(old.tier), "to": tier_summary(new.tier), "direction": way,
-                           "causes": causes(old, new, self._passed[key]), "benefits": self._benefits[key]})
+        move = {"partner_id": old.partner_id or new.partner_id, "source": old.source,
+                "from": tier_summary(old.tier), "to": tier_summary(new.tier), "direction": way,
+                "causes": causes(old, new, self._passed[key]), "benefits": self._benefits[key]}
+        if paid is not None:
+            move["payouts"] = _annual_texts(paid)
+        self.moved.append(move)
 
     # -- totals and views --
     def totals(self) -> dict[str, int]:
@@ -302,7 +312,16 @@ class Diff:
             "evaluator": {"version": __version__}}
         if self.as_of is not None:
             out["as_of"] = self.as_of.isoformat()
+        if self.payouts is not None:
+            out["payouts"] = self.payouts.to_dict(out["transitions"])
         return out
+
+
+def _annual_texts(paid: dict[str, Any]) -> dict[str, Any]:
+    """A moved partner's payout a year under each policy, per currency, as decimal text (or unknown)."""
+    if paid.get("unknown"):
+        return {"unknown": True}
+    return {side: {cur: minor_text(v, cur) for cur, v in sorted(paid[side].items())} for side in ("old", "new")}
 
 
 def paired(old: Evaluator, new: Evaluator, records: Iterable[Any]

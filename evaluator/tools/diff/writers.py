@@ -17,6 +17,8 @@ from ...render.markdown import md_code, md_table, md_text
 from ...render.svg import PALETTE, svg_bars
 from ...render.text import NO_TIER, source_text, text_bar, visible
 from .model import DIRECTIONS, DOWN, LATERAL, UNCHANGED, UP, Diff, tier_key, tier_summary
+from .paywriters import CSV_COLUMNS as PAYOUT_COLUMNS, HEADERS as PAYOUT_HEADERS, RIGHT as PAYOUT_RIGHT
+from .paywriters import csv_cells, headline, payout_data, rows as payout_rows
 from .words import benefit_text, cause_text, tier_name
 
 
@@ -68,17 +70,28 @@ def _invalid_rows(diff: Diff) -> list[list[Any]]:
     return [[i["partner_id"] or "?", source_text(i["source"]), i["under"], _invalid_text(i)] for i in diff.invalid]
 
 
-def write_table(diff: Diff, out: IO[str]) -> None:
-    """Plain text for a terminal: every value from the data shown harmlessly (render.text)."""
-    totals = diff.totals()
-    out.write(f"{visible(_title(diff))} on {visible(diff.input_name or '-')}\n{diff.basis_text().capitalize()}.\n"
-              f"{_summary(totals)}\n\nTransitions (rows: old tier, columns: new tier)\n")
-    headers, rows = _matrix_rows(diff)
+def _text_table(out: IO[str], headers: list[str], rows: list[list[Any]], left: int = 1) -> None:
+    """Columns padded to their widths: the first `left` to the left, the others (numbers) to the right."""
     cells = [[visible(c) for c in row] for row in [headers, *rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for row in cells:
-        out.write("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+        out.write("  ".join(c.ljust(w) if i < left else c.rjust(w)
                             for i, (c, w) in enumerate(zip(row, widths))).rstrip() + "\n")
+
+
+def write_table(diff: Diff, out: IO[str]) -> None:
+    """Plain text for a terminal: every value from the data shown harmlessly (render.text)."""
+    totals = diff.totals()
+    paid = payout_data(diff)
+    out.write(f"{visible(_title(diff))} on {visible(diff.input_name or '-')}\n{diff.basis_text().capitalize()}.\n"
+              f"{_summary(totals)}\n" + "".join(f"{visible(line)}\n" for line in headline(paid))
+              + "\nTransitions (rows: old tier, columns: new tier)\n")
+    headers, rows = _matrix_rows(diff)
+    _text_table(out, headers, rows)
+    if "payouts" in paid:
+        out.write("\nPayouts a year per transition (paid, annualised)\n")
+        body, foot = payout_rows(paid, diff.old, diff.new)
+        _text_table(out, PAYOUT_HEADERS, body + foot, left=3)
     if diff.moved:
         out.write(f"\nMoved partners ({len(diff.moved)})\n")
         for move in diff.moved:
@@ -116,12 +129,23 @@ def write_markdown(diff: Diff, out: IO[str]) -> None:
     out.write(f"# {md_text(_title(diff))}\n\n")
     out.write(_policy_line(diff) + "\n\n")
     out.write(f"**{md_text(_summary(totals))}.**\n\n")
+    paid = payout_data(diff)
+    if "payouts" in paid:
+        out.write(" ".join(md_text(line) for line in headline(paid)) + "\n\n")
     largest = max(totals[d] for d in DIRECTIONS)
     out.write(md_table(["", "partners", ""], [[d, totals[d], text_bar(totals[d], largest)] for d in DIRECTIONS]
                        + [["invalid", totals["invalid"], ""]], {1}))
     out.write("\n## Transitions\n\nRows: tier under the old policy; columns: tier under the new policy.\n\n")
     headers, rows = _matrix_rows(diff)
     out.write(md_table(headers, rows, set(range(1, len(headers)))))
+    if "payouts" in paid:
+        body, foot = payout_rows(paid, diff.old, diff.new)
+        out.write("\n## Payouts\n\nWhat each transition's partners are paid a year under each policy (paid payouts, "
+                  "annualised), and the change; partners whose payout is unknown under either policy are counted "
+                  "apart.\n\n")
+        cells = [[md_text(c) for c in row] for row in body] + [[f"**{md_text(c)}**" if c != "" else "" for c in row]
+                                                               for row in foot]
+        out.write(md_table(PAYOUT_HEADERS, cells, PAYOUT_RIGHT, raw=set(range(len(PAYOUT_HEADERS)))))
     out.write("\n## Moved partners\n\n")
     if diff.moved:
         out.write("Why: the criteria of the old and new tiers, and of the tiers passed on the way, whose result "
@@ -179,7 +203,13 @@ def write_html(diff: Diff, out: IO[str]) -> None:
                       row_colours=[_DIRECTION_COLOURS[d] for d in DIRECTIONS] + ["#000000"]),
              "<h2>Transitions</h2><p>Rows: tier under the old policy; columns: tier under the new policy. "
              "Cell colour: green up, orange down, blue lateral, grey unchanged; darker is more partners.</p>",
-             _heat_table(diff), f"<h2>Moved partners ({len(diff.moved)})</h2>"]
+             _heat_table(diff)]
+    paid = payout_data(diff)
+    if "payouts" in paid:
+        body, foot = payout_rows(paid, diff.old, diff.new)
+        parts += ["<h2>Payouts</h2>", "".join(f"<p>{esc(line)}</p>" for line in headline(paid)),
+                  html_table(PAYOUT_HEADERS, body + foot, PAYOUT_RIGHT)]
+    parts.append(f"<h2>Moved partners ({len(diff.moved)})</h2>")
     if diff.moved:
         body = ["<table><thead><tr><th>partner</th><th>old tier</th><th>new tier</th><th>direction</th>"
                 "<th>why</th></tr></thead><tbody>"]
@@ -217,11 +247,12 @@ def _id_of(ref: dict[str, Any] | None) -> str:
 def write_csv(diff: Diff, out: IO[str], raw: bool = False) -> None:
     """One row per moved partner, then one per invalid record (the matrix is in the other formats).
     Cells are neutralised for spreadsheets (render.cells) unless `raw`."""
-    writer = SafeDictWriter(out, CSV_COLUMNS, raw=raw)
+    columns = CSV_COLUMNS + (PAYOUT_COLUMNS if diff.payouts is not None else [])
+    writer = SafeDictWriter(out, columns, raw=raw)
     writer.writeheader()
     for m in diff.moved:
         source = m["source"] or {}
-        writer.writerow({"partner_id": m["partner_id"] or "", "file": source.get("file", ""),
+        writer.writerow({**csv_cells(m, diff.new.currency), "partner_id": m["partner_id"] or "", "file": source.get("file", ""),
                          "line": source.get("line", source.get("index", "")), "status": "moved",
                          "direction": m["direction"], "old_tier": _id_of(m["from"]), "new_tier": _id_of(m["to"]),
                          "causes": " | ".join(cause_text(c) for c in m["causes"]),

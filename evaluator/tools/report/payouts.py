@@ -54,6 +54,14 @@ def _unknown(payout: Any, paid_choices: set[Any]) -> bool:
     return payout.status == MISSING and not (payout.choice is not None and payout.choice in paid_choices)
 
 
+def unknown_payouts(payouts: Iterable[Any]) -> bool:
+    """Whether what a partner is paid is unknown: one of its payouts is missing (a missing
+    alternative beside the alternative paid leaves it known). The diff counts such partners apart."""
+    payouts = tuple(payouts)
+    paid_choices = {p.choice for p in payouts if p.status == PAID and p.choice is not None}
+    return any(_unknown(p, paid_choices) for p in payouts)
+
+
 @dataclass
 class PayoutTally:
     """Payout counters of one report, fed decision by decision with `add`."""
