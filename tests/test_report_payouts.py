@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from types import SimpleNamespace
 
-from conftest import EXAMPLES, SHIPPED
+from conftest import EXAMPLES, SHIPPED, base_policy, write_json
 from evaluator import load_policy
 from evaluator.tools.report.payouts import PayoutTally
 
@@ -121,12 +121,14 @@ def test_each_currency_is_totalled_apart_and_policy_text_is_escaped(cli, tmp_pat
     assert "<b>" not in html and "Share &lt;b&gt;|x|&lt;/b&gt;" in html
 
 
-def test_a_policy_that_pays_nothing_has_no_payouts_section(cli):
-    legacy = SHIPPED.parent / "legacy-gold-silver-bronze.json"
-    proc = cli("report", "--policy", str(legacy), str(EXAMPLES / "partners.csv"), "--format", "json",
-               "--as-of", "2006-06-30", "--outside-window")
+def test_a_policy_that_pays_nothing_has_no_payouts_section(cli, tmp_path):
+    policy = write_json(tmp_path / "plain.json", base_policy())
+    facts = tmp_path / "facts.csv"
+    facts.write_text("partner_id,sales\nA,150\nB,20\n", encoding="utf-8")
+    proc = cli("report", "--policy", str(policy), str(facts), "--format", "json", "--as-of", AS_OF)
     assert proc.returncode == 0, proc.stderr_text
     assert "payouts" not in json.loads(proc.stdout_text)
+    assert "## Payouts" not in cli("report", "--policy", str(policy), str(facts), "--as-of", AS_OF).stdout_text
 
 
 def test_totals_over_a_million_amounts_are_the_exact_sum():
