@@ -206,9 +206,9 @@ def write_html(diff: Diff, out: IO[str]) -> None:
              _heat_table(diff)]
     paid = payout_data(diff)
     if "payouts" in paid:
-        body, foot = payout_rows(paid, diff.old, diff.new)
+        per_transition, totals_rows = payout_rows(paid, diff.old, diff.new)
         parts += ["<h2>Payouts</h2>", "".join(f"<p>{esc(line)}</p>" for line in headline(paid)),
-                  html_table(PAYOUT_HEADERS, body + foot, PAYOUT_RIGHT)]
+                  html_table(PAYOUT_HEADERS, per_transition + totals_rows, PAYOUT_RIGHT)]
     parts.append(f"<h2>Moved partners ({len(diff.moved)})</h2>")
     if diff.moved:
         body = ["<table><thead><tr><th>partner</th><th>old tier</th><th>new tier</th><th>direction</th>"
