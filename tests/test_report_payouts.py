@@ -152,3 +152,27 @@ def test_totals_over_a_million_amounts_are_the_exact_sum():
     assert Decimal(usd["totals"]["paid"]["monthly"]) == exact == Decimal("333333.10")
     assert Decimal(usd["totals"]["annual"]) == exact * 12
     assert usd["totals"]["payouts_paid"] == 1_000_000 and usd["totals"]["partners_paid"] == 1_000_000
+
+
+def test_every_period_has_its_column_and_is_annualised_by_its_payments_a_year(cli, tmp_path):
+    doc = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    associate = next(t for t in doc["tiers"] if t["id"] == "associate_partner")
+    associate["benefits"] += [
+        {"id": "marketing_fund", "description": "A quarterly marketing fund.", "amount": {"fixed": 250.25},
+         "period": "quarterly"},
+        {"id": "launch_bonus", "description": "Once, on joining.", "amount": {"fixed": 500}, "period": "one_time"}]
+    policy = tmp_path / "periods.json"
+    policy.write_text(json.dumps(doc), encoding="utf-8")
+    facts = tmp_path / "facts.csv"
+    facts.write_text(HEADER + "A1,1,1000,,,\nA2,2,,,,\n", encoding="utf-8")
+    [usd] = payouts_json(cli, policy, facts)["currencies"]
+    assert usd["periods"] == ["monthly", "quarterly", "annual", "one_time"]
+    # A1: $100 commission, $250.25 a quarter, $500 once; A2: the fund and the bonus, its commission unknown
+    assert usd["totals"]["paid"] == {"monthly": "0.00", "quarterly": "500.50", "annual": "100.00", "one_time": "1000.00"}
+    assert usd["totals"]["annual"] == "3102.00"  # 500.50 x 4 + 100 + 1000
+    assert usd["totals"]["missing"] == 1 and usd["totals"]["partners_unknown"] == 1
+    md = cli("report", "--policy", str(policy), str(facts), "--as-of", AS_OF).stdout_text
+    assert ("| tier | partners paid | paid monthly | paid quarterly | paid annually | paid once | a year (annualised) |"
+            in md)
+    assert "| Marketing fund | Associate Partner | quarterly | 2 | $500.50 a quarter | $2,002.00 | 0 | 0 |  |" in md
+    assert "| Launch bonus | Associate Partner | one_time | 2 | $1,000.00 once | $1,000.00 | 0 | 0 |  |" in md
