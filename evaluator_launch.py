@@ -9,24 +9,40 @@ outside the package because importing anything inside it runs the package's impo
 """
 from __future__ import annotations
 
+import errno
+import os
 import sys
 
 EXIT_ENVIRONMENT = 2
 _NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory")
 
 
+def _installed(filename: str | None) -> bool:
+    """Whether a file is one of the installed code's: the package's (beside this module) or a
+    library's (under the interpreter's prefix)."""
+    if not filename:
+        return False
+    path = os.path.abspath(filename)
+    roots = {os.path.dirname(os.path.abspath(__file__)), sys.prefix, sys.base_prefix}
+    return any(path.startswith(root + os.sep) for root in roots)
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     # a C extension whose allocation fails while it loads may return an error without setting one:
-    # SystemError "error return without exception set" (seen importing click under `ulimit -v`)
+    # SystemError "error return without exception set" (seen importing click under `ulimit -v`);
+    # CPython's parser, short of memory while it reads a module that has no bytecode yet, reports a
+    # SyntaxError in it ("expected ':'", seen under `ulimit -v`): the installed code is valid Python
     return isinstance(exc, MemoryError) or (isinstance(exc, ImportError)
                                             and any(w in str(exc).lower() for w in _NO_MEMORY)) \
-        or (isinstance(exc, SystemError) and "without" in str(exc) and "exception" in str(exc))
+        or (isinstance(exc, SystemError) and "without" in str(exc) and "exception" in str(exc)) \
+        or (isinstance(exc, SyntaxError) and _installed(exc.filename)) \
+        or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM)  # the import system listing a folder
 
 
 def main() -> None:
     try:
         from evaluator.cli.main import main as run
-    except (MemoryError, ImportError, SystemError) as exc:
+    except (MemoryError, ImportError, SystemError, SyntaxError, OSError) as exc:
         if not _out_of_memory(exc):
             raise
         try:

@@ -44,7 +44,14 @@ PERIODS: dict[str, Period] = {p.name: p for p in (
 
 @lru_cache(maxsize=None)
 def _babel() -> Any:
-    import babel.numbers  # imported when money is first used: a policy without amounts never pays for it
+    try:
+        import babel.numbers  # imported when money is first used: a policy without amounts never pays for it
+    except SyntaxError as exc:  # CPython's parser short of memory reports one (Babel's code is valid Python)
+        raise MemoryError("not enough memory to load Babel") from exc
+    except ImportError as exc:
+        if any(w in str(exc).lower() for w in ("failed to map segment", "cannot allocate memory", "out of memory")):
+            raise MemoryError("not enough memory to load Babel") from exc
+        raise
     return babel.numbers
 
 
