@@ -68,6 +68,8 @@ class PayoutChanges:
         """Count one partner decided under both policies; its payout a year on each side (for the
         list of moved partners): {"old": {currency: minor}, "new": {...}} or {"unknown": True}."""
         old, new = tuple(old), tuple(new)
+        if not old and not new:  # paid nothing under either policy (most partners): nothing to count
+            return {"old": {}, "new": {}}
         if unknown_payouts(old) or unknown_payouts(new):
             self.unknown[key] = self.unknown.get(key, 0) + 1
             return {"unknown": True}
