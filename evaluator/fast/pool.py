@@ -72,6 +72,11 @@ class WorkerPool:
             if self._first:  # forks the workers and starts the executor's thread: bounded
                 self._first = False
                 with deadline():
+                    # and its queue's thread, which the executor's thread would start: from here
+                    # a start that never ends can be interrupted
+                    queue = getattr(self.executor, "_call_queue", None)
+                    if queue is not None and getattr(queue, "_thread", False) is None:
+                        queue._start_thread()
                     return self.executor.submit(fn, *args)
             return self.executor.submit(fn, *args)
         except BrokenProcessPool as exc:
@@ -105,6 +110,9 @@ class WorkerPool:
             raise ResourceError("memory or processes", f"no worker process started in {START_SECONDS:.0f} s")
 
     def _broken(self, exc: BaseException) -> Exception:
+        deadline = time.monotonic() + STOP_SECONDS  # their exit statuses: the pool is ending them
+        for process in self._processes():
+            _quietly(process.join, max(0.0, deadline - time.monotonic()))
         codes = {process.exitcode for process in self._processes()}
         if WORKER_SHORT in codes:
             return ResourceError("memory or threads", "a worker process could not start")
