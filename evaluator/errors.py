@@ -108,9 +108,9 @@ class ResourceError(EvaluatorError):
     thread`, a fork refused). Exit 2, the environment's error, with what ran short and what to
     do; never a traceback and never exit 1 (which means "some records invalid")."""
 
-    def __init__(self, what: str):
-        super().__init__(f"not enough {what} to finish; nothing more was written (raise the process's limits, "
-                         "`ulimit -v` or the container's memory, or run with fewer --jobs)")
+    def __init__(self, what: str, why: str = ""):
+        super().__init__(f"not enough {what} to finish{f' ({why})' if why else ''}; nothing more was written "
+                         "(raise the process's limits, `ulimit -v` or the container's memory, or run with fewer --jobs)")
 
 
 class EngineError(EvaluatorError):

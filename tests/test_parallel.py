@@ -269,7 +269,7 @@ def test_a_worker_that_dies_stops_the_run_with_an_error_instead_of_hanging(monke
     from evaluator.fast import parallel
     from evaluator.errors import EngineError
 
-    monkeypatch.setattr(parallel, "_work", _die)  # forked workers see the patch
+    monkeypatch.setattr(parallel, "work", _die)  # forked workers see the patch
     outcome: list[BaseException] = []
 
     def run() -> None:

@@ -24,22 +24,21 @@ import io
 import multiprocessing
 import os
 import sys
-import _thread
-import threading
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import IO, Any, Iterable, Iterator
+from concurrent.futures import Future
+from typing import IO, Any, Iterator
 
 from ..load import records as _records
 from ..load.records import MAX_LINE_BYTES
 from ..errors import EngineError, InputError, ResourceError
-from ..evaluate.evaluator import Evaluator, InputRecord
+from ..evaluate.evaluator import InputRecord
 from ..model.decision import FULL
 from ..model.policy import Policy
 from ..output.trailer import LineDigest
 from ..output.writers import output_writer
-from .lane import binary_of, jsonl_bytes
+from .lane import binary_of
+from .pool import WorkerPool
+from .workers import init_worker, short_of_resources, work
 
 FORMATS = ("jsonl", "csv", "json")   # output formats the workers write
 CHUNK_RECORDS = 500                  # records per task: big enough to amortise the hand-off
@@ -48,86 +47,6 @@ SPOOL_READ_BYTES = 8 * 1024 * 1024   # read at a time from a spool file where se
 SPOOL_KEEP_BYTES = 6 * 1024 * 1024   # a spool file up to this size keeps its pages for the next chunk
 CHUNK_LINES = 1000                   # at most, per JSONL task: bounds the output of a chunk of short lines
 IN_FLIGHT_PER_JOB = 3                # chunks queued or running per worker: bounds memory
-
-
-# --- the worker side -------------------------------------------------------------------------
-
-_worker: dict[str, Any] = {}
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker whose parent is killed (SIGKILL, a timeout) would wait for work forever: on Linux
-    ask the kernel to end it with its parent. A worker writes no file, so SIGTERM and SIGHUP get
-    their default action back (the CLI turns them into a clean exit, which a worker blocked on
-    its queue would never reach), and Ctrl-C is left to the parent, which stops the pool."""
-    import signal
-    for name, action in (("SIGTERM", signal.SIG_DFL), ("SIGHUP", signal.SIG_DFL), ("SIGINT", signal.SIG_IGN)):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), action)
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-def _init_worker(policy: Policy, as_of: _dt.date | None, with_input: bool, fmt: str, parent: int,
-                 csv_raw: bool = False, options: dict[str, Any] | None = None, detail: str = FULL) -> None:
-    _die_with_parent(parent)
-    evaluator = Evaluator(policy, as_of=as_of, with_input=with_input, **(options or {}))
-    _worker.update(evaluator=evaluator, policy=policy, fmt=fmt, detail=detail,
-                   write=output_writer(fmt, csv_raw=csv_raw, detail=detail))
-
-
-def _write_chunk(results: Iterable[Any]) -> tuple[str, int, int]:
-    """A chunk as csv rows or json records (jsonl goes through template.jsonl_bytes)."""
-    fmt, policy = _worker["fmt"], _worker["policy"]
-    total = invalid = 0
-
-    def counted() -> Iterator[Any]:
-        nonlocal total, invalid
-        for result in results:
-            total += 1
-            invalid += not result.ok
-            yield result
-
-    buffer = io.StringIO()
-    _worker["write"](counted(), buffer, policy)
-    text = buffer.getvalue()
-    if fmt == "csv":
-        text = text.split("\n", 1)[1]  # the header: the parent writes it once
-    else:  # json: "[\n" record (",\n" record)* "\n]\n" -> the records only
-        text = text[2:-3] if total else ""
-    return text, total, invalid
-
-
-def _work(task: tuple[Any, ...], slot: int | None = None) -> tuple[str | bytes | int, int, int]:
-    """A chunk's output, counted; jsonl output is written into the spool file `slot` (see
-    _Spool) when there is one, and only its size comes back."""
-    kind, payload = task[0], task[1:]
-    evaluator: Evaluator = _worker["evaluator"]
-    if kind == "block":
-        first, block, name = payload
-        items: Iterable[Any] = _records.jsonl_records(_records.numbered_lines(io.BytesIO(block)), name, first)
-    elif kind == "lines":
-        first, lines, name = payload
-        items = _records.jsonl_records(lines, name, first)
-    else:
-        (items,) = payload
-    if _worker["fmt"] == "jsonl":  # written from per-encoding templates, as in one process; as bytes
-        data, total, invalid = jsonl_bytes(evaluator, items, _worker["detail"])
-        if slot is None:
-            return data, total, invalid
-        view, written = memoryview(data), 0
-        try:
-            while written < len(data):
-                written += os.pwrite(slot, view[written:], written)
-        except OSError:  # no memory for the spool file: the bytes come back through the pipe
-            return data, total, invalid
-        return len(data), total, invalid
-    return _write_chunk(evaluator.evaluate_many(items))
 
 
 # --- the parent side -------------------------------------------------------------------------
@@ -307,7 +226,7 @@ def _fixed_mmap_threshold() -> None:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 4 * 1024 * 1024)  # M_MMAP_THRESHOLD
         libc.mallopt(-1, 8 * 1024 * 1024)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
+    except (OSError, AttributeError, ImportError):  # not glibc; or no memory left to load ctypes: a tuning only
         pass
 
 
@@ -327,8 +246,8 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
     """Evaluate FACTS (a path or '-') with `jobs` worker processes and write `fmt` to `out` in
     input order, at a detail level (model/decision.py DETAILS); jsonl with `trailer` ends with the trailer of what was written (output/trailer.py,
     the same bytes as one process writes). Returns the counts. Raises InputError before writing if the input is unusable,
-    and EngineError if a worker fails or dies (a ProcessPoolExecutor notices a dead worker,
-    where a multiprocessing.Pool would wait for it forever). `options`: more of the Evaluator's
+    and an EvaluatorError if a worker fails, dies or cannot start, or the pool runs short of
+    memory or threads (fast/pool.py: never a wait for ever). `options`: more of the Evaluator's
     keyword arguments (outside_window, history, exceptions), given to each worker's."""
     if fmt not in FORMATS:
         raise ValueError(f"--jobs writes {', '.join(FORMATS)}, not {fmt}")
@@ -341,10 +260,7 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
 
     def write(future: Future, slot: int | None) -> None:
         nonlocal binary
-        try:
-            text, total, invalid = future.result()
-        except BrokenProcessPool as exc:
-            raise EngineError(f"a worker process died ({exc}); no output was lost silently: the run stopped") from None
+        text, total, invalid = pool.result(future)
         if fmt == "json" and text:
             out.write("\n" if counts.total == 0 else ",\n")
         if type(text) is not str:  # jsonl, UTF-8 already: to the byte stream when there is one
@@ -371,41 +287,23 @@ def evaluate_parallel(policy: Policy, facts: str, input_format: str, fmt: str, o
         out.write("[")
     _fixed_mmap_threshold()
     spool = _Spool(jobs * IN_FLIGHT_PER_JOB + 1) if fmt == "jsonl" else _Spool(0)
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker,
-                               initargs=(policy, as_of, with_input, fmt, os.getpid(), csv_raw, options, detail))
     pending: deque[tuple[Future, int | None]] = deque()   # each chunk in flight and its spool file
-    failed: list[type] = []
-    previous_hook = threading.excepthook
-
-    def thread_failed(args: Any) -> None:
-        # the executor's own thread died (MemoryError under a memory limit): its futures would
-        # never finish and this loop would wait forever; interrupt it and report why instead
-        failed.append(args.exc_type)
-        _thread.interrupt_main()
-
-    threading.excepthook = thread_failed
     try:
-        for number, task in enumerate(tasks):
-            slot = spool.slot(number)
-            pending.append((pool.submit(_work, task, slot), slot))
-            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:  # bounded: memory does not grow with the input
+        with WorkerPool(jobs, init_worker, (policy, as_of, with_input, fmt, os.getpid(), csv_raw, options,
+                                            detail)) as pool:
+            for number, task in enumerate(tasks):
+                slot = spool.slot(number)
+                pending.append((pool.submit(work, task, slot), slot))
+                if len(pending) >= jobs * IN_FLIGHT_PER_JOB:  # bounded: memory does not grow with the input
+                    write(*pending.popleft())
+            while pending:
                 write(*pending.popleft())
-        while pending:
-            write(*pending.popleft())
-    except BaseException:
-        # stopped (a signal, Ctrl-C, a failed chunk): end the workers now rather than let the
-        # executor finish the chunks in flight at exit
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        spool.close()
-        if failed:
-            raise ResourceError("memory or threads") from None
+    except (ImportError, SystemError) as exc:  # a library (ctypes) that could not be loaded for want of memory
+        if short_of_resources(exc):
+            raise ResourceError("memory") from None
         raise
-    finally:
-        threading.excepthook = previous_hook
-    pool.shutdown()
-    spool.close()
+    finally:  # stopped (a signal, Ctrl-C, a failed chunk) or done: the pool has ended its workers
+        spool.close()
     if binary is not None:
         binary.flush()
     if digest is not None:

@@ -21,12 +21,15 @@ import signal
 import threading
 from typing import Any
 
+from .deadline import Overdue, deadline
+
 WRITEBACK_BYTES = 16 * 1024 * 1024
 INTERVAL = 0.05
 
 _datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 _active: set["Writeback"] = set()
 _active_lock = threading.Lock()
+_ALARM = frozenset({signal.SIGALRM}) if hasattr(signal, "SIGALRM") else frozenset()
 
 
 class Writeback:
@@ -59,9 +62,13 @@ class Writeback:
                                         daemon=True)
         # started with every signal blocked (a thread inherits the mask), so the kernel gives
         # Ctrl-C or SIGTERM to the main thread, whose blocking read it must interrupt
-        blocked = _block_signals()
+        # but SIGALRM while it starts: deadline's timer, in case the start never ends (the thread blocks it first)
+        blocked = _block_signals(but=_ALARM)
         try:
-            self._thread.start()
+            with deadline():
+                self._thread.start()
+        except (RuntimeError, MemoryError, Overdue):  # no thread to be had (a memory limit): the final fsync does it all
+            self._thread = None
         finally:
             _restore_signals(blocked)
 
@@ -72,6 +79,7 @@ class Writeback:
             self._thread = None
 
     def _run(self, stop: threading.Event) -> None:
+        _block_signals()
         while not stop.wait(self.interval):
             try:
                 size = os.fstat(self.fd).st_size
@@ -83,10 +91,10 @@ class Writeback:
                 return  # only ever early: the final fsync reports a real failure
 
 
-def _block_signals() -> Any:
+def _block_signals(but: frozenset[int] = frozenset()) -> Any:
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
         return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    return signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - but)
 
 
 def _restore_signals(mask: Any) -> None:

@@ -174,7 +174,14 @@ def _umask() -> int:
     return mask
 
 
+_handlers_pid = 0  # the process that installed _terminate
+
+
 def _terminate(signum: int, _frame: Any) -> None:
+    if os.getpid() != _handlers_pid:
+        # a --jobs worker told to end before it set its own handlers (in the middle of the fork):
+        # a SystemExit raised in an at-fork hook is only printed, and the worker lived on
+        os._exit(128 + signum)
     raise SystemExit(128 + signum)
 
 
@@ -183,6 +190,8 @@ def exit_cleanly_on_signals() -> None:
     up when a run is stopped (SIGINT already raises KeyboardInterrupt; SIGKILL cannot be caught,
     and then only the hidden temporary file can remain, which the next run into that folder removes:
     the output file is never half written)."""
+    global _handlers_pid
+    _handlers_pid = os.getpid()
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             with contextlib.suppress(ValueError, OSError):  # not the main thread: leave them be
